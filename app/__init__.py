@@ -1,0 +1,1 @@
+"""The UserCentriCities assistant: plain-Python capabilities over the index, and its faces."""

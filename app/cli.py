@@ -1,0 +1,226 @@
+"""``ucc``: the command-line face. Each command reads its input, calls one
+library function and prints the result; library errors become clean messages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from indexer.errors import UccError
+from indexer.settings import load_settings
+
+
+class _Group(click.Group):
+    """Turns the project's errors into one-line messages and exit code 1."""
+
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except UccError as exc:
+            raise click.ClickException(exc.message) from None
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="usercentricities-assistant")
+def main():
+    """UserCentriCities assistant: index the knowledge base, search it, evaluate retrieval.
+
+    Settings come from UCC_* environment variables (see README). Data lives in
+    UCC_DATA_DIR (default ./var).
+    """
+
+
+class _Bars:
+    """A tqdm progress bar per build stage, on stderr, only when it is a terminal."""
+
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bars: dict = {}
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if not self.enabled or total <= 0:
+            return
+        from tqdm import tqdm
+
+        bar = self.bars.get(stage)
+        if bar is None:
+            bar = self.bars[stage] = tqdm(total=total, desc=f"{stage:>8}", unit="item", file=sys.stderr, leave=False)
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if done >= total:
+            bar.close()
+
+    def close(self) -> None:
+        for bar in self.bars.values():
+            bar.close()
+
+
+def _progress(quiet: bool) -> _Bars:
+    return _Bars(enabled=not quiet and sys.stderr.isatty())
+
+
+def _emit_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def index(paths, as_json, quiet):
+    """Build or update the index from PATHS (default: the knowledge base).
+
+    Only changed files are re-read and only new passages are embedded. Files that
+    cannot be read are listed with the reason and skipped; the rest is indexed.
+
+    Example: ucc index knowledge/ ../more-guides/
+    """
+    from indexer.build import build_index
+
+    settings = load_settings()
+    roots = list(paths) or [settings.knowledge_dir]
+    bars = _progress(quiet or as_json)
+    try:
+        report = build_index(roots, settings, progress=bars)
+    finally:
+        bars.close()
+    if as_json:
+        _emit_json(report.to_dict())
+        return
+    state = f"generation {report.generation}" if report.generation else "no change; index unchanged"
+    click.echo(
+        f"Indexed in {report.seconds:.1f} s ({state}): {len(report.added)} added, {len(report.updated)} updated, "
+        f"{report.unchanged} unchanged, {len(report.removed)} removed, {len(report.skipped)} skipped."
+    )
+    click.echo(
+        f"Live index: {report.documents} documents, {report.chunks} chunks "
+        f"({report.chunks_embedded} passages embedded, {report.chunks_reused} reused)."
+    )
+    for item in report.skipped:
+        click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
+
+
+_FILTER_OPTIONS = ("city", "country", "kind", "principle", "subindicator", "year")
+
+
+@main.command()
+@click.argument("query")
+@click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 100), help="Documents to return.")
+@click.option("--mode", type=click.Choice(["hybrid", "bm25", "dense"]), help="Retrieval mode (default UCC_SEARCH_MODE).")
+@click.option("--city", multiple=True, help="Only documents about this city (slug); repeatable.")
+@click.option("--country", multiple=True, help="Only documents from this country; repeatable.")
+@click.option("--kind", multiple=True, help="Only this kind (service, guide, case, network...); repeatable.")
+@click.option("--principle", multiple=True, help="Only documents tagged with this principle id.")
+@click.option("--subindicator", multiple=True, help="Only documents tagged with this sub-indicator (e.g. 2.2).")
+@click.option("--year", multiple=True, help="Only documents of this year.")
+@click.option("--json", "as_json", is_flag=True, help="Print the hits as JSON.")
+def search(query, k, mode, as_json, **filters):
+    """Search the index; each hit is a document with its best passages.
+
+    Example: ucc search "proactive child benefits" --kind service -k 5
+    """
+    from indexer.search import Searcher
+
+    searcher = Searcher(load_settings())
+    result = searcher.search(query, k=k, mode=mode, filters={f: list(v) for f, v in filters.items() if v})
+    if as_json:
+        _emit_json(result.to_dict())
+        return
+    if not result.hits:
+        click.echo("No matches.")
+    for hit in result.hits:
+        where = ", ".join(x for x in (hit.kind, hit.city) if x)
+        page = f" p.{hit.page}" if hit.page else ""
+        click.echo(f"{hit.rank:>2}. {hit.title}  [{hit.score:.3f}]" + (f"  ({where})" if where else ""))
+        click.echo(f"    {hit.source}{page}" + (f"  {hit.url}" if hit.url else ""))
+        click.echo(f"    {hit.snippet}")
+
+
+@main.command("eval")
+@click.argument("dataset_dir", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--corpus", type=click.Path(exists=True, path_type=Path), help="Folder whose files are the corpus.")
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["hybrid", "bm25", "dense"]),
+              help="Modes to score (default: all three).")
+@click.option("--store", type=click.Path(path_type=Path), help="Keep the evaluation index here (default: a temporary folder).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def eval_command(dataset_dir, corpus, modes, store, as_json):
+    """Score retrieval on a BEIR-layout data set: nDCG@10, Recall@10, MRR@10 per mode.
+
+    Example: ucc eval ../shared/eval/toolkit-dev --corpus ../shared/corpora --json
+    """
+    from indexer.evaluation import evaluate
+
+    settings = load_settings()
+    bars = _progress(as_json)
+    try:
+        result = evaluate(dataset_dir, corpus, settings, modes=modes or ("hybrid", "bm25", "dense"),
+                          store_dir=store, progress=bars)
+    finally:
+        bars.close()
+    if as_json:
+        _emit_json({k: result[k] for k in ("default_mode", "modes", "queries", "documents")})
+        return
+    click.echo(f"{result['queries']} queries over {result['documents']} documents ({result['chunks']} chunks)")
+    click.echo(f"{'mode':<8} {'nDCG@10':>8} {'Recall@10':>10} {'MRR@10':>8}")
+    for mode, m in result["modes"].items():
+        mark = " (default)" if mode == result["default_mode"] else ""
+        click.echo(f"{mode:<8} {m['ndcg@10']:>8.4f} {m['recall@10']:>10.4f} {m['mrr@10']:>8.4f}{mark}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
+def stats(as_json):
+    """What the live index holds, by kind, city, principle and sub-indicator.
+
+    Example: ucc stats --json
+    """
+    from indexer.stats import index_stats
+
+    data = index_stats(load_settings())
+    if as_json:
+        _emit_json(data)
+        return
+    click.echo(f"Generation {data['generation']}, built {data['built_at']} ({data['index_age_seconds']:.0f} s ago)")
+    click.echo(f"Model {data['model']} ({data['dim']} dims); {data['documents']} documents, {data['chunks']} chunks")
+    for title, key in (("By kind", "by_kind"), ("By city", "by_city")):
+        click.echo(title + ":")
+        for name, c in data[key].items():
+            click.echo(f"  {name:<28} {c['documents']:>5} documents {c['chunks']:>6} chunks")
+    for title, key in (("By principle", "by_principle"), ("By sub-indicator", "by_subindicator")):
+        click.echo(title + ":")
+        for name, n in data[key].items():
+            click.echo(f"  {name:<44} {n:>5} documents")
+    if data["skipped_files"]:
+        click.echo("Skipped files:")
+        for s in data["skipped_files"]:
+            click.echo(f"  {s['path']}: {s['reason']}")
+
+
+@main.command()
+@click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
+def up(quiet):
+    """Bring the index up to date with the knowledge base, then say how to use it.
+
+    This is what the README's run command calls. Re-running it is fast when
+    nothing changed.
+
+    Example: ucc up
+    """
+    from indexer.build import build_index
+
+    settings = load_settings()
+    bars = _progress(quiet)
+    try:
+        report = build_index([settings.knowledge_dir], settings, progress=bars)
+    finally:
+        bars.close()
+    state = "rebuilt" if report.generation else "up to date"
+    click.echo(f"Index {state}: {report.documents} documents, {report.chunks} chunks ({report.seconds:.1f} s).")
+    for item in report.skipped:
+        click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
+    click.echo('Try:  .venv/bin/ucc search "proactive services for families" -k 5')
+    click.echo("      .venv/bin/ucc stats")

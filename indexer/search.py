@@ -1,0 +1,376 @@
+"""Hybrid retrieval over the live generation: BM25 (SQLite FTS5) + dense (FAISS).
+
+Each retriever proposes candidates with the metadata filters already applied
+(SQL conditions for BM25, a FAISS id selector for dense), both scores are then
+computed for the union of candidates, fused, and the chunks are grouped into
+documents, each with its best passages.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+import numpy as np
+
+from . import store as st
+from .embedders import Embedder, get_embedder
+from .errors import InvalidRequest
+from .settings import Settings
+
+MODES = ("hybrid", "bm25", "dense")
+FILTER_KEYS = ("city", "country", "kind", "principle", "subindicator", "year", "tag")
+_PLURALS = {"cities": "city", "countries": "country", "kinds": "kind", "principles": "principle",
+            "subindicators": "subindicator", "years": "year", "tags": "tag"}
+_STOPWORDS = frozenset(
+    """a an and are as at be by can could do does for from has have how i if in into is it its of on or our
+    should so than that the their them then there these they this to was we what when where which who why
+    will with would you your about any some more most other such only own same too very just also""".split()
+)
+_WORD = re.compile(r"\w+", re.UNICODE)
+MAX_QUERY_CHARS = 2000
+
+
+@dataclass
+class Passage:
+    chunk_id: str
+    text: str
+    section: str
+    page: int | None
+    score: float
+
+    def to_dict(self) -> dict:
+        return {"chunk_id": self.chunk_id, "text": self.text, "section": self.section, "page": self.page,
+                "score": round(self.score, 6)}
+
+
+@dataclass
+class Hit:
+    rank: int
+    score: float
+    doc_id: str
+    source: str
+    title: str
+    kind: str | None
+    city: str | None
+    country: str | None
+    year: int | None
+    url: str | None
+    format: str
+    metadata: dict[str, Any]
+    passages: list[Passage] = field(default_factory=list)
+
+    @property
+    def page(self) -> int | None:
+        return self.passages[0].page if self.passages else None
+
+    @property
+    def snippet(self) -> str:
+        return snippet(self.passages[0].text) if self.passages else ""
+
+    def to_dict(self) -> dict:
+        return {
+            "rank": self.rank,
+            "score": round(self.score, 6),
+            "doc_id": self.doc_id,
+            "source": self.source,
+            "title": self.title,
+            "kind": self.kind,
+            "city": self.city,
+            "country": self.country,
+            "year": self.year,
+            "url": self.url,
+            "page": self.page,
+            "snippet": self.snippet,
+            "passages": [p.to_dict() for p in self.passages],
+        }
+
+
+@dataclass
+class SearchResult:
+    query: str
+    mode: str
+    generation: int
+    hits: list[Hit]
+    timings: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "generation": self.generation,
+            "hits": [h.to_dict() for h in self.hits],
+            "timings_ms": {k: round(v * 1000, 2) for k, v in self.timings.items()},
+        }
+
+
+def snippet(text: str, limit: int = 280) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0]
+    return cut + " …"
+
+
+def normalise_filters(filters: dict[str, Any] | None) -> dict[str, list[str]]:
+    """Check filter names and turn values into lists of lower-case strings."""
+    out: dict[str, list[str]] = {}
+    for key, value in (filters or {}).items():
+        if value is None or value == "" or value == []:
+            continue
+        name = _PLURALS.get(key, key)
+        if name not in FILTER_KEYS:
+            raise InvalidRequest(f"Unknown filter {key!r}; use one of: {', '.join(FILTER_KEYS)}.")
+        values = value if isinstance(value, (list, tuple, set)) else [value]
+        clean = [str(v).strip().lower() for v in values if str(v).strip()]
+        if any(len(v) > 200 for v in clean):
+            raise InvalidRequest(f"The {name} filter value is too long.")
+        if clean:
+            out[name] = clean
+    return out
+
+
+def fts_query(query: str) -> str | None:
+    """An FTS5 expression: the query's content words, OR-ed, each quoted."""
+    words = [w for w in _WORD.findall(query.lower()) if w not in _STOPWORDS and len(w) > 1]
+    if not words:
+        words = [w for w in _WORD.findall(query.lower()) if len(w) > 1]
+    words = list(dict.fromkeys(words))[:64]
+    if not words:
+        return None
+    return " OR ".join('"' + w.replace('"', "") + '"' for w in words)
+
+
+class Searcher:
+    """Searches the live generation; picks up a new generation on the next query."""
+
+    # Chosen on ../shared/eval/toolkit-dev (see bench/RESULTS.md): convex combination of
+    # min-max-normalised scores over the union of candidates, documents scored by their best chunk.
+    passages_per_hit = 3
+
+    def __init__(self, settings: Settings, embedder: Embedder | None = None):
+        self.settings = settings
+        self.store = st.Store(settings.data_dir)
+        self._embedder = embedder
+        self._local = threading.local()
+        self._swap_lock = threading.Lock()
+        self._loaded: tuple[st.Generation, Any] | None = None
+        self.weight = float(settings.hybrid_weight)
+
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = get_embedder(self.settings)
+        return self._embedder
+
+    # -- connections and generations ---------------------------------------
+    def _db(self):
+        db = getattr(self._local, "db", None)
+        if db is None:
+            if not self.store.exists():
+                self.store.require_live()  # raises IndexNotBuilt
+            db = st.connect(self.store.db_path)
+            st.ensure_schema(db)
+            self._local.db = db
+        return db
+
+    def _index_for(self, gen: st.Generation):
+        loaded = self._loaded
+        if loaded is not None and loaded[0].id == gen.id:
+            return loaded[1]
+        with self._swap_lock:
+            loaded = self._loaded
+            if loaded is None or loaded[0].id != gen.id:
+                index = self.store.read_faiss(gen)
+                self._loaded = (gen, index)
+                loaded = self._loaded
+        return loaded[1]
+
+    def live(self) -> st.Generation:
+        db = self._db()
+        row = db.execute(
+            "SELECT id, faiss_file, model, dim, documents, chunks, finished_at FROM generations "
+            "WHERE status = 'live' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        if row is None:
+            self.store.require_live()
+        return st.Generation(*row)
+
+    # -- search ---------------------------------------------------------------
+    def search(self, query: str, k: int = 10, mode: str | None = None, filters: dict | None = None) -> SearchResult:
+        mode = (mode or self.settings.search_mode).lower()
+        if mode not in MODES:
+            raise InvalidRequest(f"Unknown mode {mode!r}; use one of: {', '.join(MODES)}.")
+        query = (query or "").strip()
+        if not query:
+            raise InvalidRequest("The query is empty.")
+        if len(query) > MAX_QUERY_CHARS:
+            raise InvalidRequest(f"The query is too long ({len(query)} characters; at most {MAX_QUERY_CHARS}).")
+        if not 1 <= int(k) <= 100:
+            raise InvalidRequest("k must be between 1 and 100.")
+        flt = normalise_filters(filters)
+        timings: dict[str, float] = {}
+        db = self._db()
+        db.conn.execute("BEGIN")  # one snapshot for the generation and every row read below
+        try:
+            gen = self.live()
+            index = self._index_for(gen)
+            scores = self._score(db, index, gen, query, mode, flt, timings)
+            hits = self._group(db, scores, k, timings)
+        finally:
+            db.conn.execute("COMMIT")
+        return SearchResult(query, mode, gen.id, hits, timings)
+
+    def _score(self, db, index, gen, query, mode, flt, timings) -> dict[int, float]:
+        n = max(self.settings.candidates, 10)
+        params: dict[str, Any] = {"gen": gen.id}
+        where = self._filter_sql(flt, params)
+        bm25: dict[int, float] = {}
+        dense: dict[int, float] = {}
+        t = time.perf_counter()
+        if mode in ("bm25", "hybrid"):
+            bm25 = self._bm25(db, query, where, params, n)
+        timings["bm25"] = time.perf_counter() - t
+        if mode in ("dense", "hybrid"):
+            t = time.perf_counter()
+            qvec = self.embedder.embed_query(query)
+            timings["embed"] = time.perf_counter() - t
+            t = time.perf_counter()
+            dense = self._dense(db, index, qvec, where, params, flt, n)
+            if mode == "hybrid" and bm25:
+                missing = [cid for cid in bm25 if cid not in dense]
+                dense.update(_cosines(index, qvec, missing))
+            timings["dense"] = time.perf_counter() - t
+        if mode == "bm25":
+            return bm25
+        if mode == "dense":
+            return dense
+        t = time.perf_counter()
+        missing = [cid for cid in dense if cid not in bm25]
+        if missing and bm25:
+            bm25.update(self._bm25(db, query, where, params, len(missing), only=missing))
+        fused = fuse_convex(bm25, dense, self.weight)
+        timings["fuse"] = time.perf_counter() - t
+        return fused
+
+    @staticmethod
+    def _filter_sql(flt: dict[str, list[str]], params: dict[str, Any]) -> str:
+        clauses = []
+        for i, (facet, values) in enumerate(sorted(flt.items())):
+            marks = []
+            for j, v in enumerate(values):
+                params[f"f{i}_{j}"] = v
+                marks.append(f":f{i}_{j}")
+            params[f"facet{i}"] = facet
+            clauses.append(
+                f"d.id IN (SELECT doc FROM doc_facets WHERE facet = :facet{i} AND value IN ({', '.join(marks)}))"
+            )
+        return "".join(" AND " + c for c in clauses)
+
+    def _bm25(self, db, query, where, params, n, only: list[int] | None = None) -> dict[int, float]:
+        expr = fts_query(query)
+        if expr is None:
+            return {}
+        p = dict(params, q=expr, n=n)
+        restrict = ""
+        if only is not None:
+            restrict = f" AND chunks_fts.rowid IN ({','.join(str(int(i)) for i in only)})"
+        rows = db.execute(
+            "SELECT c.id, bm25(chunks_fts, 2.0, 1.5, 1.0) FROM chunks_fts "
+            "JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.doc "
+            f"WHERE chunks_fts MATCH :q AND {st.live_clause()}{where}{restrict} "
+            "ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT :n",
+            p,
+        ).fetchall()
+        return {cid: -score for cid, score in rows}
+
+    def _dense(self, db, index, qvec, where, params, flt, n) -> dict[int, float]:
+        import faiss
+
+        if index.ntotal == 0:
+            return {}
+        q = qvec.reshape(1, -1).astype(np.float32)
+        if flt:
+            allowed = [
+                cid
+                for (cid,) in db.execute(
+                    f"SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc WHERE {st.live_clause()}{where}",
+                    params,
+                )
+            ]
+            if not allowed:
+                return {}
+            sel = faiss.IDSelectorBatch(np.asarray(allowed, dtype=np.int64))
+            scores, ids = index.search(q, min(n, len(allowed)), params=faiss.SearchParameters(sel=sel))
+        else:
+            scores, ids = index.search(q, min(n, index.ntotal))
+        return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
+
+    def _group(self, db, scores: dict[int, float], k: int, timings) -> list[Hit]:
+        t = time.perf_counter()
+        if not scores:
+            timings["group"] = time.perf_counter() - t
+            return []
+        ids = list(scores)
+        rows = []
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            rows += db.execute(
+                "SELECT c.id, c.chunk_id, c.text, c.section, c.page, d.id, d.doc_id, d.source, d.title, d.kind, "
+                f"d.city, d.country, d.year, d.url, d.format, d.metadata FROM chunks c JOIN documents d "
+                f"ON d.id = c.doc WHERE c.id IN ({','.join('?' * len(part))})",
+                part,
+            ).fetchall()
+        docs: dict[int, Hit] = {}
+        for r in sorted(rows, key=lambda r: -scores[r[0]]):
+            cid, chunk_id, text, section, page, drow = r[:6]
+            hit = docs.get(drow)
+            if hit is None:
+                hit = docs[drow] = Hit(0, scores[cid], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
+                                       json.loads(r[15]))
+            if len(hit.passages) < self.passages_per_hit:
+                hit.passages.append(Passage(chunk_id, text, section, page, scores[cid]))
+        ranked = sorted(docs.values(), key=lambda h: (-h.score, h.doc_id))[:k]
+        for i, h in enumerate(ranked, 1):
+            h.rank = i
+        timings["group"] = time.perf_counter() - t
+        return ranked
+
+
+def _cosines(index, qvec: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
+    out = {}
+    for cid in ids:
+        try:
+            vec = index.reconstruct(int(cid))
+        except RuntimeError:
+            continue
+        out[int(cid)] = float(np.dot(vec, qvec))
+    return out
+
+
+def _minmax(scores: dict[int, float]) -> dict[int, float]:
+    if not scores:
+        return {}
+    lo, hi = min(scores.values()), max(scores.values())
+    if hi - lo < 1e-12:
+        return {k: 1.0 for k in scores}
+    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
+
+
+def fuse_convex(bm25: dict[int, float], dense: dict[int, float], weight: float) -> dict[int, float]:
+    """weight · dense + (1 − weight) · BM25, each min-max normalised over the candidates."""
+    b, d = _minmax(bm25), _minmax(dense)
+    return {k: weight * d.get(k, 0.0) + (1 - weight) * b.get(k, 0.0) for k in set(b) | set(d)}
+
+
+def fuse_rrf(rankings: list[list[int]], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion: Σ 1 / (k + rank)."""
+    out: dict[int, float] = {}
+    for ranking in rankings:
+        for rank, key in enumerate(ranking, 1):
+            out[key] = out.get(key, 0.0) + 1.0 / (k + rank)
+    return out

@@ -1,0 +1,232 @@
+"""The on-disk index: one SQLite database and one FAISS file per generation.
+
+SQLite (WAL, busy timeout) holds files, documents, chunks, an FTS5 table for
+BM25, the embedding cache and the build generations. Document rows are
+versioned: a row is part of generation G when ``gen_from <= G`` and
+(``gen_to`` is NULL or ``gen_to > G``). A build writes its FAISS file beside
+the live one (``faiss/gen-000042.index``, via a temporary file, fsync and
+``os.replace``), then commits every SQLite change and the switch of the live
+generation in one transaction. A build killed before that commit leaves the
+previous generation live and complete; its orphan file is removed by the next
+build.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sqlite_utils
+
+from .errors import IndexNotBuilt
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS generations (
+    id INTEGER PRIMARY KEY,
+    status TEXT NOT NULL,            -- live | retired
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    model TEXT NOT NULL,
+    dim INTEGER NOT NULL,
+    faiss_file TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    chunks INTEGER NOT NULL,
+    summary TEXT
+);
+CREATE TABLE IF NOT EXISTS files (
+    root TEXT NOT NULL,
+    path TEXT NOT NULL,              -- relative to root
+    mtime_ns INTEGER NOT NULL,
+    size INTEGER NOT NULL,
+    sha256 TEXT NOT NULL,
+    error TEXT,                      -- why it was skipped, if it was
+    PRIMARY KEY (root, path)
+);
+CREATE TABLE IF NOT EXISTS documents (
+    id INTEGER PRIMARY KEY,
+    root TEXT NOT NULL,
+    file TEXT NOT NULL,              -- the file it came from, relative to root
+    doc_id TEXT NOT NULL,
+    source TEXT NOT NULL,
+    title TEXT NOT NULL,
+    kind TEXT, city TEXT, country TEXT, year INTEGER, url TEXT,
+    format TEXT NOT NULL,
+    metadata TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    gen_from INTEGER NOT NULL,
+    gen_to INTEGER
+);
+CREATE INDEX IF NOT EXISTS documents_live ON documents (gen_to, gen_from);
+CREATE INDEX IF NOT EXISTS documents_file ON documents (root, file);
+CREATE TABLE IF NOT EXISTS doc_facets (
+    doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    facet TEXT NOT NULL,
+    value TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS doc_facets_lookup ON doc_facets (facet, value);
+CREATE INDEX IF NOT EXISTS doc_facets_doc ON doc_facets (doc);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,          -- the FAISS id
+    doc INTEGER NOT NULL REFERENCES documents(id) ON DELETE CASCADE,
+    chunk_id TEXT NOT NULL,
+    ordinal INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    page INTEGER,
+    text TEXT NOT NULL,
+    embed_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks (doc);
+CREATE INDEX IF NOT EXISTS chunks_embed ON chunks (embed_hash);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5 (
+    title, section, text, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS embeddings (
+    model TEXT NOT NULL,
+    hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (model, hash)
+);
+"""
+
+# Multi-valued fields that filters can use, stored one value a row in doc_facets.
+FACETS = ("city", "country", "kind", "year", "principle", "subindicator", "tag")
+
+
+@dataclass(frozen=True)
+class Generation:
+    id: int
+    faiss_file: str
+    model: str
+    dim: int
+    documents: int
+    chunks: int
+    finished_at: str
+
+
+def connect(path: Path, timeout_ms: int = 10_000) -> sqlite_utils.Database:
+    """Open the SQLite store with a busy timeout (set first) and WAL."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, check_same_thread=False, isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return sqlite_utils.Database(conn)
+
+
+def ensure_schema(db: sqlite_utils.Database) -> None:
+    row = None
+    if "meta" in db.table_names():
+        row = db.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    if row and int(row[0]) == SCHEMA_VERSION:
+        return
+    db.conn.executescript(_SCHEMA)
+    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('schema_version', ?)", [str(SCHEMA_VERSION)])
+
+
+class Store:
+    """Paths and read access to one data directory's index."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = Path(data_dir)
+        self.db_path = self.data_dir / "index.db"
+        self.faiss_dir = self.data_dir / "faiss"
+        self.lock_path = self.data_dir / "build.lock"
+        self._db: sqlite_utils.Database | None = None
+
+    @property
+    def db(self) -> sqlite_utils.Database:
+        if self._db is None:
+            self._db = connect(self.db_path)
+            ensure_schema(self._db)
+        return self._db
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.conn.close()
+            self._db = None
+
+    def exists(self) -> bool:
+        return self.db_path.exists()
+
+    def live_generation(self) -> Generation | None:
+        if not self.exists():
+            return None
+        row = self.db.execute(
+            "SELECT id, faiss_file, model, dim, documents, chunks, finished_at "
+            "FROM generations WHERE status = 'live' ORDER BY id DESC LIMIT 1"
+        ).fetchone()
+        return Generation(*row) if row else None
+
+    def require_live(self) -> Generation:
+        gen = self.live_generation()
+        if gen is None:
+            raise IndexNotBuilt("No index has been built yet. Run `ucc index` first.")
+        return gen
+
+    def faiss_path(self, generation: int) -> Path:
+        return self.faiss_dir / f"gen-{generation:06d}.index"
+
+    def read_faiss(self, gen: Generation):
+        import faiss
+
+        path = self.faiss_dir / gen.faiss_file
+        if not path.exists():
+            raise IndexNotBuilt(f"The index file for generation {gen.id} is missing. Run `ucc index` to rebuild it.")
+        return faiss.read_index(str(path))
+
+
+def write_faiss_atomically(index, final: Path) -> None:
+    """Write beside the target, fsync, rename into place, fsync the folder."""
+    import faiss
+
+    final.parent.mkdir(parents=True, exist_ok=True)
+    tmp = final.with_name(final.name + ".tmp")
+    faiss.write_index(index, str(tmp))
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, final)
+    dir_fd = os.open(final.parent, os.O_RDONLY)
+    try:
+        os.fsync(dir_fd)
+    finally:
+        os.close(dir_fd)
+
+
+def build_faiss(ids: np.ndarray, vectors: np.ndarray, dim: int):
+    """Exact inner-product search over normalised vectors; FAISS ids are chunk row ids."""
+    import faiss
+
+    index = faiss.IndexIDMap2(faiss.IndexFlatIP(dim))
+    if len(ids):
+        index.add_with_ids(np.ascontiguousarray(vectors, dtype=np.float32), np.asarray(ids, dtype=np.int64))
+    return index
+
+
+def vector_to_blob(vector: np.ndarray) -> bytes:
+    return np.asarray(vector, dtype=np.float32).tobytes()
+
+
+def blob_to_vectors(blobs: list[bytes], dim: int) -> np.ndarray:
+    if not blobs:
+        return np.zeros((0, dim), dtype=np.float32)
+    return np.frombuffer(b"".join(blobs), dtype=np.float32).reshape(len(blobs), dim)
+
+
+def live_clause(alias: str = "d") -> str:
+    """SQL that keeps the document rows of generation ``:gen``."""
+    return f"{alias}.gen_from <= :gen AND ({alias}.gen_to IS NULL OR {alias}.gen_to > :gen)"
+
+
+def dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
