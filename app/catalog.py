@@ -32,7 +32,7 @@ BENCHMARK_DIR = "benchmark"
 FRAMEWORK_FILE = "framework.yaml"
 SCORE_GLOB = "scores-*.yaml"
 
-Confidence = Literal["found", "inferred", "mixed"]
+Confidence = Literal["found", "reported", "inferred", "mixed"]
 
 
 class _Strict(BaseModel):

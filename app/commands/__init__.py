@@ -1,0 +1,1 @@
+"""Click commands that the ``ucc`` group registers; each wraps one library call."""

@@ -1,0 +1,109 @@
+"""``ucc validate`` and ``ucc benchmark import``: checks of the knowledge folder.
+
+Register them on the main group::
+
+    main.add_command(validate_command)
+    main.add_command(benchmark_group)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import click
+
+from indexer.errors import UccError
+
+from ..benchmark_import import import_scores
+from ..catalog import Catalog
+from ..validation import check_knowledge
+
+DEFAULT_KNOWLEDGE_DIR = "knowledge"
+
+
+def _default_knowledge_dir() -> str:
+    return os.environ.get("UCC_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR
+
+
+def _knowledge_option(func):
+    return click.option(
+        "--knowledge-dir",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=_default_knowledge_dir,
+        show_default="UCC_KNOWLEDGE_DIR or knowledge",
+        help="The knowledge folder.",
+    )(func)
+
+
+def _echo_json(obj) -> None:
+    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+
+
+@click.command("validate")
+@_knowledge_option
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate_command(knowledge_dir: Path, as_json: bool) -> None:
+    """Check the knowledge folder: front matter, ids, references and benchmark sums.
+
+    Prints every problem as FILE: FIELD: MESSAGE and exits with status 1 if
+    there is any; otherwise prints one line with the files checked by kind.
+
+    Example: ucc validate --knowledge-dir knowledge
+    """
+    report = check_knowledge(knowledge_dir)
+    if as_json:
+        _echo_json(report.to_dict())
+    else:
+        for problem in report.problems:
+            click.echo(str(problem))
+        click.echo(report.summary(), err=not report.ok)
+    if not report.ok:
+        raise SystemExit(1)
+
+
+@click.group("benchmark")
+def benchmark_group() -> None:
+    """Benchmark data: import a network's own dashboard results.
+
+    Example: ucc benchmark import results.csv --revision 2023 --dry-run
+    """
+
+
+@benchmark_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--revision", help="Revision of rows that leave it empty (2023 or 2022).")
+@click.option("--dry-run", is_flag=True, help="Check every row but write nothing.")
+@click.option("--source", help="Where the results come from (recorded on every row).")
+@_knowledge_option
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+def import_command(
+    file: Path, revision: str | None, dry_run: bool, source: str | None, knowledge_dir: Path, as_json: bool
+) -> None:
+    """Check FILE (CSV or YAML) and write it as a score file under knowledge/benchmark/.
+
+    FILE has one row per city and question (city, revision, field_id, answer,
+    evidence) or per city and sub-indicator (city, revision, subindicator, yes,
+    n); see knowledge/benchmark/README.md. Every bad row is listed and nothing
+    is written unless all rows are good. Exit status 1 on any error.
+
+    Example: ucc benchmark import results.csv --revision 2023
+    """
+    try:
+        result = import_scores(file, Catalog.load(knowledge_dir), revision=revision, dry_run=dry_run, source=source)
+    except UccError as exc:
+        raise click.ClickException(exc.message) from None
+    if as_json:
+        _echo_json(result.to_dict())
+    else:
+        for error in result.errors:
+            click.echo(str(error))
+        if not result.ok:
+            click.echo(f"{len(result.errors)} error(s) in {result.source_file}; nothing written", err=True)
+        elif result.output is None:
+            click.echo(f"ok: {len(result.rows)} cities, revision {result.revision}; dry run, nothing written")
+        else:
+            click.echo(f"ok: {len(result.rows)} cities, revision {result.revision}; wrote {result.output}")
+    if not result.ok:
+        raise SystemExit(1)
