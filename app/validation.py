@@ -38,7 +38,7 @@ STATUSES = ("live", "pilot", "planned", "in-design", "discontinued", "unknown")
 CONFIDENCES = ("found", "reported", "inferred", "mixed")
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {
     "service": ("In a nutshell", "What makes it user-centric"),
-    "case": ("Context", "What was done", "Lessons"),
+    "case": ("Problem", "Approach", "Results", "Lessons"),
     "guide": ("Why it matters", "Steps", "Pitfalls", "Member examples", "Dashboard questions this helps"),
 }
 SERVICES_DIR = "services"

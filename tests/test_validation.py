@@ -48,11 +48,15 @@ services: [test-service]
 sources: [https://example.org/case]
 ---
 
-## Context
+## Problem
 
 Text.
 
-## What was done
+## Approach
+
+Text.
+
+## Results
 
 Text.
 
@@ -271,6 +275,7 @@ def test_framework_count_mismatch(kdir):
     ("services/test-service.md", SERVICE, "What makes it user-centric"),
     ("services/test-service.md", SERVICE, "In a nutshell"),
     ("cases/test-case.md", CASE, "Lessons"),
+    ("cases/test-case.md", CASE, "Approach"),
 ])
 def test_missing_body_section(kdir, rel, text, section):
     write(kdir, rel, text.replace(f"## {section}", "## Something else"))
