@@ -224,3 +224,13 @@ def up(quiet):
         click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
     click.echo('Try:  .venv/bin/ucc search "proactive services for families" -k 5')
     click.echo("      .venv/bin/ucc stats")
+
+
+def _register() -> None:
+    from app.commands.knowledge import benchmark_group, validate_command
+
+    main.add_command(validate_command)
+    main.add_command(benchmark_group)
+
+
+_register()

@@ -23,6 +23,7 @@ from .errors import InvalidRequest
 from .settings import Settings
 
 MODES = ("hybrid", "bm25", "dense")
+FUSIONS = ("convex", "rrf")
 FILTER_KEYS = ("city", "country", "kind", "principle", "subindicator", "year", "tag")
 _PLURALS = {"cities": "city", "countries": "country", "kinds": "kind", "principles": "principle",
             "subindicators": "subindicator", "years": "year", "tags": "tag"}
@@ -160,6 +161,9 @@ class Searcher:
         self._swap_lock = threading.Lock()
         self._loaded: tuple[st.Generation, Any] | None = None
         self.weight = float(settings.hybrid_weight)
+        self.fusion = settings.fusion
+        if self.fusion not in FUSIONS:
+            raise InvalidRequest(f"UCC_FUSION={self.fusion!r}; use one of: {', '.join(FUSIONS)}.")
 
     @property
     def embedder(self) -> Embedder:
@@ -253,7 +257,10 @@ class Searcher:
         missing = [cid for cid in dense if cid not in bm25]
         if missing and bm25:
             bm25.update(self._bm25(db, query, where, params, len(missing), only=missing))
-        fused = fuse_convex(bm25, dense, self.weight)
+        if self.fusion == "rrf":
+            fused = fuse_rrf([_ranking(bm25), _ranking(dense)], k=60)
+        else:
+            fused = fuse_convex(bm25, dense, self.weight)
         timings["fuse"] = time.perf_counter() - t
         return fused
 
@@ -350,6 +357,10 @@ def _cosines(index, qvec: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
             continue
         out[int(cid)] = float(np.dot(vec, qvec))
     return out
+
+
+def _ranking(scores: dict[int, float]) -> list[int]:
+    return sorted(scores, key=lambda k: -scores[k])
 
 
 def _minmax(scores: dict[int, float]) -> dict[int, float]:

@@ -50,6 +50,7 @@ SETTINGS: tuple[Setting, ...] = (
         "Weight of the dense score in hybrid fusion (0 = BM25 only, 1 = dense only).",
         float,
     ),
+    Setting("UCC_FUSION", "convex", "How hybrid mode fuses BM25 and dense scores: convex or rrf (k=60)."),
     Setting("UCC_CANDIDATES", 100, "Chunks each retriever proposes before fusion.", int),
     Setting("UCC_KEEP_GENERATIONS", 2, "Index generations kept on disk (the live one included).", int),
 )
