@@ -96,6 +96,7 @@ class SentenceTransformerEmbedder:
     def _load_model(self):
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         try:
             import torch
             from sentence_transformers import SentenceTransformer
@@ -105,6 +106,13 @@ class SentenceTransformerEmbedder:
             ) from None
         if self.threads > 0:
             torch.set_num_threads(self.threads)
+        try:
+            from transformers.utils import logging as hf_logging
+
+            hf_logging.disable_progress_bar()  # no "Loading weights" bar on stderr
+            hf_logging.set_verbosity_error()
+        except ImportError:
+            pass
         try:
             model = SentenceTransformer(str(self.path), device="cpu")
         except Exception as exc:  # any failure to load is one clear error

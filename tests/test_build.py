@@ -139,9 +139,9 @@ def test_old_generations_are_collected(tmp_path, settings, fake_embedder):
         build_index([kb], settings, embedder=fake_embedder)
     store = st.Store(settings.data_dir)
     files = sorted(p.name for p in store.faiss_dir.iterdir())
-    assert files == ["gen-000004.index", "gen-000005.index"]  # the live one and the one before
+    assert files == ["gen-000003.index", "gen-000004.index"]  # the live one and the one before
     gens = [g for (g,) in store.db.execute("SELECT id FROM generations ORDER BY id")]
-    assert gens == [4, 5]
+    assert gens == [3, 4]
     n_docs = store.db.execute("SELECT COUNT(*) FROM documents").fetchone()[0]
     assert n_docs == 4  # 3 live + the previous version of the guide
     fts = store.db.execute("SELECT COUNT(*) FROM chunks_fts").fetchone()[0]

@@ -36,12 +36,12 @@ def run(*args):
 def test_index_json_summary(kb):
     r = run("index", kb, "--json")
     assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
     assert data["generation"] == 1 and sorted(data["added"]) == ["a.md", "b.md"]
     assert data["skipped"][0]["path"] == "broken.md" and data["skipped"][0]["reason"]
     for key in ("updated", "unchanged", "removed", "documents", "chunks", "chunks_embedded", "seconds"):
         assert key in data
-    again = json.loads(run("index", kb, "--json").output)
+    again = json.loads(run("index", kb, "--json").stdout)
     assert again["generation"] is None and again["unchanged"] == 2
 
 
@@ -53,13 +53,13 @@ def test_index_text_summary(kb):
 def test_search_json_shape(kb):
     run("index", kb)
     r = run("search", "school benefits", "--json", "-k", "3")
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
     assert data["mode"] == "hybrid" and data["generation"] == 1
     hit = data["hits"][0]
     assert hit["doc_id"] == "a.md" and hit["rank"] == 1 and hit["city"] == "ghent"
     for key in ("score", "source", "title", "kind", "url", "snippet", "page", "passages"):
         assert key in hit
-    filtered = json.loads(run("search", "benefits", "--kind", "guide", "--json").output)
+    filtered = json.loads(run("search", "benefits", "--kind", "guide", "--json").stdout)
     assert [h["doc_id"] for h in filtered["hits"]] == ["b.md"]
 
 
@@ -75,7 +75,7 @@ def test_search_text_and_errors(kb):
 
 def test_stats_json(kb):
     run("index", kb)
-    data = json.loads(run("stats", "--json").output)
+    data = json.loads(run("stats", "--json").stdout)
     assert data["documents"] == 2 and data["generation"] == 1
     assert data["by_kind"]["service"]["documents"] == 1
     assert data["by_city"]["ghent"]["documents"] == 1
@@ -102,7 +102,7 @@ def test_eval_json_shape(tmp_path):
           '{"_id": "d2", "title": "Testing", "text": "The SUS questionnaire."}\n')
     r = run("eval", data_dir, "--json")
     assert r.exit_code == 0, r.output
-    data = json.loads(r.output)
+    data = json.loads(r.stdout)
     assert set(data) == {"default_mode", "modes", "queries", "documents"}
     assert set(data["modes"]) == {"hybrid", "bm25", "dense"}
     assert set(data["modes"]["bm25"]) == {"ndcg@10", "recall@10", "mrr@10"}
@@ -116,7 +116,7 @@ def test_eval_on_the_dev_set_beats_dense(tmp_path, monkeypatch):
     monkeypatch.undo()
     dataset = shared_or_skip("eval", "toolkit-dev")
     corpus = shared_or_skip("corpora")
-    data = json.loads(run("eval", dataset, "--corpus", corpus, "--json").output)
+    data = json.loads(run("eval", dataset, "--corpus", corpus, "--json").stdout)
     modes = data["modes"]
     assert data["queries"] == 60
     assert modes[data["default_mode"]]["ndcg@10"] > modes["dense"]["ndcg@10"]
