@@ -149,8 +149,9 @@ def fts_query(query: str) -> str | None:
 class Searcher:
     """Searches the live generation; picks up a new generation on the next query."""
 
-    # Chosen on ../shared/eval/toolkit-dev (see bench/RESULTS.md): convex combination of
-    # min-max-normalised scores over the union of candidates, documents scored by their best chunk.
+    # Chosen on ../shared/eval/toolkit-dev (bench/eval_grid.py, bench/RESULTS.md): a convex
+    # combination of min-max-normalised scores over the union of candidates (dense weight 0.7),
+    # documents scored by their best chunk (a bonus for further chunks did not help).
     passages_per_hit = 3
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):

@@ -39,14 +39,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_TORCH_THREADS", 0, "Threads PyTorch may use (0: leave PyTorch's default).", int),
     Setting(
         "UCC_CHUNK_TOKENS",
-        200,
+        256,
         "Most model tokens in one chunk, title and section included (capped at the model's window).",
         int,
     ),
     Setting("UCC_SEARCH_MODE", "hybrid", "Default retrieval mode: hybrid, bm25 or dense."),
     Setting(
         "UCC_HYBRID_WEIGHT",
-        0.5,
+        0.7,
         "Weight of the dense score in hybrid fusion (0 = BM25 only, 1 = dense only).",
         float,
     ),
