@@ -174,13 +174,21 @@ def eval_command(dataset_dir, corpus, modes, store, as_json):
 @main.command()
 @click.option("--json", "as_json", is_flag=True, help="Print the statistics as JSON.")
 def stats(as_json):
-    """What the live index holds, by kind, city, principle and sub-indicator.
+    """What the live index holds, by kind, city, principle and sub-indicator, and the gaps:
+    members with no service, principles and sub-indicators no document covers.
 
     Example: ucc stats --json
     """
+    from app.catalog import Catalog
+    from app.coverage import knowledge_gaps
     from indexer.stats import index_stats
 
-    data = index_stats(load_settings())
+    settings = load_settings()
+    data = index_stats(settings)
+    try:
+        data["gaps"] = knowledge_gaps(data, Catalog.load(settings.knowledge_dir))
+    except (UccError, OSError) as exc:  # an index of other folders has no member lists to compare with
+        data["gaps"] = {"unavailable": str(exc)}
     if as_json:
         _emit_json(data)
         return
@@ -194,6 +202,13 @@ def stats(as_json):
         click.echo(title + ":")
         for name, n in data[key].items():
             click.echo(f"  {name:<44} {n:>5} documents")
+    gaps = data["gaps"]
+    if "unavailable" not in gaps:
+        click.echo("Gaps:")
+        click.echo("  members with no service: " + (", ".join(gaps["members_without_services"]) or "none"))
+        click.echo("  principles with no document: " + (", ".join(gaps["principles_without_documents"]) or "none"))
+        click.echo("  sub-indicators with no document: "
+                   + (", ".join(gaps["subindicators_without_documents"]) or "none"))
     if data["skipped_files"]:
         click.echo("Skipped files:")
         for s in data["skipped_files"]:

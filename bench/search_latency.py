@@ -55,7 +55,7 @@ def make_corpus(root: Path, chunks: int, rng: random.Random) -> None:
     for d in range(chunks // per_doc):
         paras = []
         for p in range(per_doc):
-            words = rng.choices(vocab, k=120)
+            words = rng.choices(vocab, k=50)
             paras.append(f"## Section {p}\n\n" + " ".join(words) + ".")
         folder = root / f"part{d % 50:02d}"
         folder.mkdir(parents=True, exist_ok=True)

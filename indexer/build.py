@@ -14,6 +14,8 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import queue
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -32,6 +34,7 @@ from .loaders import discover, load_file
 from .settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
+_DONE = object()
 
 
 @dataclass
@@ -165,23 +168,14 @@ class _Builder:
         self.report.timings["scan"] = time.perf_counter() - t
 
         t = time.perf_counter()
-        self._load(changed)
-        self.report.timings["load"] = time.perf_counter() - t
+        chunked = self._process(changed)
+        self.report.timings["load_chunk_embed"] = time.perf_counter() - t
 
         replaced_files = [(f.root, f.rel) for f in changed if f.error is None]
         if not (replaced_files or removed or force):
             self._record_files(unchanged_touch + [f for f in changed if f.error])
             self._summarise(live)
             return self.report
-
-        t = time.perf_counter()
-        new_docs = [(f, d) for f in changed if f.error is None for d in f.documents]
-        chunked = self._chunk(new_docs)
-        self.report.timings["chunk"] = time.perf_counter() - t
-
-        t = time.perf_counter()
-        self._embed([c for _, chunks in chunked for c in chunks])
-        self.report.timings["embed"] = time.perf_counter() - t
 
         t = time.perf_counter()
         gen = self._commit(live, chunked, replaced_files, removed, changed + unchanged_touch)
@@ -235,44 +229,70 @@ class _Builder:
         else:
             self.report.unchanged += 1
 
-    def _load(self, changed: list[_FileState]) -> None:
-        for i, state in enumerate(changed):
-            path = Path(state.root) / state.rel
+    def _process(self, changed: list[_FileState]):
+        """Load and chunk files in a worker thread while this thread embeds what is ready,
+        so parsing (PDFs especially) overlaps with the model's work."""
+        ready: queue.Queue = queue.Queue(maxsize=256)
+
+        def produce() -> None:
             try:
-                state.documents = load_file(path, Path(state.root))
-            except DocumentError as exc:
-                state.error = exc.reason
-            if state.error:
-                self.report.skipped.append({"path": state.rel, "reason": state.error})
-                for bucket in (self.report.added, self.report.updated):
-                    if state.rel in bucket:
-                        bucket.remove(state.rel)
-            self.progress("load", i + 1, len(changed))
+                for i, state in enumerate(changed):
+                    self._load_one(state)
+                    for doc in state.documents if state.error is None else []:
+                        ready.put(((state, doc), chunk_document(doc, self.embedder.count_tokens, self.max_tokens)))
+                    self.progress("load", i + 1, len(changed))
+                ready.put(_DONE)
+            except BaseException as exc:  # handed to the main thread, raised there
+                ready.put(exc)
 
-    def _chunk(self, docs: list[tuple[_FileState, SourceDocument]]):
-        out = []
-        for i, (state, doc) in enumerate(docs):
-            out.append(((state, doc), chunk_document(doc, self.embedder.count_tokens, self.max_tokens)))
-            self.progress("chunk", i + 1, len(docs))
-        return out
+        worker = threading.Thread(target=produce, name="ucc-loader", daemon=True)
+        worker.start()
+        chunked, pending, seen = [], {}, set()
+        step = max(128, self.settings.embed_batch_size * 4)
+        while (item := ready.get()) is not _DONE:
+            if isinstance(item, BaseException):
+                raise item
+            chunked.append(item)
+            for c in item[1]:
+                if c.embed_hash not in seen:
+                    seen.add(c.embed_hash)
+                    pending[c.embed_hash] = c.embed_text
+            if len(pending) >= step:
+                self._embed(pending, len(seen))
+                pending = {}
+        self._embed(pending, len(seen))
+        worker.join()
+        return chunked
 
-    def _embed(self, chunks: list[Chunk]) -> None:
-        wanted = {c.embed_hash: c.embed_text for c in chunks}
+    def _load_one(self, state: _FileState) -> None:
+        try:
+            state.documents = load_file(Path(state.root) / state.rel, Path(state.root))
+        except DocumentError as exc:
+            state.error = exc.reason
+        if state.error:
+            self.report.skipped.append({"path": state.rel, "reason": state.error})
+            for bucket in (self.report.added, self.report.updated):
+                if state.rel in bucket:
+                    bucket.remove(state.rel)
+
+    def _embed(self, wanted: dict[str, str], known: int) -> None:
+        """Embed the passages (hash -> text) the cache does not hold yet, and cache them.
+        ``known`` is how many distinct passages the build has seen so far (for progress)."""
+        if not wanted:
+            return
         cached = self._cached_hashes(list(wanted))
-        todo = [(h, text) for h, text in wanted.items() if h not in cached]
-        self.report.chunks_reused = sum(1 for c in chunks if c.embed_hash in cached)
-        self.report.chunks_embedded = len(todo)
-        step = max(256, self.settings.embed_batch_size * 8)
-        self.progress("embed", 0, len(todo))
-        for start in range(0, len(todo), step):
-            part = todo[start : start + step]
-            vectors = self.embedder.embed_passages([text for _, text in part])
-            rows = [(self.mkey, h, st.vector_to_blob(v)) for (h, _), v in zip(part, vectors)]
-            with _transaction(self.db):
-                self.db.conn.executemany(
-                    "INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)", rows
-                )
-            self.progress("embed", start + len(part), len(todo))
+        # Longest first, so each model call pads little (as one big encode() call would).
+        todo = sorted(((h, text) for h, text in wanted.items() if h not in cached), key=lambda ht: -len(ht[1]))
+        self.report.chunks_reused += len(cached)
+        if not todo:
+            self.progress("embed", self.report.chunks_embedded + self.report.chunks_reused, known)
+            return
+        vectors = self.embedder.embed_passages([text for _, text in todo])
+        rows = [(self.mkey, h, st.vector_to_blob(v)) for (h, _), v in zip(todo, vectors)]
+        with _transaction(self.db):
+            self.db.conn.executemany("INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)", rows)
+        self.report.chunks_embedded += len(todo)
+        self.progress("embed", self.report.chunks_embedded + self.report.chunks_reused, known)
 
     def _cached_hashes(self, hashes: list[str]) -> set[str]:
         found: set[str] = set()

@@ -184,12 +184,17 @@ class Searcher:
         return db
 
     def _index_for(self, gen: st.Generation):
+        """The FAISS index of ``gen``, loaded once; one OpenMP thread (single queries are
+        faster and steadier that way on small machines)."""
         loaded = self._loaded
         if loaded is not None and loaded[0].id == gen.id:
             return loaded[1]
         with self._swap_lock:
             loaded = self._loaded
             if loaded is None or loaded[0].id != gen.id:
+                import faiss
+
+                faiss.omp_set_num_threads(1)
                 index = self.store.read_faiss(gen)
                 self._loaded = (gen, index)
                 loaded = self._loaded

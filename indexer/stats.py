@@ -33,6 +33,12 @@ def index_stats(settings: Settings) -> dict:
             ).fetchall()
             return dict(rows)
 
+        by_kind_city: dict[str, dict[str, int]] = {}
+        for kind, city, n in db.execute(
+            f"SELECT d.kind, d.city, COUNT(*) FROM documents d WHERE {live} GROUP BY d.kind, d.city", p
+        ):
+            by_kind_city.setdefault(kind or "(none)", {})[city or "(none)"] = n
+
         finished = datetime.fromisoformat(gen.finished_at)
         age = (datetime.now(timezone.utc) - finished).total_seconds()
         config = db.execute("SELECT value FROM meta WHERE key = 'index_config'").fetchone()
@@ -53,6 +59,7 @@ def index_stats(settings: Settings) -> dict:
             "roots": roots,
             "by_kind": grouped("d.kind"),
             "by_city": grouped("d.city"),
+            "by_kind_city": by_kind_city,
             "by_principle": facet("principle"),
             "by_subindicator": facet("subindicator"),
             "skipped_files": skipped,

@@ -120,3 +120,18 @@ def test_eval_on_the_dev_set_beats_dense(tmp_path, monkeypatch):
     modes = data["modes"]
     assert data["queries"] == 60
     assert modes[data["default_mode"]]["ndcg@10"] > modes["dense"]["ndcg@10"]
+
+
+def test_stats_shows_knowledge_gaps(kb, monkeypatch):
+    from .conftest import REPO
+
+    monkeypatch.setenv("UCC_KNOWLEDGE_DIR", str(REPO / "knowledge"))
+    run("index", kb)
+    data = json.loads(run("stats", "--json").stdout)
+    gaps = data["gaps"]
+    assert len(gaps["members"]) == 26
+    assert "ghent" not in gaps["members_without_services"]  # a.md is a Ghent service
+    assert "milan" in gaps["members_without_services"]
+    assert "2.2" in gaps["subindicators_without_documents"]
+    text = run("stats").stdout
+    assert "members with no service:" in text and "milan" in text

@@ -9,22 +9,19 @@ Register them on the main group::
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import click
 
 from indexer.errors import UccError
+from indexer.settings import load_settings
 
 from ..benchmark_import import import_scores
 from ..catalog import Catalog
 from ..validation import check_knowledge
 
-DEFAULT_KNOWLEDGE_DIR = "knowledge"
-
-
 def _default_knowledge_dir() -> str:
-    return os.environ.get("UCC_KNOWLEDGE_DIR") or DEFAULT_KNOWLEDGE_DIR
+    return str(load_settings().knowledge_dir)
 
 
 def _knowledge_option(func):
