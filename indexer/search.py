@@ -42,11 +42,17 @@ class Passage:
     text: str
     section: str
     page: int | None
-    score: float
+    score: float  # the mode's score (fused in hybrid mode): comparable within one query only
+    dense: float | None = None  # raw cosine similarity to the query, comparable across queries
+    bm25: float | None = None  # raw BM25 score (higher is better)
 
     def to_dict(self) -> dict:
         return {"chunk_id": self.chunk_id, "text": self.text, "section": self.section, "page": self.page,
-                "score": round(self.score, 6)}
+                "score": round(self.score, 6), "dense": _round(self.dense), "bm25": _round(self.bm25)}
+
+
+def _round(value: float | None) -> float | None:
+    return None if value is None else round(value, 6)
 
 
 @dataclass
@@ -73,6 +79,12 @@ class Hit:
     def snippet(self) -> str:
         return snippet(self.passages[0].text) if self.passages else ""
 
+    @property
+    def dense_score(self) -> float | None:
+        """The best raw cosine among the hit's passages (None in bm25 mode)."""
+        values = [p.dense for p in self.passages if p.dense is not None]
+        return max(values) if values else None
+
     def to_dict(self) -> dict:
         return {
             "rank": self.rank,
@@ -87,6 +99,7 @@ class Hit:
             "url": self.url,
             "page": self.page,
             "snippet": self.snippet,
+            "dense_score": _round(self.dense_score),
             "passages": [p.to_dict() for p in self.passages],
         }
 
@@ -229,13 +242,14 @@ class Searcher:
         try:
             gen = self.live()
             index = self._index_for(gen)
-            scores = self._score(db, index, gen, query, mode, flt, timings)
-            hits = self._group(db, scores, k, timings)
+            scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
+            hits = self._group(db, scores, k, timings, bm25, dense)
         finally:
             db.conn.execute("COMMIT")
         return SearchResult(query, mode, gen.id, hits, timings)
 
-    def _score(self, db, index, gen, query, mode, flt, timings) -> dict[int, float]:
+    def _score(self, db, index, gen, query, mode, flt, timings):
+        """Scores by chunk row id: (the mode's score, raw BM25, raw cosine)."""
         n = max(self.settings.candidates, 10)
         params: dict[str, Any] = {"gen": gen.id}
         where = self._filter_sql(flt, params)
@@ -256,9 +270,9 @@ class Searcher:
                 dense.update(_cosines(index, qvec, missing))
             timings["dense"] = time.perf_counter() - t
         if mode == "bm25":
-            return bm25
+            return bm25, bm25, {}
         if mode == "dense":
-            return dense
+            return dense, {}, dense
         t = time.perf_counter()
         missing = [cid for cid in dense if cid not in bm25]
         if missing and bm25:
@@ -268,7 +282,35 @@ class Searcher:
         else:
             fused = fuse_convex(bm25, dense, self.weight)
         timings["fuse"] = time.perf_counter() - t
-        return fused
+        return fused, bm25, dense
+
+    def list_documents(self, filters: dict | None = None, limit: int = 1000) -> list[Hit]:
+        """Documents of the live generation matching ``filters`` (no query), by title.
+        Each comes as a :class:`Hit` with score 0 and its first passage."""
+        flt = normalise_filters(filters)
+        db = self._db()
+        db.conn.execute("BEGIN")
+        try:
+            gen = self.live()
+            params: dict[str, Any] = {"gen": gen.id, "limit": int(limit)}
+            where = self._filter_sql(flt, params)
+            rows = db.execute(
+                "SELECT d.doc_id, d.source, d.title, d.kind, d.city, d.country, d.year, d.url, d.format, d.metadata, "
+                "(SELECT c.chunk_id || char(31) || c.section || char(31) || COALESCE(c.page, '') || char(31) || c.text "
+                " FROM chunks c WHERE c.doc = d.id ORDER BY c.ordinal LIMIT 1) "
+                f"FROM documents d WHERE {st.live_clause()}{where} ORDER BY d.title, d.doc_id LIMIT :limit",
+                params,
+            ).fetchall()
+        finally:
+            db.conn.execute("COMMIT")
+        hits = []
+        for i, r in enumerate(rows, 1):
+            hit = Hit(i, 0.0, r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], json.loads(r[9]))
+            if r[10]:
+                chunk_id, section, page, text = r[10].split("\x1f", 3)
+                hit.passages.append(Passage(chunk_id, text, section, int(page) if page else None, 0.0))
+            hits.append(hit)
+        return hits
 
     @staticmethod
     def _filter_sql(flt: dict[str, list[str]], params: dict[str, Any]) -> str:
@@ -323,7 +365,8 @@ class Searcher:
             scores, ids = index.search(q, min(n, index.ntotal))
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
 
-    def _group(self, db, scores: dict[int, float], k: int, timings) -> list[Hit]:
+    def _group(self, db, scores: dict[int, float], k: int, timings, bm25=None, dense=None) -> list[Hit]:
+        bm25, dense = bm25 or {}, dense or {}
         t = time.perf_counter()
         if not scores:
             timings["group"] = time.perf_counter() - t
@@ -346,7 +389,7 @@ class Searcher:
                 hit = docs[drow] = Hit(0, scores[cid], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
                                        json.loads(r[15]))
             if len(hit.passages) < self.passages_per_hit:
-                hit.passages.append(Passage(chunk_id, text, section, page, scores[cid]))
+                hit.passages.append(Passage(chunk_id, text, section, page, scores[cid], dense.get(cid), bm25.get(cid)))
         ranked = sorted(docs.values(), key=lambda h: (-h.score, h.doc_id))[:k]
         for i, h in enumerate(ranked, 1):
             h.rank = i

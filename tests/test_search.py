@@ -111,3 +111,20 @@ def test_fusion_arithmetic():
     rrf = fuse_rrf([[1, 2], [2, 3]], k=60)
     assert rrf[2] == pytest.approx(1 / 62 + 1 / 61)
     assert max(rrf, key=rrf.get) == 2
+
+
+def test_raw_component_scores_are_exposed(kb):
+    hit = kb.search("parking permits", k=1).hits[0]
+    p = hit.passages[0]
+    assert p.dense is not None and -1.0 <= p.dense <= 1.0 and p.bm25 is not None and p.bm25 > 0
+    assert hit.dense_score == max(x.dense for x in hit.passages if x.dense is not None)
+    assert kb.search("parking permits", k=1, mode="bm25").hits[0].dense_score is None
+
+
+def test_list_documents_by_facet(kb):
+    docs = kb.list_documents({"kind": "service"})
+    assert [d.doc_id for d in docs] == ["d1.md", "d0.md"]  # by title: "Parking app" < "Parking permits online"
+    assert docs[0].passages and docs[0].passages[0].text
+    assert [d.doc_id for d in kb.list_documents({"city": "madrid"})] == ["d1.md"]
+    assert len(kb.list_documents()) == 3
+    assert kb.list_documents(limit=1)[0].rank == 1
