@@ -53,6 +53,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_FUSION", "convex", "How hybrid mode fuses BM25 and dense scores: convex or rrf (k=60)."),
     Setting("UCC_CANDIDATES", 100, "Chunks each retriever proposes before fusion.", int),
     Setting("UCC_KEEP_GENERATIONS", 2, "Index generations kept on disk (the live one included).", int),
+    # The assistant (app/)
+    Setting(
+        "UCC_ANSWER_MIN_SCORE",
+        -1.0,
+        "Least raw cosine similarity of the best passage for an answer; below it the assistant says it "
+        "cannot answer. -1: the calibrated default (see bench/RESULTS.md).",
+        float,
+    ),
+    Setting("UCC_CONVERSATION_TURNS", 6, "Recent turns a conversation keeps for follow-up questions.", int),
+    Setting("UCC_CONVERSATION_TTL", 3600, "Seconds a conversation is kept after its last turn.", int),
+    Setting("UCC_LLM_URL", "", "Base URL of an OpenAI-compatible chat-completions server; empty: extractive answers only."),
+    Setting("UCC_LLM_MODEL", "local", "Model name sent to the LLM server."),
+    Setting("UCC_LLM_API_KEY", "", "Bearer token for the LLM server, if it needs one (never logged)."),
+    Setting("UCC_LLM_TIMEOUT", 20.0, "Seconds to wait for the LLM before falling back to the extractive answer.", float),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}

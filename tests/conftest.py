@@ -86,3 +86,32 @@ def shared_or_skip(*parts: str) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is not present: ../shared (evaluation data and corpora) ships only with the project's own machines")
     return path
+
+
+def _knowledge_searcher(tmp_path_factory, embedder, name):
+    from indexer.build import build_index
+    from indexer.search import Searcher
+
+    data_dir = tmp_path_factory.mktemp(name)
+    settings = load_settings({}, UCC_DATA_DIR=str(data_dir), UCC_KNOWLEDGE_DIR=str(REPO / "knowledge"))
+    build_index([REPO / "knowledge"], settings, embedder=embedder)
+    return Searcher(settings, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def knowledge_searcher(tmp_path_factory, real_embedder):
+    """A Searcher over the repo's knowledge/ indexed once per session with the real model."""
+    return _knowledge_searcher(tmp_path_factory, real_embedder, "kb-real")
+
+
+@pytest.fixture(scope="session")
+def knowledge_searcher_fake(tmp_path_factory):
+    """The same knowledge base indexed with the fast fake embedder (lexical-ish vectors)."""
+    return _knowledge_searcher(tmp_path_factory, FakeEmbedder(), "kb-fake")
+
+
+@pytest.fixture(scope="session")
+def catalog():
+    from app.catalog import Catalog
+
+    return Catalog.load(REPO / "knowledge")
