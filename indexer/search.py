@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+from collections import OrderedDict
 import time
 from dataclasses import dataclass, field
 from typing import Any, Iterable
@@ -174,6 +175,7 @@ class Searcher:
         self._local = threading.local()
         self._swap_lock = threading.Lock()
         self._loaded: tuple[st.Generation, Any] | None = None
+        self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
         self.weight = float(settings.hybrid_weight)
         self.fusion = settings.fusion
         if self.fusion not in FUSIONS:
@@ -197,21 +199,32 @@ class Searcher:
         return db
 
     def _index_for(self, gen: st.Generation):
-        """The FAISS index of ``gen``, loaded once; one OpenMP thread (single queries are
-        faster and steadier that way on small machines)."""
+        """The FAISS index of ``gen``, loaded once per generation."""
         loaded = self._loaded
         if loaded is not None and loaded[0].id == gen.id:
             return loaded[1]
         with self._swap_lock:
             loaded = self._loaded
             if loaded is None or loaded[0].id != gen.id:
-                import faiss
-
-                faiss.omp_set_num_threads(1)
                 index = self.store.read_faiss(gen)
                 self._loaded = (gen, index)
                 loaded = self._loaded
         return loaded[1]
+
+    def _query_vector(self, query: str) -> np.ndarray:
+        """The query's embedding; the last few hundred are kept (the assistant often runs one
+        question through several searches)."""
+        with self._swap_lock:
+            vec = self._qcache.get(query)
+            if vec is not None:
+                self._qcache.move_to_end(query)
+                return vec
+        vec = self.embedder.embed_query(query)
+        with self._swap_lock:
+            self._qcache[query] = vec
+            while len(self._qcache) > 512:
+                self._qcache.popitem(last=False)
+        return vec
 
     def live(self) -> st.Generation:
         db = self._db()
@@ -256,12 +269,15 @@ class Searcher:
         bm25: dict[int, float] = {}
         dense: dict[int, float] = {}
         t = time.perf_counter()
+        deep: dict[int, float] = {}
         if mode in ("bm25", "hybrid"):
-            bm25 = self._bm25(db, query, where, params, n)
+            # One FTS pass, deep enough to score nearly every dense candidate as well.
+            deep = self._bm25(db, query, where, params, n * 10 if mode == "hybrid" else n)
+            bm25 = dict(list(deep.items())[:n])
         timings["bm25"] = time.perf_counter() - t
         if mode in ("dense", "hybrid"):
             t = time.perf_counter()
-            qvec = self.embedder.embed_query(query)
+            qvec = self._query_vector(query)
             timings["embed"] = time.perf_counter() - t
             t = time.perf_counter()
             dense = self._dense(db, index, qvec, where, params, flt, n)
@@ -274,9 +290,7 @@ class Searcher:
         if mode == "dense":
             return dense, {}, dense
         t = time.perf_counter()
-        missing = [cid for cid in dense if cid not in bm25]
-        if missing and bm25:
-            bm25.update(self._bm25(db, query, where, params, len(missing), only=missing))
+        bm25.update((cid, deep[cid]) for cid in dense if cid not in bm25 and cid in deep)
         if self.fusion == "rrf":
             fused = fuse_rrf([_ranking(bm25), _ranking(dense)], k=60)
         else:
@@ -326,18 +340,16 @@ class Searcher:
             )
         return "".join(" AND " + c for c in clauses)
 
-    def _bm25(self, db, query, where, params, n, only: list[int] | None = None) -> dict[int, float]:
+    def _bm25(self, db, query, where, params, n) -> dict[int, float]:
+        """The best ``n`` chunks by BM25, best first (dicts keep that order)."""
         expr = fts_query(query)
         if expr is None:
             return {}
         p = dict(params, q=expr, n=n)
-        restrict = ""
-        if only is not None:
-            restrict = f" AND chunks_fts.rowid IN ({','.join(str(int(i)) for i in only)})"
         rows = db.execute(
             "SELECT c.id, bm25(chunks_fts, 2.0, 1.5, 1.0) FROM chunks_fts "
             "JOIN chunks c ON c.id = chunks_fts.rowid JOIN documents d ON d.id = c.doc "
-            f"WHERE chunks_fts MATCH :q AND {st.live_clause()}{where}{restrict} "
+            f"WHERE chunks_fts MATCH :q AND {st.live_clause()}{where} "
             "ORDER BY bm25(chunks_fts, 2.0, 1.5, 1.0) LIMIT :n",
             p,
         ).fetchall()
@@ -349,6 +361,18 @@ class Searcher:
         if index.ntotal == 0:
             return {}
         q = qvec.reshape(1, -1).astype(np.float32)
+        # One OpenMP thread for a single query: faster and steadier on small machines. The
+        # setting is per thread and restored, so the query encoder keeps its own threads.
+        previous = faiss.omp_get_max_threads()
+        faiss.omp_set_num_threads(1)
+        try:
+            return self._dense_search(db, index, q, where, params, flt, n)
+        finally:
+            faiss.omp_set_num_threads(previous)
+
+    def _dense_search(self, db, index, q, where, params, flt, n) -> dict[int, float]:
+        import faiss
+
         if flt:
             allowed = [
                 cid
@@ -371,16 +395,25 @@ class Searcher:
         if not scores:
             timings["group"] = time.perf_counter() - t
             return []
+        # First only which document each candidate belongs to; then text for the passages shown.
+        doc_of: dict[int, int] = {}
         ids = list(scores)
-        rows = []
         for start in range(0, len(ids), 500):
             part = ids[start : start + 500]
-            rows += db.execute(
-                "SELECT c.id, c.chunk_id, c.text, c.section, c.page, d.id, d.doc_id, d.source, d.title, d.kind, "
-                f"d.city, d.country, d.year, d.url, d.format, d.metadata FROM chunks c JOIN documents d "
-                f"ON d.id = c.doc WHERE c.id IN ({','.join('?' * len(part))})",
-                part,
-            ).fetchall()
+            doc_of.update(db.execute(f"SELECT id, doc FROM chunks WHERE id IN ({','.join('?' * len(part))})", part))
+        best: dict[int, list[int]] = {}
+        for cid in sorted(doc_of, key=lambda c: -scores[c]):
+            chosen = best.setdefault(doc_of[cid], [])
+            if len(chosen) < self.passages_per_hit:
+                chosen.append(cid)
+        top_docs = sorted(best, key=lambda d: -scores[best[d][0]])[: k + 5]  # + ties on doc_id below
+        wanted = [cid for d in top_docs for cid in best[d]]
+        rows = db.execute(
+            "SELECT c.id, c.chunk_id, c.text, c.section, c.page, d.id, d.doc_id, d.source, d.title, d.kind, "
+            "d.city, d.country, d.year, d.url, d.format, d.metadata FROM chunks c JOIN documents d "
+            f"ON d.id = c.doc WHERE c.id IN ({','.join('?' * len(wanted))})",
+            wanted,
+        ).fetchall()
         docs: dict[int, Hit] = {}
         for r in sorted(rows, key=lambda r: -scores[r[0]]):
             cid, chunk_id, text, section, page, drow = r[:6]
@@ -388,8 +421,7 @@ class Searcher:
             if hit is None:
                 hit = docs[drow] = Hit(0, scores[cid], r[6], r[7], r[8], r[9], r[10], r[11], r[12], r[13], r[14],
                                        json.loads(r[15]))
-            if len(hit.passages) < self.passages_per_hit:
-                hit.passages.append(Passage(chunk_id, text, section, page, scores[cid], dense.get(cid), bm25.get(cid)))
+            hit.passages.append(Passage(chunk_id, text, section, page, scores[cid], dense.get(cid), bm25.get(cid)))
         ranked = sorted(docs.values(), key=lambda h: (-h.score, h.doc_id))[:k]
         for i, h in enumerate(ranked, 1):
             h.rank = i
