@@ -1,0 +1,411 @@
+"""Conversations: the recent turns of each conversation, and follow-up resolution.
+
+:class:`ConversationStore` keeps the last ``UCC_CONVERSATION_TURNS`` turns of every conversation
+in SQLite (``conversations.db`` under ``UCC_DATA_DIR``; WAL, busy timeout) for
+``UCC_CONVERSATION_TTL`` seconds after its last turn; expired conversations are deleted lazily.
+A turn holds the text the user typed, how it was understood, the filters, and what the answer
+cited (document ids, cities, topics): nothing else about the person.
+
+:func:`resolve` turns a follow-up into a self-contained question, with plain rules:
+
+- "and in Spain?", "what about Göteborg?", "same for Italian cities?" -> the previous subject,
+  with the city or country filter replaced;
+- "how did they measure it?", "what were the results?", "did it work?" -> the results and
+  measurement of the previous answer's main document;
+- "who else does that?", "which other cities do this?", "anyone else?" -> the previous subject,
+  answered from cities other than those already cited;
+- "how much did it cost?", "tell me more" -> the question about the previous answer's main
+  document.
+
+Anything else is a new question.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+from indexer import store as st
+from indexer.errors import InvalidRequest
+
+_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+
+
+@dataclass
+class Turn:
+    question: str  # as typed
+    resolved_question: str  # as understood (shown to the user)
+    query: str = ""  # the text searched
+    subject: str = ""  # the question without its place, for "and in Spain?"
+    filters: dict = field(default_factory=dict)
+    doc_ids: list[str] = field(default_factory=list)  # cited, in citation order
+    cities: list[str] = field(default_factory=list)  # city slugs of the cited documents, each once
+    topics: list[str] = field(default_factory=list)  # short titles of the cited documents
+    doc_cities: list[str | None] = field(default_factory=list)  # the city of each cited document
+    status: str = ""
+    at: float = 0.0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS conversations (
+    id TEXT PRIMARY KEY,
+    updated_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
+CREATE TABLE IF NOT EXISTS turns (
+    conversation_id TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    at REAL NOT NULL,
+    data TEXT NOT NULL,
+    PRIMARY KEY (conversation_id, seq)
+);
+"""
+
+
+class ConversationStore:
+    """Recent turns per conversation id, in SQLite, kept ``ttl`` seconds after the last turn."""
+
+    FILE = "conversations.db"
+
+    def __init__(self, path: str | Path, turns: int = 6, ttl: float = 3600, clock: Callable[[], float] = time.time):
+        path = Path(path)
+        self.path = path / self.FILE if path.suffix == "" and (path.is_dir() or not path.exists()) else path
+        self.max_turns = max(1, int(turns))
+        self.ttl = float(ttl)
+        self.clock = clock
+        self._local = threading.local()
+        self._last_sweep = 0.0
+        self._db()  # create the schema now: errors show at start-up, not at the first question
+
+    @classmethod
+    def from_settings(cls, settings) -> ConversationStore:
+        return cls(settings.data_dir / cls.FILE, turns=settings.conversation_turns, ttl=settings.conversation_ttl)
+
+    def _db(self):
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = st.connect(self.path, timeout_ms=5000)
+            db.conn.executescript(_SCHEMA)
+            self._local.db = db
+        return db
+
+    @staticmethod
+    def new_id() -> str:
+        """A random, URL-safe conversation id."""
+        return secrets.token_urlsafe(16)
+
+    @staticmethod
+    def check_id(conversation_id: str) -> str:
+        cid = str(conversation_id or "").strip()
+        if not _ID.match(cid):
+            raise InvalidRequest("A conversation id is 8 to 64 letters, digits, '-' or '_'.")
+        return cid
+
+    def turns(self, conversation_id: str) -> list[Turn]:
+        """The kept turns of a conversation, oldest first; [] if unknown or expired."""
+        cid = self.check_id(conversation_id)
+        db = self._db()
+        now = self.clock()
+        row = db.execute("SELECT updated_at FROM conversations WHERE id = ?", [cid]).fetchone()
+        if row is None or row[0] < now - self.ttl:
+            return []
+        rows = db.execute("SELECT data FROM turns WHERE conversation_id = ? ORDER BY seq", [cid]).fetchall()
+        return [Turn(**json.loads(r[0])) for r in rows]
+
+    def last(self, conversation_id: str) -> Turn | None:
+        turns = self.turns(conversation_id)
+        return turns[-1] if turns else None
+
+    def append(self, conversation_id: str, turn: Turn) -> None:
+        """Add a turn; keep only the last ``turns``; drop expired conversations now and then."""
+        cid = self.check_id(conversation_id)
+        now = self.clock()
+        turn.at = now
+        db = self._db()
+        conn = db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            row = conn.execute("SELECT updated_at FROM conversations WHERE id = ?", [cid]).fetchone()
+            if row is not None and row[0] < now - self.ttl:  # expired: start afresh under the same id
+                conn.execute("DELETE FROM turns WHERE conversation_id = ?", [cid])
+            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", [cid]).fetchone()[0]
+            conn.execute(
+                "INSERT INTO turns (conversation_id, seq, at, data) VALUES (?, ?, ?, ?)",
+                [cid, seq, now, json.dumps(turn.to_dict(), ensure_ascii=False)],
+            )
+            conn.execute("DELETE FROM turns WHERE conversation_id = ? AND seq <= ?", [cid, seq - self.max_turns])
+            conn.execute(
+                "INSERT INTO conversations (id, updated_at) VALUES (?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
+                [cid, now],
+            )
+            if now - self._last_sweep >= min(60.0, self.ttl):
+                self._sweep(conn, now)
+                self._last_sweep = now
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    def delete_expired(self) -> int:
+        """Delete every expired conversation now; returns how many."""
+        conn = self._db().conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            n = self._sweep(conn, self.clock())
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return n
+
+    def _sweep(self, conn, now: float) -> int:
+        cutoff = now - self.ttl
+        conn.execute("DELETE FROM turns WHERE conversation_id IN (SELECT id FROM conversations WHERE updated_at < ?)",
+                     [cutoff])
+        return conn.execute("DELETE FROM conversations WHERE updated_at < ?", [cutoff]).rowcount
+
+    def forget(self, conversation_id: str) -> None:
+        """Delete one conversation (a user may ask the assistant to forget it)."""
+        cid = self.check_id(conversation_id)
+        conn = self._db().conn
+        conn.execute("DELETE FROM turns WHERE conversation_id = ?", [cid])
+        conn.execute("DELETE FROM conversations WHERE id = ?", [cid])
+
+    def count(self) -> int:
+        return self._db().execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
+
+    def close(self) -> None:
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
+
+
+# --- places -------------------------------------------------------------------------
+
+# Adjectives and other names of the members' countries (and of the non-members' countries that
+# the knowledge base cites), by the country name used in the documents.
+COUNTRY_ALIASES = {
+    "Belgium": ["belgian"],
+    "Estonia": ["estonian"],
+    "Finland": ["finnish", "suomi"],
+    "France": ["french"],
+    "Italy": ["italian", "italia"],
+    "Latvia": ["latvian"],
+    "Netherlands": ["the netherlands", "holland", "dutch", "nederland"],
+    "Portugal": ["portuguese"],
+    "Slovenia": ["slovenian", "slovene", "slovenija"],
+    "Spain": ["spanish", "españa", "espana"],
+    "Sweden": ["swedish", "sverige"],
+    "Ukraine": ["ukrainian", "the ukraine"],
+    "United Kingdom": ["uk", "the uk", "britain", "great britain", "british", "the united kingdom", "scotland", "scottish", "england"],
+    "Slovakia": ["slovak", "slovensko"],
+}
+
+
+@dataclass(frozen=True)
+class Place:
+    facet: str  # "city" or "country"
+    value: str  # the filter value: a city slug or a country name (lower case)
+    name: str  # how to show it: "Ghent", "Spain"
+    start: int
+    end: int
+
+
+class Places:
+    """Recognises member cities (any local name or spelling), other indexed cities and countries."""
+
+    def __init__(self, catalog=None, extra_cities: dict[str, str] | None = None, extra_countries: Iterable[str] = ()):
+        names: dict[str, tuple[str, str, str]] = {}
+        countries: set[str] = set(extra_countries)
+        if catalog is not None:
+            for c in catalog.cities:
+                for n in c.all_names:
+                    names.setdefault(n.casefold(), ("city", c.slug, c.name))
+                if "-" in c.slug:
+                    names.setdefault(c.slug.replace("-", " "), ("city", c.slug, c.name))
+                countries.add(c.country)
+        for slug, name in (extra_cities or {}).items():
+            for n in {slug, slug.replace("-", " "), name}:
+                names.setdefault(n.casefold(), ("city", slug, name))
+        for country in countries:
+            names.setdefault(country.casefold(), ("country", country.lower(), country))
+            for alias in COUNTRY_ALIASES.get(country, []):
+                names.setdefault(alias.casefold(), ("country", country.lower(), country))
+        self.names = names
+        alternatives = sorted(names, key=len, reverse=True)
+        self._pattern = re.compile(
+            r"(?<![\w-])(" + "|".join(re.escape(a) for a in alternatives) + r")(?![\w-])", re.IGNORECASE
+        ) if alternatives else None
+        self.city_names = {v[1]: v[2] for v in names.values() if v[0] == "city"}
+
+    def find(self, text: str) -> list[Place]:
+        if self._pattern is None:
+            return []
+        out = []
+        for m in self._pattern.finditer(text):
+            facet, value, name = self.names[m.group(1).casefold()]
+            out.append(Place(facet, value, name, m.start(), m.end()))
+        return out
+
+    def city_name(self, slug: str | None) -> str | None:
+        if not slug:
+            return None
+        return self.city_names.get(slug, slug.replace("-", " ").title())
+
+    def strip(self, text: str) -> str:
+        """``text`` without its place names (and the preposition before each)."""
+        if self._pattern is None:
+            return text
+        out = re.sub(
+            r"(?:\s*,)?\s*(?:\b(?:in|for|from|at|of|by)\s+)?(?:the\s+)?(?:city of\s+|region of\s+)?"
+            + self._pattern.pattern
+            + r"(?:\s*(?:'s|’s)\b)?(?:\s+(?:cities|city|region|regions|municipalities|councils))?",
+            "",
+            text,
+            flags=re.IGNORECASE,
+        )
+        out = re.sub(r"\s+([?.!,])", r"\1", out)
+        return re.sub(r"\s{2,}", " ", out).strip(" ,")
+
+
+# --- follow-up resolution -----------------------------------------------------------
+
+_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)?|\d+", re.UNICODE)
+_CONNECTORS = frozenset(
+    """and but so ok okay then now also too what how about same for in from at of the a an is are was were
+    there any anything something someone anyone anybody similar like do does did doing done this that it they
+    them those these their its with be been has have had by to on please thanks thank you"""
+    .split()
+)
+_OTHERS = frozenset("else other others another elsewhere besides".split())
+_OTHERS_FILLER = frozenset(
+    """who which where whom city cities member members region regions municipality municipalities country countries
+    peers peer places place examples example offer offers offering use uses using run runs running provide
+    provides same similar thing things network one ones one's""".split()
+)
+_MEASURE = frozenset(
+    """measure measured measuring measures measurement measurements result results impact impacts evaluate
+    evaluated evaluation evidence figures figure numbers number outcome outcomes kpi kpis metrics metric
+    success successful effect effects effective worked data indicators achieve achieved
+    track tracked assess assessed""".split()
+)
+_MEASURE_FILLER = frozenset("how what were was did it the its their they know show shown any".split())
+_MORE = frozenset("more tell detail details explain elaborate further go on expand".split())
+_PRONOUNS = frozenset("it they them this that these those their its there he she his her".split())
+_GENERIC = frozenset("cities city regions region members country countries too also then please".split())
+FOLLOW_UP_MAX_WORDS = 12
+
+
+@dataclass
+class Resolution:
+    question: str  # as understood, for display
+    query: str  # the text to search
+    subject: str  # the question without its place
+    filters: dict
+    kind: str = "new"  # new | place | measure | others | about
+    exclude_cities: list[str] = field(default_factory=list)
+    focus_doc_ids: list[str] = field(default_factory=list)
+    place: Place | None = None
+
+
+def short_title(title: str) -> str:
+    """The head of a title: "Proactive services: rights granted ..." -> "Proactive services"."""
+    head = re.split(r"\s*(?::|—|–| - |\()\s*", title.strip(), maxsplit=1)[0].strip()
+    return head if len(head.split()) >= 2 or len(head) >= 8 else title.strip()
+
+
+def _content(words: list[str]) -> list[str]:
+    return [w for w in words if w not in _CONNECTORS]
+
+
+def _with_place(subject: str, place: Place) -> str:
+    base = subject.rstrip(" ?.!")
+    return f"{base} in {place.name}?"
+
+
+def resolve(question: str, history: list[Turn], places: Places, filters: dict | None = None) -> Resolution:
+    """The self-contained question behind ``question`` given the conversation so far."""
+    filters = dict(filters or {})
+    found = places.find(question)
+    subject = places.strip(question) or question
+    new = Resolution(question, question, subject, filters)
+    prev = history[-1] if history else None
+    if prev is None:
+        return new
+    words = [w.lower() for w in _WORD.findall(question)]
+    if not words or len(words) > FOLLOW_UP_MAX_WORDS:
+        return new
+    rest = [w.lower() for w in _WORD.findall(places.strip(question))]
+    content = _content(rest)
+    prev_filters = {k: v for k, v in (prev.filters or {}).items()}
+    prev_subject = prev.subject or prev.resolved_question or prev.question
+    place = found[-1] if found else None
+
+    def place_filters(base: dict) -> dict:
+        out = {k: v for k, v in base.items() if k not in ("city", "country", "cities", "countries")}
+        if place is not None:
+            out[place.facet] = place.value
+        out.update({k: v for k, v in filters.items()})
+        return out
+
+    top_doc = prev.doc_ids[0] if prev.doc_ids else None
+    top_city = prev.doc_cities[0] if prev.doc_cities else None
+    topic = prev.topics[0] if prev.topics else None
+    if topic and top_city:
+        about = f"{topic} in {places.city_name(top_city)}"
+    else:
+        about = topic or prev_subject.rstrip(" ?.!")
+
+    # "who else does that?" / "which other cities do this?" / "anyone else in Spain?"
+    if set(content) & _OTHERS or ({"anyone", "anybody", "someone"} & set(rest) and not content):
+        residue = [w for w in content if w not in _OTHERS and w not in _OTHERS_FILLER]
+        if not residue:
+            exclude = list(dict.fromkeys(prev.cities + ([prev_filters["city"]] if isinstance(prev_filters.get("city"), str) else [])))
+            names = ", ".join(places.city_name(c) for c in exclude) if exclude else ""
+            shown = prev_subject.rstrip(" ?.!")
+            if place is not None:
+                shown = f"{shown} in {place.name}"
+            shown += f" (other than {names})?" if names else " (other cities)?"
+            return Resolution(shown, prev_subject if place is None else _with_place(prev_subject, place), prev_subject,
+                              place_filters(prev_filters), "others", exclude_cities=exclude)
+
+    # "how did they measure it?" / "what were the results?" / "did it work?"
+    did_work = re.search(r"\b(?:did|does|has|have)\s+(?:it|this|that|they)\s+work", question, re.IGNORECASE)
+    if set(content) & _MEASURE or did_work:
+        residue = [w for w in content if w not in _MEASURE and w not in _MEASURE_FILLER and w not in _GENERIC
+                   and not (did_work and w == "work")]
+        if not residue and top_doc:
+            shown = f"What were the results of {about}, and how were they measured?"
+            query = f"{about}: results, figures and how they were measured"
+            flt = dict(prev_filters)
+            if top_city and "city" not in flt:
+                flt["city"] = top_city
+            flt.update(filters)
+            return Resolution(shown, query, prev_subject, flt, "measure", focus_doc_ids=[top_doc])
+
+    # "and in Spain?" / "what about Göteborg?" / "same for Italian cities?"
+    if place is not None and not [w for w in content if w not in _GENERIC]:
+        shown = _with_place(prev_subject, place)
+        return Resolution(shown, shown, prev_subject, place_filters(prev_filters), "place", place=place)
+
+    # "how much did it cost?" / "tell me more" / "who runs it?"
+    pronoun = bool(set(rest) & _PRONOUNS)
+    more = bool(set(rest) & _MORE) and len([w for w in content if w not in _MORE]) <= 1
+    if top_doc and place is None and (more or (pronoun and len(content) <= 2)):
+        ask = question.strip().rstrip("?.! ")
+        shown = f"{about}: {ask[0].lower() + ask[1:] if ask else ask}?"
+        flt = dict(prev_filters)
+        flt.update(filters)
+        return Resolution(shown, shown, prev_subject, flt, "about", focus_doc_ids=[top_doc])
+    return new
