@@ -49,8 +49,10 @@ BASES = ("benchmark", "context", "services", "all")
 WEIGHTS = {"benchmark": 0.4, "context": 0.3, "services": 0.3}
 NEUTRAL = 0.5  # in the mix, a basis a pair lacks counts as an average match
 MAX_K = 25
-STRONG = 0.67  # a displayed fraction above 0.66 is green on the dashboard
-WEAK = 0.33  # up to 0.33 is red
+# The dashboard colours the fraction rounded (half up) to 2 decimals: above 0.66 is green,
+# up to 0.33 red. On exact fractions that is >= 0.665 (2/3 is green) and < 0.335 (1/3 is red).
+STRONG = 0.665
+WEAK = 0.335
 DOC_KINDS = ("service", "case")
 
 # Common exonyms not listed in cities.yaml (which holds English and local names).
@@ -387,7 +389,7 @@ class CityDirectory:
                 gap = sum(abs(fr[a][i] - fr[b][i]) for i in ids) / len(ids)
                 strong = sorted((i for i in ids if fr[a][i] >= STRONG and fr[b][i] >= STRONG),
                                 key=lambda i: (median.get(i, 1), i))[:2]
-                weak = sorted((i for i in ids if fr[a][i] <= WEAK and fr[b][i] <= WEAK),
+                weak = sorted((i for i in ids if fr[a][i] < WEAK and fr[b][i] < WEAK),
                               key=lambda i: (-median.get(i, 0), i))[:2]
                 parts = []
                 if strong:

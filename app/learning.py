@@ -166,6 +166,8 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
         examples = search.run(query, EXAMPLES, {"kind": ["service", "case"], "subindicator": sub.id}, exclude=slug)
         if examples and peer_slugs:
             examples_note = f"None of these peers has a service or case tagged {label} in the index; these come from other cities."
+        elif not examples:
+            examples_note = f"No service or case in the index is tagged {label} yet."
     peer_scores = {p["city"]: p for p in peers}
     for ex in examples:
         who = ex["name"] if ex["member"] else f"{ex['name']} (not a member)"
