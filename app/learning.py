@@ -23,7 +23,7 @@ from __future__ import annotations
 import weakref
 from typing import Any
 
-from indexer.errors import IndexNotBuilt, InvalidRequest, NotFound
+from indexer.errors import ConfigurationError, IndexNotBuilt, InvalidRequest, NotFound
 
 from .benchmark import LABEL, Benchmark
 from .catalog import SubIndicator
@@ -245,6 +245,7 @@ class _Search:
     def __init__(self, searcher: Any, names: dict[str, str]):
         self.searcher = searcher
         self.names = names
+        self.mode: str | None = None  # the searcher's default
         self.note: str | None = None
         self.cache: dict | None = None
         if searcher is None:
@@ -271,7 +272,14 @@ class _Search:
         key = (query, k, tuple(sorted((f, tuple(v) if isinstance(v, list) else (v,)) for f, v in filters.items())),
                exclude)
         if key not in self.cache:
-            result = self.searcher.search(query, k=k + 2, filters=filters)
+            try:
+                result = self.searcher.search(query, k=k + 2, mode=self.mode, filters=filters)
+            except ConfigurationError as exc:  # the model cannot be loaded: keyword search still works
+                if self.mode == "bm25":
+                    raise
+                self.mode = "bm25"
+                self.note = f"Examples and guides were found by keyword search only: {exc.message}"
+                result = self.searcher.search(query, k=k + 2, mode=self.mode, filters=filters)
             hits, urls = [], set()
             for h in result.hits:
                 if (exclude and h.city == exclude) or (h.url and h.url in urls):

@@ -154,3 +154,20 @@ def test_cli_learn_from(monkeypatch, knowledge_searcher_fake):
     assert "\x1b[" not in r.stdout
     r = runner.invoke(learn_from_command, ["Gotheburgh", "-s", "9.9"])
     assert r.exit_code == 1 and "No sub-indicator '9.9'" in r.output
+
+
+class _NoModel:
+    name, dim, max_tokens, passage_prefix = "fake-hash-embedder", 64, 254, ""
+
+    def embed_query(self, text):
+        from indexer.errors import ModelUnavailable
+
+        raise ModelUnavailable("The embedding model package is missing.")
+
+
+def test_without_the_model_examples_come_from_keyword_search(catalog, knowledge_searcher_fake):
+    bench = Benchmark(catalog)
+    searcher = Searcher(knowledge_searcher_fake.settings, embedder=_NoModel())
+    r = learn_from(CityDirectory(catalog, searcher, bench), bench, searcher, "Ghent", subindicator="2.1")
+    assert r["focus"][0]["examples"] and r["focus"][0]["guide"]
+    assert "keyword search only" in r["note"] and "model package is missing" in r["note"]
