@@ -1,0 +1,363 @@
+"""ask(): every status and reason, citations and markers, verbatim quoting, follow-ups, bad input.
+
+Behaviour tests use the knowledge base indexed with the real model (``knowledge_searcher``);
+input checks and the generator hook use the fake embedder.
+"""
+
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
+
+from app import sentences as sn
+from app.answers import MIN_SCORE, AnswerResult, Answerer
+from app.conversations import ConversationStore
+from indexer import store as ist
+from indexer.errors import InvalidRequest
+from indexer.settings import load_settings
+
+_MARKED = re.compile(r"(.+?) \[(\d+)\](?= |$)")
+
+
+def parts(answer: str) -> list[tuple[str, int]]:
+    """(sentence, citation number) pairs of an extractive answer; the whole text must parse."""
+    found = [(m.group(1).strip(), int(m.group(2))) for m in _MARKED.finditer(answer)]
+    assert " ".join(f"{s} [{n}]" for s, n in found) == answer, answer
+    return found
+
+
+_CHUNKS: dict = {}
+
+
+def doc_passages(searcher, doc_id: str) -> list[str]:
+    key = (id(searcher), doc_id)
+    if key not in _CHUNKS:
+        db = searcher._db()
+        gen = searcher.live().id
+        rows = db.execute(
+            f"SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc WHERE {ist.live_clause()} AND d.doc_id = :doc",
+            {"gen": gen, "doc": doc_id},
+        ).fetchall()
+        _CHUNKS[key] = [sn.normalise(r[0]) for r in rows]
+    return _CHUNKS[key]
+
+
+def check_answer(result: AnswerResult, searcher) -> None:
+    """The invariants of every answer: markers, numbering, verbatim sentences, citations used."""
+    assert result.status == "answered" and result.reason is None
+    pairs = parts(result.answer)
+    assert pairs
+    numbers = [c.n for c in result.citations]
+    assert numbers == list(range(1, len(numbers) + 1))
+    first_use = list(dict.fromkeys(n for _, n in pairs))
+    assert first_use == numbers  # numbered in order of first use, and every citation is used
+    by_n = {c.n: c for c in result.citations}
+    for sentence, n in pairs:
+        passages = doc_passages(searcher, by_n[n].doc_id)
+        assert any(sentence in p for p in passages), f"not verbatim in {by_n[n].doc_id}: {sentence!r}"
+    assert len(pairs) <= 6
+    words = sum(len(s.split()) for s, _ in pairs)
+    assert words <= 130
+    assert len({s for s, _ in pairs}) == len(pairs)  # no repeated sentence
+    for c in result.citations:
+        assert c.title and c.doc_id and c.source and c.snippet
+
+
+# --- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def answerer(knowledge_searcher, catalog):
+    return Answerer(knowledge_searcher, catalog)
+
+
+@pytest.fixture
+def chat(knowledge_searcher, catalog, tmp_path):
+    return Answerer(knowledge_searcher, catalog, ConversationStore(tmp_path / "var"))
+
+
+@pytest.fixture(scope="module")
+def fake_answerer(knowledge_searcher_fake, catalog):
+    return Answerer(knowledge_searcher_fake, catalog, min_score=0.0, scope_min=-1.0)
+
+
+# --- sentences --------------------------------------------------------------------------------
+
+
+def test_sentences_keep_abbreviations_numbers_and_list_items_whole():
+    text = (
+        "Ghent grants rights automatically, e.g. free waste bags. In 2021, 1,058 guardians were texted. "
+        "The budget was €5.2 M. It worked! Dr. Smith (approx. 40 staff) agreed.\n\n"
+        "- **Pick the top tasks.** For each service choose two.\n"
+        "2. Applications fell from 1,350 (2019) to 28 (2022).\n\n"
+        "Column | Meaning\ncity | member slug"
+    )
+    got = [s.text for s in sn.sentences(text)]
+    assert got[:6] == [
+        "Ghent grants rights automatically, e.g. free waste bags.",
+        "In 2021, 1,058 guardians were texted.",
+        "The budget was €5.2 M.",
+        "It worked!",
+        "Dr. Smith (approx. 40 staff) agreed.",
+        "Pick the top tasks. For each service choose two.",
+    ]
+    assert got[6] == "Applications fell from 1,350 (2019) to 28 (2022)."
+    assert all(s in sn.normalise(text) for s in got)
+    assert not sn.is_prose("Column | Meaning city | member slug")
+    assert not sn.is_prose("The first cases were:")
+
+
+# --- bad input ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t"])
+def test_empty_question_is_invalid(fake_answerer, question):
+    with pytest.raises(InvalidRequest, match="empty"):
+        fake_answerer.ask(question)
+
+
+def test_too_long_question_is_invalid(fake_answerer):
+    with pytest.raises(InvalidRequest, match="too long .*2001 characters; at most 2000"):
+        fake_answerer.ask("a" * 2001)
+    fake_answerer.ask("usability testing " + "a" * 1900)  # at the limit is fine
+
+
+def test_bad_filters_and_conversation_ids_are_invalid(fake_answerer, knowledge_searcher_fake, catalog, tmp_path):
+    with pytest.raises(InvalidRequest, match="Unknown filter"):
+        fake_answerer.ask("usability testing", filters={"colour": "blue"})
+    a = Answerer(knowledge_searcher_fake, catalog, ConversationStore(tmp_path / "c"), min_score=0.0)
+    with pytest.raises(InvalidRequest, match="conversation id"):
+        a.ask("usability testing", conversation="no spaces allowed")
+    with pytest.raises(InvalidRequest):
+        fake_answerer.ask(None)
+
+
+# --- the generator hook -------------------------------------------------------------------------
+
+
+class GoodGenerator:
+    def __init__(self):
+        self.seen = None
+
+    def generate(self, question, passages):
+        self.seen = passages
+        return f"{passages[0].title} is described in the first source [1].", [1]
+
+
+class BrokenGenerator:
+    def generate(self, question, passages):
+        raise TimeoutError("the model server did not answer")
+
+
+class EmptyGenerator:
+    def generate(self, question, passages):
+        return "", []
+
+
+def test_generator_answer_is_used_when_it_works(knowledge_searcher_fake, catalog):
+    gen = GoodGenerator()
+    a = Answerer(knowledge_searcher_fake, catalog, min_score=0.0, scope_min=-1.0, generator=gen)
+    r = a.ask("usability testing with the system usability scale")
+    assert r.status == "answered" and r.label == "generated"
+    assert [c.n for c in r.citations] == [1] and r.answer.endswith("[1].")
+    assert gen.seen[0].n == 1 and gen.seen[0].text and gen.seen[0].doc_id == r.citations[0].doc_id
+
+
+@pytest.mark.parametrize("gen", [BrokenGenerator(), EmptyGenerator()])
+def test_generator_failure_falls_back_to_extractive(knowledge_searcher_fake, catalog, gen):
+    a = Answerer(knowledge_searcher_fake, catalog, min_score=0.0, scope_min=-1.0, generator=gen)
+    r = a.ask("usability testing with the system usability scale")
+    assert r.status == "answered" and r.label == "extractive"
+    assert "generator unavailable: extractive answer" in r.notes
+    check_answer(r, knowledge_searcher_fake)
+
+
+# --- answered -------------------------------------------------------------------------------------
+
+
+def test_answered_with_citations_related_services_and_peers(answerer, knowledge_searcher):
+    r = answerer.ask("How does Ghent grant social rights automatically without an application?")
+    check_answer(r, knowledge_searcher)
+    assert r.citations[0].city == "ghent"
+    assert any(c.doc_id in ("services/ghent-proactive-services.md", "cases/ghent-proactive-rights.md")
+               for c in r.citations)
+    cited_cities = {c.city for c in r.citations}
+    assert r.related and all(x.city not in cited_cities for x in r.related)
+    assert len({x.city for x in r.related}) == len(r.related)
+    assert any(p["city"] == "ghent" and p["name"] == "Ghent" for p in r.peers)
+    assert 1 <= len(r.follow_ups) <= 3
+    assert set(r.timings_ms) >= {"search", "compose", "total"}
+    data = json.loads(json.dumps(r.to_dict()))
+    assert data["status"] == "answered" and data["citations"][0]["n"] == 1
+    assert set(data["citations"][0]) >= {"n", "title", "source", "url", "city", "kind", "snippet", "page"}
+
+
+@pytest.mark.parametrize(
+    "question, expected",
+    [
+        ("How do we test usability with the System Usability Scale?", "toolkit/usability-testing-sus.md"),
+        ("Can residents get civil registry certificates at a newsstand in Milan?",
+         "services/milan-connected-neighbourhood-registry-desks.md"),
+        ("Which accessibility standard applies to our city's websites?", "toolkit/accessibility-wcag-en-301-549.md"),
+        ("How can our city join the UserCentriCities network?", "network/how-to-join.md"),
+    ],
+)
+def test_answers_cite_the_right_document(answerer, knowledge_searcher, question, expected):
+    r = answerer.ask(question)
+    check_answer(r, knowledge_searcher)
+    doc_ids = [c.doc_id for c in r.citations]
+    assert expected in doc_ids or expected.replace("services/", "cases/") in doc_ids
+
+
+TOPICS = ["proactive services", "participatory budget", "usability testing", "reporting problems in public space",
+          "digital inclusion", "city app", "once-only principle", "accessibility of websites", "civil registry certificates",
+          "measuring satisfaction", "benchmark self-assessment", "co-design with older people", "procurement"]
+TEMPLATES = ["How do cities handle {t}?", "{t}", "What did members learn about {t}?", "Examples of {t}{place}",
+             "Who does {t} well{place}?", "Tips for {t}"]
+PLACES = ["", " in Spain", " in Ghent", " in Helsinki", " in Madrid", " in Italy"]
+
+
+@hsettings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.sampled_from(TOPICS), st.sampled_from(TEMPLATES), st.sampled_from(PLACES))
+def test_every_answer_quotes_its_cited_passages_verbatim(answerer, knowledge_searcher, topic, template, place):
+    r = answerer.ask(template.format(t=topic, place=place))
+    if r.status == "answered":
+        check_answer(r, knowledge_searcher)
+    elif r.status == "need_more_detail":
+        assert 2 <= len(r.clarifying_options) <= 4 and not r.answer and not r.citations
+    else:
+        assert r.reason in ("outside_scope", "no_content") and not r.answer and not r.citations
+
+
+# --- need_more_detail -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("question", ["services", "digital", "help", "Any good examples?"])
+def test_vague_questions_get_clarifying_options(answerer, question):
+    r = answerer.ask(question)
+    assert r.status == "need_more_detail" and r.reason is None and r.answer == ""
+    assert 2 <= len(r.clarifying_options) <= 4
+    labels = [o.label for o in r.clarifying_options]
+    assert len(set(labels)) == len(labels)
+
+
+def test_clarifying_options_lead_to_answers(answerer, knowledge_searcher):
+    r = answerer.ask("digital services")
+    assert r.status == "need_more_detail"
+    for option in r.clarifying_options[:3]:
+        follow = answerer.ask(option.question)
+        assert follow.status == "answered", option
+        check_answer(follow, knowledge_searcher)
+
+
+def test_a_city_alone_offers_that_citys_topics(answerer):
+    r = answerer.ask("Ghent")
+    assert r.status == "need_more_detail"
+    assert sum(1 for o in r.clarifying_options if o.city == "ghent") >= 2
+
+
+# --- cannot_answer ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["What is a good recipe for lasagne?", "Who won the Champions League final last year?",
+     "How do I reverse a linked list in Python?", "What dose of ibuprofen can I take for a headache?"],
+)
+def test_outside_scope(answerer, question):
+    r = answerer.ask(question)
+    assert (r.status, r.reason) == ("cannot_answer", "outside_scope")
+    assert r.answer == "" and not r.citations and r.nearest
+    assert all({"title", "doc_id", "similarity", "snippet"} <= set(n) for n in r.nearest)
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["How much are parking fines in Tokyo?", "What is the corporate tax rate in Singapore?",
+     "How do I register a car in Mexico City?"],
+)
+def test_no_content(answerer, question):
+    r = answerer.ask(question)
+    assert (r.status, r.reason) == ("cannot_answer", "no_content")
+    assert r.answer == "" and not r.citations and r.nearest and r.notes
+
+
+def test_filters_that_match_nothing_give_no_content_with_the_nearest_unfiltered(answerer):
+    r = answerer.ask("participatory budgeting", filters={"city": "ljubljana"})
+    assert (r.status, r.reason) == ("cannot_answer", "no_content")
+    assert r.nearest and any("filters" in n for n in r.notes)
+
+
+def test_the_threshold_comes_from_the_setting_or_the_calibrated_default(knowledge_searcher, catalog):
+    assert 0.2 < MIN_SCORE < 0.8
+    assert Answerer(knowledge_searcher, catalog).min_score == MIN_SCORE  # UCC_ANSWER_MIN_SCORE=-1
+    strict = load_settings({"UCC_ANSWER_MIN_SCORE": "0.99"}, UCC_DATA_DIR=str(knowledge_searcher.settings.data_dir))
+
+    class View:  # the same index, read with other settings
+        settings = strict
+        embedder = knowledge_searcher.embedder
+
+        def __getattr__(self, name):
+            return getattr(knowledge_searcher, name)
+
+    a = Answerer(View(), catalog)
+    assert a.min_score == 0.99
+    r = a.ask("How does Ghent grant social rights automatically?")
+    assert (r.status, r.reason) == ("cannot_answer", "no_content")
+
+
+# --- follow-ups ------------------------------------------------------------------------------------
+
+
+def test_follow_up_in_another_country(chat, knowledge_searcher):
+    first = chat.ask("How do cities run participatory budgets?")
+    check_answer(first, knowledge_searcher)
+    cid = first.conversation_id
+    assert cid
+    spain = chat.ask("and in Spain?", conversation=cid)
+    assert spain.conversation_id == cid and spain.follow_up == "place"
+    assert spain.resolved_question == "How do cities run participatory budgets in Spain?"
+    check_answer(spain, knowledge_searcher)
+    assert {c.city for c in spain.citations} <= {"madrid", "murcia", "barcelona", "catalonia"}
+    italy = chat.ask("What about Italy?", conversation=cid)
+    assert italy.resolved_question == "How do cities run participatory budgets in Italy?"
+    assert italy.filters == {"country": "italy"}
+
+
+def test_follow_up_who_else(chat, knowledge_searcher):
+    first = chat.ask("How does Rotterdam let residents report problems in public space?")
+    check_answer(first, knowledge_searcher)
+    before = {c.city for c in first.citations if c.city}
+    assert "rotterdam" in before
+    others = chat.ask("who else does that?", conversation=first.conversation_id)
+    assert others.follow_up == "others"
+    check_answer(others, knowledge_searcher)
+    assert not before & {c.city for c in others.citations}
+    assert not before & {x.city for x in others.related}
+    assert {c.city for c in others.citations} & {"paris", "brussels-capital-region", "gothenburg", "madrid"}
+
+
+def test_follow_up_how_did_they_measure_it(chat, knowledge_searcher):
+    first = chat.ask("How did Helsinki offer pre-primary education places without parents applying?")
+    check_answer(first, knowledge_searcher)
+    measured = chat.ask("How did they measure it?", conversation=first.conversation_id)
+    assert measured.follow_up == "measure" and "measured" in measured.resolved_question
+    check_answer(measured, knowledge_searcher)
+    assert measured.citations[0].city == "helsinki"
+    assert re.search(r"\d", measured.answer)  # results come with figures
+
+
+def test_suggested_follow_ups_are_understood(chat):
+    first = chat.ask("How does Ghent grant social rights automatically without an application?")
+    for suggestion in first.follow_ups:
+        r = chat.ask(suggestion, conversation=first.conversation_id)
+        assert r.follow_up != "new", suggestion
+        chat.ask("How does Ghent grant social rights automatically without an application?",
+                 conversation=first.conversation_id)
+
+
+def test_without_a_store_each_question_stands_alone(answerer):
+    r = answerer.ask("and in Spain?")
+    assert r.follow_up == "new" and r.conversation_id is None
+    assert r.status in ("need_more_detail", "cannot_answer")
