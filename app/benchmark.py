@@ -126,7 +126,8 @@ class Benchmark:
         return self.catalog.framework.revision(revision)
 
     def _stamp(self, revision: str, **extra: Any) -> dict[str, Any]:
-        return {"label": LABEL, "label_note": LABEL_NOTE, "revision": revision, "source": self.source(revision), **extra}
+        return {"label": LABEL, "label_note": LABEL_NOTE, "revision": revision, "source": self.source(revision),
+                **extra}
 
     def fractions(self, revision: str | None = None) -> dict[str, dict[str, float]]:
         """Exact fractions (0 to 1) by city slug, then sub-indicator id."""
@@ -354,7 +355,6 @@ class Benchmark:
         if key not in self._cache:
             fr = self.fractions(rev)
             ids = self._framework(rev).subindicator_ids
-            self._cache[key] = {
-                i: statistics.median([f[i] for f in fr.values() if i in f]) for i in ids if any(i in f for f in fr.values())
-            }
+            values = {i: [f[i] for f in fr.values() if i in f] for i in ids}
+            self._cache[key] = {i: statistics.median(v) for i, v in values.items() if v}
         return self._cache[key]

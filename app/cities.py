@@ -20,8 +20,12 @@ cases (documents of the live index, via :meth:`indexer.search.Searcher.list_docu
 - ``services``: overlap of the tags, principles and sub-indicators of the
   members' indexed services and cases (IDF-weighted cosine). Reasons name the
   shared topics.
-- ``all``: a weighted mix of the bases available for each pair, which the
-  reason names.
+- ``all``: a weighted mix (benchmark 0.4, context 0.3, services 0.3) of each
+  basis's similarity expressed as a percentile among all pairs, so that bases on
+  different scales can be mixed. A basis a pair lacks (no scores, no services)
+  counts as an average match rather than being dropped, so that pairs known on
+  more bases are not outranked by pairs known on context alone. The reason
+  names the bases used.
 
 Everything derived from the catalog is computed once and kept on the object;
 what comes from the index is kept per live generation.

@@ -86,7 +86,8 @@ def learn_from(
     ]
 
     if scores_missing:
-        named = [directory.catalog.city(s).name for s in sorted(rows) if s in {c.slug for c in directory.catalog.cities}]
+        members = {c.slug: c.name for c in directory.catalog.cities}
+        named = [members[s] for s in sorted(rows) if s in members]
         note = (
             f"{member.name} has no published dashboard row (only {len(named)} members have named published rows "
             f"in revision {revision}), so its own weak spots are unknown. The areas below are those where members "
@@ -160,12 +161,13 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
     peer_slugs = [p["city"] for p in peers]
     examples, examples_note = [], None
     if peer_slugs:
-        examples = search.run(query, EXAMPLES, {"kind": ["service", "case"], "subindicator": sub.id, "city": peer_slugs},
-                              exclude=slug)
+        examples = search.run(query, EXAMPLES,
+                              {"kind": ["service", "case"], "subindicator": sub.id, "city": peer_slugs}, exclude=slug)
     if not examples:
         examples = search.run(query, EXAMPLES, {"kind": ["service", "case"], "subindicator": sub.id}, exclude=slug)
         if examples and peer_slugs:
-            examples_note = f"None of these peers has a service or case tagged {label} in the index; these come from other cities."
+            examples_note = (f"None of these peers has a service or case tagged {label} in the index; "
+                             "these come from other cities.")
         elif not examples:
             examples_note = f"No service or case in the index is tagged {label} yet."
     peer_scores = {p["city"]: p for p in peers}
@@ -254,7 +256,8 @@ class _Search:
         try:
             gen = searcher.live().id
         except IndexNotBuilt:
-            self.note = "The search index is not built yet (run `ucc index`), so no services, cases or guides are suggested."
+            self.note = ("The search index is not built yet (run `ucc index`), so no services, cases or guides "
+                         "are suggested.")
             self.searcher = None
             return
         try:

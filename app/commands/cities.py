@@ -108,8 +108,8 @@ def similar_command(city: str, k: int, basis: str, as_json: bool) -> None:
         _, _, directory, _ = _open(with_searcher=basis.lower() in ("services", "all"))
         result = directory.similar(city, k=k, basis=basis)
         if as_json:
-            _echo_json({"city": result["city"],
-                        "matches": [{"city": m["city"], "score": m["score"], "why": m["why"]} for m in result["matches"]]})
+            matches = [{"city": m["city"], "score": m["score"], "why": m["why"]} for m in result["matches"]]
+            _echo_json({"city": result["city"], "matches": matches})
             return
         click.echo(f"Members most like {result['name']} (basis: {result['basis']})")
         if not result["matches"]:
@@ -225,9 +225,11 @@ def _print_ranking(benchmark: Benchmark, revision: str | None, as_json: bool) ->
         rows.append((r["rank"], r["name"], f"{r['percent']}%", f"{r['percentage']:.1f}", published))
     for line in table(("Rank", "Member", "Score", "Exact", "Published"), rows, right=(0, 2, 3)):
         click.echo(line)
-    click.echo("Pillar averages (all Yes over all questions, named rows): " + "; ".join(
-        f"{p['name']} {p['percent']}%" + (f" (published {p['published_percent']}%)" if p["published_percent"] is not None
-                                          else "") for p in pillars["pillars"]))
+    averages = []
+    for p in pillars["pillars"]:
+        published = f" (published {p['published_percent']}%)" if p["published_percent"] is not None else ""
+        averages.append(f"{p['name']} {p['percent']}%{published}")
+    click.echo("Pillar averages (all Yes over all questions, named rows): " + "; ".join(averages))
     click.echo(f"Note: {result['note']} {pillars['note']}")
 
 
