@@ -11,7 +11,8 @@ server, say ``http://127.0.0.1:8080``), :func:`generator_from_settings` returns 
     except GeneratorUnavailable as err:
         ...  # show the extractive answer, with err.notice
 
-:func:`generate_or_fallback` does exactly that and says so in its ``notice``.
+:func:`passages_from_hits` numbers search hits for the prompt, and
+:func:`generate_or_fallback` does the try-then-fall-back and says so in its ``notice``.
 
 How the answer is kept honest
 -----------------------------
@@ -69,6 +70,7 @@ __all__ = [
     "check_citations",
     "generate_or_fallback",
     "generator_from_settings",
+    "passages_from_hits",
 ]
 
 GROUNDED_RATIO = 0.4
@@ -434,6 +436,26 @@ class ChatGenerator:
             raise GeneratorUnavailable("ungrounded", "none of its sentences was backed by a cited passage")
         return Generated(text=" ".join(kept), citations_used=used, dropped=len(reasons), model=self.model,
                          sentences=kept, drop_reasons=reasons)
+
+
+def passages_from_hits(hits: Sequence[Any], limit: int = 6, per_hit: int = 2) -> list[NumberedPassage]:
+    """Number search hits (:class:`indexer.search.Hit`) as the prompt's passages, 1 to ``limit``.
+
+    Each hit gives one passage: its best ``per_hit`` passages joined, cited by the
+    document's URL if it has one, else its source path (with the page for PDFs).
+    """
+    out: list[NumberedPassage] = []
+    for hit in hits:
+        texts = [p.text.strip() for p in hit.passages[:per_hit] if p.text.strip()]
+        if not texts:
+            continue
+        source = hit.url or hit.source
+        if not hit.url and hit.page:
+            source += f" p. {hit.page}"
+        out.append(NumberedPassage(len(out) + 1, hit.title or hit.source, "\n…\n".join(texts), source))
+        if len(out) >= limit:
+            break
+    return out
 
 
 def generator_from_settings(settings: Any) -> ChatGenerator | None:

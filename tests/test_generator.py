@@ -21,9 +21,11 @@ from app.generator import (
     content_stems,
     generate_or_fallback,
     generator_from_settings,
+    passages_from_hits,
     split_sentences,
 )
 from indexer.errors import ConfigurationError, UccError
+from indexer.search import Hit, Passage
 from indexer.settings import load_settings
 
 KEY = "sk-test-0123456789abcdef"
@@ -392,3 +394,18 @@ def test_kept_sentences_only_cite_real_passages(parts):
         nums = [int(n) for n in re.findall(r"\[(\d+)\]", sentence)]
         assert nums and set(nums) <= {1, 2}
         assert re.search(r"(\[\d+\])+$", sentence)
+
+
+def test_passages_from_hits():
+    def hit(rank, title, texts, url=None, page=None):
+        return Hit(rank, 1.0 / rank, f"d{rank}", f"knowledge/d{rank}.md", title, "service", None, None, None, url, "md", {},
+                   [Passage(f"c{rank}{i}", t, "", page, 0.5) for i, t in enumerate(texts)])
+
+    hits = [hit(1, "Ghent meals", ["Ghent grants it.", "Parents do nothing.", "third"], url="https://ex.org/g"),
+            hit(2, "", ["  "]),
+            hit(3, "Espoo PDF", ["Espoo chatbot."], page=4),
+            hit(4, "More", ["x"])]
+    ps = passages_from_hits(hits, limit=2)
+    assert [p.n for p in ps] == [1, 2]
+    assert ps[0] == NumberedPassage(1, "Ghent meals", "Ghent grants it.\n…\nParents do nothing.", "https://ex.org/g")
+    assert ps[1].title == "Espoo PDF" and ps[1].source == "knowledge/d3.md p. 4"
