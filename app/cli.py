@@ -216,6 +216,58 @@ def stats(as_json):
 
 
 @main.command()
+@click.argument("question")
+@click.option("--conversation", help="Continue this conversation (its id is printed with every answer).")
+@click.option("--city", multiple=True, help="Only sources about this city (slug); repeatable.")
+@click.option("--kind", multiple=True, help="Only sources of this kind (service, guide, case, network).")
+@click.option("--json", "as_json", is_flag=True, help="Print the structured result as JSON.")
+def ask(question, conversation, city, kind, as_json):
+    """Ask the assistant: a short answer quoted from cited sources, or scores, similar
+    cities, peers to learn from or examples when the question is about those.
+
+    Follow-ups ("and in Spain?") continue a conversation: pass --conversation ID.
+
+    Example: ucc ask "How did Ghent make its services proactive?"
+    """
+    from app.assistant import Assistant
+
+    filters = {k: list(v) for k, v in (("city", city), ("kind", kind)) if v}
+    result = Assistant(load_settings()).ask(question, conversation=conversation, filters=filters or None)
+    if as_json:
+        _emit_json(result)
+        return
+    _print_answer(result)
+
+
+def _print_answer(result: dict) -> None:
+    status = result.get("status")
+    if status == "need_more_detail":
+        click.echo(result.get("answer") or "Could you say a little more? For example:")
+        for option in result.get("clarifying_options", []):
+            click.echo(f"  - {option.get('label') or option.get('question') or option}")
+    elif status == "cannot_answer":
+        click.echo(result.get("answer") or "I cannot answer that from the knowledge base.")
+        for near in result.get("nearest", [])[:3]:
+            click.echo(f"  nearest: {near.get('title')} ({near.get('source')})")
+    else:
+        click.echo(result.get("answer", ""))
+    cites = result.get("citations", [])
+    if cites:
+        click.echo("\nSources:")
+        for c in cites:
+            where = ", ".join(x for x in (c.get("city"), c.get("kind")) if x)
+            page = f" p.{c['page']}" if c.get("page") else ""
+            click.echo(f"  [{c['n']}] {c['title']}" + (f" ({where})" if where else "") + f" — {c.get('url') or c.get('source')}{page}")
+    related = result.get("related", [])
+    if related:
+        click.echo("Related elsewhere: " + "; ".join(f"{r['title']} ({r.get('city')})" for r in related[:3]))
+    if result.get("follow_ups"):
+        click.echo("You could ask: " + " | ".join(result["follow_ups"][:3]))
+    if result.get("conversation_id"):
+        click.echo(f"(conversation {result['conversation_id']})")
+
+
+@main.command()
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
 def up(quiet):
     """Bring the index up to date with the knowledge base, then say how to use it.
@@ -237,7 +289,8 @@ def up(quiet):
     click.echo(f"Index {state}: {report.documents} documents, {report.chunks} chunks ({report.seconds:.1f} s).")
     for item in report.skipped:
         click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
-    click.echo('Try:  .venv/bin/ucc search "proactive services for families" -k 5')
+    click.echo('Try:  .venv/bin/ucc ask "How did Helsinki offer pre-primary places without an application?"')
+    click.echo('      .venv/bin/ucc search "proactive services for families" -k 5')
     click.echo("      .venv/bin/ucc stats")
 
 

@@ -1,0 +1,67 @@
+"""The facade every face calls: routing to capabilities, cited answers otherwise."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from app.assistant import Assistant
+from app.cli import main
+from indexer.settings import load_settings
+
+from .conftest import REPO
+
+
+@pytest.fixture(scope="module")
+def assistant(knowledge_searcher, catalog):
+    return Assistant(knowledge_searcher.settings, searcher=knowledge_searcher, catalog=catalog)
+
+
+@pytest.mark.parametrize(
+    "question, intent, check",
+    [
+        ("how does Ghent score on co-creation?", "scores", "3 of 5"),
+        ("which cities are like Espoo?", "similar", "Members most like Espoo"),
+        ("who should Porto learn from on usability?", "learn_from", "2.3 Usability"),
+        ("examples of proactive services for a café session", "examples", "Ghent"),
+        ("show me the ranking", "ranking", "Milan"),
+    ],
+)
+def test_routed_questions(assistant, question, intent, check):
+    result = assistant.ask(question)
+    assert result["intent"] == intent and result["status"] == "answered"
+    assert check in result["answer"]
+    assert result["route"]["intent"] == intent and result["data"]
+
+
+def test_benchmark_answers_carry_the_label(assistant):
+    result = assistant.ask("how does Ghent score on co-creation?")
+    assert "self-assessment" in result["answer"] and result["data"]["label"] == "self-assessment"
+    assert result["data"]["revision"] == "2023" and result["data"]["source"].startswith("https://")
+
+
+def test_other_questions_get_cited_answers(assistant):
+    result = assistant.ask("How did Helsinki offer pre-primary places without an application?")
+    assert result["intent"] == "answer" and result["status"] == "answered"
+    assert result["citations"] and "[1]" in result["answer"]
+    assert assistant.ask("best pasta carbonara recipe")["status"] == "cannot_answer"
+
+
+def test_member_without_scores_falls_back_to_an_answer(assistant):
+    result = assistant.ask("how does Arezzo score on co-creation?")
+    assert result["intent"] == "answer"  # no published row: no invented score
+
+
+def test_ucc_ask_json(monkeypatch, knowledge_searcher):
+    monkeypatch.setattr("app.assistant.Searcher", lambda settings: knowledge_searcher)
+    monkeypatch.setenv("UCC_KNOWLEDGE_DIR", str(REPO / "knowledge"))
+    r = CliRunner().invoke(main, ["ask", "How did Ghent grant rights automatically?", "--json"])
+    assert r.exit_code == 0, r.output
+    data = json.loads(r.stdout)
+    for key in ("status", "answer", "citations", "timings_ms", "conversation_id"):
+        assert key in data
+    cid = data["conversation_id"]
+    again = CliRunner().invoke(main, ["ask", "and in Helsinki?", "--conversation", cid, "--json"])
+    assert json.loads(again.stdout)["conversation_id"] == cid
+    text = CliRunner().invoke(main, ["ask", "   "])
+    assert text.exit_code == 1 and "Traceback" not in text.output
