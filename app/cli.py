@@ -295,10 +295,13 @@ def up(quiet):
 
 
 def _register() -> None:
+    from app.commands.cities import learn_from_command, scores_command, similar_command
+    from app.commands.examples import examples_command
     from app.commands.knowledge import benchmark_group, validate_command
 
-    main.add_command(validate_command)
-    main.add_command(benchmark_group)
+    for command in (validate_command, benchmark_group, similar_command, learn_from_command, scores_command,
+                    examples_command):
+        main.add_command(command)
 
 
 _register()
