@@ -67,6 +67,22 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_LLM_MODEL", "local", "Model name sent to the LLM server."),
     Setting("UCC_LLM_API_KEY", "", "Bearer token for the LLM server, if it needs one (never logged)."),
     Setting("UCC_LLM_TIMEOUT", 20.0, "Seconds to wait for the LLM before falling back to the extractive answer.", float),
+    # The web service (app/web/)
+    Setting("UCC_HOST", "127.0.0.1", "Address `ucc serve` binds to."),
+    Setting("UCC_PORT", 8000, "Port `ucc serve` listens on.", int),
+    Setting("UCC_WORKERS", 2, "gunicorn worker processes (each loads the model and the index once).", int),
+    Setting("UCC_THREADS", 1, "Threads per gunicorn worker; keep workers x threads <= cores.", int),
+    Setting(
+        "UCC_CORS_ORIGINS",
+        "",
+        "Comma-separated origins allowed to call the API from a browser (the community website that "
+        "embeds the widget). Empty: no cross-origin access.",
+    ),
+    Setting("UCC_ADMIN_TOKEN", "", "Bearer token for the moderator console and admin routes; empty: they are closed."),
+    Setting("UCC_LOG_SALT", "", "Secret salt for hashing user ids in the question log; empty: a random one kept in UCC_DATA_DIR."),
+    Setting("UCC_LOG_RETENTION_DAYS", 180, "Question-log and feedback rows older than this are deleted.", int),
+    Setting("UCC_MAX_BODY_BYTES", 65536, "Largest request body the API accepts.", int),
+    Setting("UCC_RATE_LIMIT", 60, "Requests per minute one client may make to the API (0: no limit).", int),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
