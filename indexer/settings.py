@@ -73,11 +73,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_WORKERS", 2, "gunicorn worker processes (each loads the model and the index once).", int),
     Setting("UCC_THREADS", 1, "Threads per gunicorn worker; keep workers x threads <= cores.", int),
     Setting(
-        "UCC_CORS_ORIGINS",
+        "UCC_ALLOWED_ORIGINS",
         "",
         "Comma-separated origins allowed to call the API from a browser (the community website that "
         "embeds the widget). Empty: no cross-origin access.",
     ),
+    Setting("UCC_FRAME_ANCESTORS", "'none'", "CSP frame-ancestors: who may frame the service's pages (e.g. 'self' https://community.example)."),
     Setting("UCC_ADMIN_TOKEN", "", "Bearer token for the moderator console and admin routes; empty: they are closed."),
     Setting("UCC_LOG_SALT", "", "Secret salt for hashing user ids in the question log; empty: a random one kept in UCC_DATA_DIR."),
     Setting("UCC_LOG_RETENTION_DAYS", 180, "Question-log and feedback rows older than this are deleted.", int),

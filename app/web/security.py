@@ -1,6 +1,6 @@
 """Security headers on every response and deny-by-default CORS.
 
-Only origins listed in UCC_CORS_ORIGINS get CORS headers, and only on /api/; a preflight
+Only origins listed in UCC_ALLOWED_ORIGINS get CORS headers, and only on /api/; a preflight
 from any other origin gets 403. Nothing is allowed with credentials.
 """
 
@@ -13,10 +13,10 @@ from .errors import error_response
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
-    "X-Frame-Options": "DENY",
     "Cross-Origin-Opener-Policy": "same-origin",
 }
-_CSP = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+_CSP = ("default-src 'self'; script-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; "
+        "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors {ancestors}")
 
 
 def allowed_origins(raw: str) -> set[str]:
@@ -24,8 +24,9 @@ def allowed_origins(raw: str) -> set[str]:
 
 
 def init_app(app: Flask, settings) -> None:
-    origins = allowed_origins(settings.cors_origins)
-    app.extensions["ucc.cors_origins"] = origins
+    origins = allowed_origins(settings.allowed_origins)
+    csp = _CSP.format(ancestors=settings.frame_ancestors or "'none'")
+    app.extensions["ucc.allowed_origins"] = origins
 
     @app.before_request
     def _preflight():
@@ -40,7 +41,9 @@ def init_app(app: Flask, settings) -> None:
     def _headers(response):
         for key, value in _HEADERS.items():
             response.headers.setdefault(key, value)
-        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers.setdefault("Content-Security-Policy", csp)
+        if "'none'" in csp.split("frame-ancestors", 1)[1]:
+            response.headers.setdefault("X-Frame-Options", "DENY")
         origin = request.headers.get("Origin", "").rstrip("/")
         if origin and origin in origins and request.path.startswith("/api/"):
             response.headers["Access-Control-Allow-Origin"] = origin
