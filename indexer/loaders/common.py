@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from indexer.documents import KNOWN_FIELDS, LIST_FIELDS, Block
+from indexer.documents import KNOWN_FIELDS, LIST_FIELDS, Block, SourceDocument
 from indexer.errors import DocumentError
 
 _SPACES = re.compile(r"\s+")
@@ -270,3 +270,18 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in value]
     return scalar_text(value)
+
+
+def single_document(ctx: FileContext, title: str, blocks: list[Block], metadata: Mapping[str, Any],
+                    fmt: str) -> list[SourceDocument]:
+    """The one document of a file that holds a single document (everything but CSV and JSONL)."""
+    return [
+        SourceDocument(
+            doc_id=ctx.source,
+            source=ctx.source,
+            title=title,
+            blocks=blocks,
+            metadata=normalise_metadata(metadata),
+            format=fmt,
+        )
+    ]

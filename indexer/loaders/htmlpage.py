@@ -20,8 +20,8 @@ from indexer.loaders.common import (
     Heading,
     build_blocks,
     decode_utf8,
-    normalise_metadata,
     readable_stem,
+    single_document,
     require_text,
     split_list_cell,
     squash,
@@ -56,16 +56,7 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     blocks = build_blocks(walker.items, title)
     if not blocks:
         raise ctx.error("no text (the page has no readable content)")
-    return [
-        SourceDocument(
-            doc_id=ctx.source,
-            source=ctx.source,
-            title=title,
-            blocks=blocks,
-            metadata=normalise_metadata(metadata),
-            format="html",
-        )
-    ]
+    return single_document(ctx, title, blocks, metadata, "html")
 
 
 def _decode(data: bytes, ctx: FileContext) -> str:

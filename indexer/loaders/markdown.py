@@ -20,8 +20,8 @@ from indexer.loaders.common import (
     Heading,
     build_blocks,
     decode_utf8,
-    normalise_metadata,
     readable_stem,
+    single_document,
     require_text,
     squash,
     table_blocks,
@@ -59,16 +59,7 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     blocks = build_blocks(items + parser.items, title)
     if not blocks:
         raise ctx.error("no text (nothing but front matter and markup)")
-    return [
-        SourceDocument(
-            doc_id=ctx.source,
-            source=ctx.source,
-            title=title,
-            blocks=blocks,
-            metadata=normalise_metadata(front),
-            format="markdown",
-        )
-    ]
+    return single_document(ctx, title, blocks, front, "markdown")
 
 
 def split_front_matter(text: str, ctx: FileContext) -> tuple[dict[str, Any], str]:

@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from indexer.documents import Block, SourceDocument
-from indexer.loaders.common import FileContext, build_blocks, normalise_metadata, readable_stem, squash
+from indexer.loaders.common import FileContext, build_blocks, readable_stem, single_document, squash
 
 _ROMAN = r"(?=[mdclxvi])m{0,3}(?:cm|cd|d?c{0,3})(?:xc|xl|l?x{0,3})(?:ix|iv|v?i{0,3})"
 _PAGE_NUMBER = re.compile(rf"^(?:page\s+)?(?:\d{{1,4}}|{_ROMAN})(?:\s+(?:of|/)\s+\d{{1,4}})?$", re.IGNORECASE)
@@ -46,16 +46,7 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
         if value:
             metadata[name] = value
     blocks = build_blocks(items, title)
-    return [
-        SourceDocument(
-            doc_id=ctx.source,
-            source=ctx.source,
-            title=title,
-            blocks=blocks,
-            metadata=normalise_metadata(metadata),
-            format="pdf",
-        )
-    ]
+    return single_document(ctx, title, blocks, metadata, "pdf")
 
 
 _quiet_lock = threading.Lock()

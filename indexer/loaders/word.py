@@ -20,8 +20,8 @@ from indexer.loaders.common import (
     FileContext,
     Heading,
     build_blocks,
-    normalise_metadata,
     readable_stem,
+    single_document,
     scalar_text,
     split_list_cell,
     squash,
@@ -53,16 +53,7 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     blocks = build_blocks(_items(parts), title, title_level=None)
     if not blocks:
         raise ctx.error("no text (the document holds only headings)")
-    return [
-        SourceDocument(
-            doc_id=ctx.source,
-            source=ctx.source,
-            title=title,
-            blocks=blocks,
-            metadata=normalise_metadata(metadata),
-            format="docx",
-        )
-    ]
+    return single_document(ctx, title, blocks, metadata, "docx")
 
 
 def _open(data: bytes, ctx: FileContext) -> Any:
