@@ -263,6 +263,33 @@ class Places:
             return None
         return self.city_names.get(slug, slug.replace("-", " ").title())
 
+    def generalise(self, text: str) -> str:
+        """``text`` about any place. A place used as the subject of a verb becomes "cities" or "a city"
+        ("How did Helsinki offer ..." -> "How did cities offer ..."; "What does the city of Milan do"
+        -> "What does a city do"); "Spanish cities" becomes "cities"; other mentions are removed
+        with their preposition ("... in Ghent?" -> "...?")."""
+        if self._pattern is None:
+            return text
+        out, last = [], 0
+        for m in self._pattern.finditer(text):
+            head = text[:m.start()]
+            lead = re.search(r"\bthe (?:city|region|municipality) of\s+$", head, re.IGNORECASE)
+            before = (head[:lead.start()] if lead else head).rstrip().rsplit(" ", 1)[-1].lower()
+            after = re.match(r"\s+([a-z][\w-]*)", text[m.end():])
+            start = lead.start() if lead else m.start()
+            if after and after.group(1) in _PLACE_NOUNS:
+                out.append(text[last:start])  # "Spanish cities" -> "cities"
+                last = m.end() + 1
+                continue
+            if before in _PREPOSITIONS or not after or after.group(1) in _NOUNS_AFTER_PLACE \
+                    or text[m.end():m.end() + 2] in ("'s", "’s"):
+                continue
+            singular = before in ("does", "did", "has", "is", "was", "can", "could", "should", "would", "will") \
+                and (lead or before in ("does", "has", "is", "was"))
+            out.append(text[last:start] + ("a city" if singular else "cities"))
+            last = m.end()
+        return self.strip("".join(out) + text[last:])
+
     def strip(self, text: str) -> str:
         """``text`` without its place names (and the preposition before each)."""
         if self._pattern is None:
@@ -278,6 +305,14 @@ class Places:
         out = re.sub(r"\s+([?.!,])", r"\1", out)
         return re.sub(r"\s{2,}", " ", out).strip(" ,")
 
+
+_PREPOSITIONS = frozenset("in for from at of by the about than like".split())
+_PLACE_NOUNS = frozenset("cities city regions region municipalities councils towns".split())
+_NOUNS_AFTER_PLACE = frozenset(
+    """residents resident citizens citizen people city cities council region regions municipality officials
+    families app apps website websites staff team teams government administration service services
+    and or""".split()
+)
 
 # --- follow-up resolution -----------------------------------------------------------
 
@@ -317,12 +352,18 @@ class Resolution:
     exclude_cities: list[str] = field(default_factory=list)
     focus_doc_ids: list[str] = field(default_factory=list)
     place: Place | None = None
+    topic_doc_ids: list[str] = field(default_factory=list)  # "who else?": what the others should resemble
 
 
 def short_title(title: str) -> str:
-    """The head of a title: "Proactive services: rights granted ..." -> "Proactive services"."""
-    head = re.split(r"\s*(?::|—|–| - |\()\s*", title.strip(), maxsplit=1)[0].strip()
-    return head if len(head.split()) >= 2 or len(head) >= 8 else title.strip()
+    """The head of a title: "Proactive services: rights granted ..." -> "Proactive services".
+    A one-word head ("Catalonia: a proactive one-stop shop") keeps the whole title, without a
+    trailing parenthesis."""
+    title = title.strip()
+    head = re.split(r"\s*(?::|—|–| - |\()\s*", title, maxsplit=1)[0].strip()
+    if len(head.split()) >= 2:
+        return head
+    return re.sub(r"\s*\([^)]*\)\s*$", "", title) or title
 
 
 def _content(words: list[str]) -> list[str]:
@@ -338,7 +379,7 @@ def resolve(question: str, history: list[Turn], places: Places, filters: dict | 
     """The self-contained question behind ``question`` given the conversation so far."""
     filters = dict(filters or {})
     found = places.find(question)
-    subject = places.strip(question) or question
+    subject = places.generalise(question) or question
     new = Resolution(question, question, subject, filters)
     prev = history[-1] if history else None
     if prev is None:
@@ -359,9 +400,12 @@ def resolve(question: str, history: list[Turn], places: Places, filters: dict | 
         out.update({k: v for k, v in filters.items()})
         return out
 
-    top_doc = prev.doc_ids[0] if prev.doc_ids else None
-    top_city = prev.doc_cities[0] if prev.doc_cities else None
-    topic = prev.topics[0] if prev.topics else None
+    # What the conversation was last about: the latest turn that cited something.
+    cited = next((t for t in reversed(history) if t.doc_ids), None)
+    top_doc = cited.doc_ids[0] if cited else None
+    top_city = cited.doc_cities[0] if cited and cited.doc_cities else None
+    topic = cited.topics[0] if cited and cited.topics else None
+    cited_cities = cited.cities if cited else []
     if topic and top_city:
         about = f"{topic} in {places.city_name(top_city)}"
     else:
@@ -371,14 +415,21 @@ def resolve(question: str, history: list[Turn], places: Places, filters: dict | 
     if set(content) & _OTHERS or ({"anyone", "anybody", "someone"} & set(rest) and not content):
         residue = [w for w in content if w not in _OTHERS and w not in _OTHERS_FILLER]
         if not residue:
-            exclude = list(dict.fromkeys(prev.cities + ([prev_filters["city"]] if isinstance(prev_filters.get("city"), str) else [])))
+            # What the subject was first answered with: the others should resemble it.
+            origin = next((t for t in history if (t.subject or t.question) == prev_subject and t.doc_ids), cited)
+            # Every city already cited on this subject ("who else?" asked twice goes further).
+            on_subject = [c for t in history if (t.subject or t.question) == prev_subject for c in t.cities]
+            exclude = list(dict.fromkeys(
+                cited_cities + on_subject
+                + ([prev_filters["city"]] if isinstance(prev_filters.get("city"), str) else [])))
             names = ", ".join(places.city_name(c) for c in exclude) if exclude else ""
             shown = prev_subject.rstrip(" ?.!")
             if place is not None:
                 shown = f"{shown} in {place.name}"
             shown += f" (other than {names})?" if names else " (other cities)?"
             return Resolution(shown, prev_subject if place is None else _with_place(prev_subject, place), prev_subject,
-                              place_filters(prev_filters), "others", exclude_cities=exclude)
+                              place_filters(prev_filters), "others", exclude_cities=exclude,
+                              topic_doc_ids=origin.doc_ids if origin else [])
 
     # "how did they measure it?" / "what were the results?" / "did it work?"
     did_work = re.search(r"\b(?:did|does|has|have)\s+(?:it|this|that|they)\s+work", question, re.IGNORECASE)

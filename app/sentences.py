@@ -133,9 +133,13 @@ def is_prose(text: str) -> bool:
     """A sentence worth quoting: enough words, mostly letters, not a table row, code or a lead-in."""
     if text.count("|") >= 2 or text.endswith(":") or "`" in text:
         return False
+    if re.match(r"(?:See|Also see|Read)\b", text) or re.search(r"\b[a-z][\w-]*/[\w./-]+", text):
+        return False  # a pointer to another file ("See the case study in cases/ghent-...")
     tokens = text.split()
     if len(tokens) < 4:
         return False
+    if text[0].islower() and not re.match(r"[a-z]+[_/]", text):
+        return False  # a fragment cut from the end of another sentence
     if re.search(r"[{}<>=]|^\s*[\w-]+,[\w-]+,", text):
         return False
     alpha = sum(1 for t in tokens if re.search(r"[^\W\d_]", t))

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from _common import REPO, SHARED, emit
 
-from app.answers import MIN_SCORE, SCOPE_MIN, Answerer
+from app.answers import MIN_SCORE, PLACE_COVERAGE_MIN, SCOPE_MIN, Answerer
 from app.catalog import Catalog
 from indexer.build import build_index
 from indexer.embedders import get_embedder
@@ -54,15 +54,22 @@ def signals(answerer: Answerer, question: str) -> dict:
         "top": ev.get("top_cosine", 0.0),
         "scope": ev.get("scope", 0.0),
         "coverage": ev.get("coverage", 0.0),
-        "unknown_name": any("mentions" in n for n in result.notes),
+        "unknown_name": bool(ev.get("unknown_names")),
+        "place_coverage": ev.get("place_coverage"),
         "vague": result.status == "need_more_detail",
         "cited": [c.doc_id for c in result.citations],
         "status": result.status,
     }
 
 
-def answered(row: dict, t: float, use_names: bool = True) -> bool:
-    return row["top"] >= t and not (use_names and row["unknown_name"])
+def answered(row: dict, t: float, use_names: bool = True, place_min: float | None = None) -> bool:
+    """The Answerer's gates: best cosine, place-only matches, names unknown to the index."""
+    place_min = PLACE_COVERAGE_MIN if place_min is None else place_min
+    if row["top"] < t:
+        return False
+    if use_names and row["place_coverage"] is not None and row["place_coverage"] < place_min:
+        return False
+    return not (use_names and row["unknown_name"])
 
 
 def prf(rows: list[dict], t: float, beta: float = 0.5, use_names: bool = True) -> dict:
@@ -76,6 +83,13 @@ def prf(rows: list[dict], t: float, beta: float = 0.5, use_names: bool = True) -
     f = (1 + b2) * p * rc / (b2 * p + rc) if p + rc else 0.0
     return {"threshold": round(t, 3), "precision": round(p, 4), "recall": round(rc, 4), "f0.5": round(f, 4),
             "tp": tp, "fp": fp, "fn": fn, "tn": tn}
+
+
+def prf_place(rows: list[dict], t: float, c: float) -> dict:
+    tp = sum(1 for r in rows if r["answerable"] and answered(r, t, place_min=c))
+    fp = sum(1 for r in rows if not r["answerable"] and answered(r, t, place_min=c))
+    fn = sum(1 for r in rows if r["answerable"] and not answered(r, t, place_min=c))
+    return {"precision": round(tp / (tp + fp), 4) if tp + fp else 1.0, "recall": round(tp / (tp + fn), 4) if tp + fn else 0.0}
 
 
 GRID = [round(0.15 + 0.005 * i, 3) for i in range(121)]  # 0.15 .. 0.75
@@ -100,14 +114,16 @@ def dist(values: list[float]) -> dict:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--corpus-store", type=Path, help="Keep the ../shared/corpora index here (re-used if present).")
+    parser.add_argument("--kb-store", type=Path, help="Keep the knowledge/ index here (re-used if present).")
     parser.add_argument("--bootstrap", type=int, default=1000)
+    parser.add_argument("--rows", type=Path, help="Also write every question's signals here (JSON lines).")
     args = parser.parse_args()
     t0 = time.perf_counter()
     embedder = get_embedder(load_settings({}))
     catalog = Catalog.load(REPO / "knowledge")
     tmp = Path(tempfile.mkdtemp(prefix="ucc-calib-"))
     try:
-        kb = open_index([REPO / "knowledge"], tmp / "kb", embedder)
+        kb = open_index([REPO / "knowledge"], args.kb_store or tmp / "kb", embedder)
         corpus_dir = args.corpus_store or tmp / "corpora"
         corpora = open_index([SHARED / "corpora"], corpus_dir, embedder)
         off = dict(min_score=0.0, scope_min=-1.0)
@@ -130,6 +146,8 @@ def main() -> None:
                 rows.append({"set": name, "id": item["id"], "question": item["question"], "answerable": False,
                              "reason": item["reason"], "category": item.get("category"), **signals(ans, item["question"])})
 
+        if args.rows:
+            args.rows.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
         chosen_full = best_threshold(rows)
         rng = random.Random(13)
         boots = []
@@ -183,7 +201,7 @@ def main() -> None:
                 "bootstrap_90pct_interval": interval,
                 "in_code_now": MIN_SCORE,
                 "at_chosen": prf(rows, chosen),
-                "at_chosen_without_unknown_name_rule": prf(rows, chosen, use_names=False),
+                "at_chosen_cosine_only": prf(rows, chosen, use_names=False),
                 "at_code_value": prf(rows, MIN_SCORE),
                 "sweep": [prf(rows, t) for t in GRID[::4]],
             },
@@ -203,6 +221,15 @@ def main() -> None:
                     "outside_scope": dist([r["scope"] for r in neg if r["reason"] == "outside_scope"]),
                     "no_content": dist([r["scope"] for r in neg if r["reason"] == "no_content"]),
                 },
+            },
+            "place_coverage": {
+                "in_code": PLACE_COVERAGE_MIN,
+                "answerable": dist([r["place_coverage"] for r in rows if r["answerable"] and r["place_coverage"] is not None]),
+                "unanswerable": dist([r["place_coverage"] for r in rows
+                                      if not r["answerable"] and r["place_coverage"] is not None]),
+                "sweep_at_chosen_min_score": [
+                    {"place_coverage_min": c, **prf_place(rows, chosen, c)} for c in (0.0, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7)
+                ],
             },
             "vague_flagged_answerable": [r["id"] for r in rows if r["answerable"] and r["vague"]],
             "seconds": round(time.perf_counter() - t0, 1),

@@ -147,6 +147,31 @@ def test_places_know_local_names_and_countries(places):
 
 
 @pytest.mark.parametrize(
+    "question, subject",
+    [
+        ("How did Helsinki offer pre-primary places without an application?",
+         "How did cities offer pre-primary places without an application?"),
+        ("How does Ghent grant social rights automatically?", "How does a city grant social rights automatically?"),
+        ("What does the city of Milan do for certificates?", "What does a city do for certificates?"),
+        ("How do Spanish cities run participatory budgets?", "How do cities run participatory budgets?"),
+        ("Which app do Rotterdam residents use?", "Which app do residents use?"),
+        ("proactive services in Ghent?", "proactive services?"),
+    ],
+)
+def test_the_subject_of_a_question_is_about_any_place(places, question, subject):
+    assert places.generalise(question) == subject
+
+
+def test_who_else_after_a_question_naming_a_city(places):
+    q = "How did Helsinki offer pre-primary places without an application?"
+    prev = Turn(question=q, resolved_question=q, query=q, subject=places.generalise(q), doc_ids=["services/h.md"],
+                cities=["helsinki"], doc_cities=["helsinki"], topics=["Proactive offer"])
+    res = resolve("who else does that?", [prev], places)
+    assert res.query == "How did cities offer pre-primary places without an application?"
+    assert res.exclude_cities == ["helsinki"]
+
+
+@pytest.mark.parametrize(
     "follow_up, facet, value",
     [
         ("and in Spain?", "country", "spain"),
@@ -245,3 +270,22 @@ def test_short_title():
     assert short_title("Proactive services: rights granted automatically (once-only)") == "Proactive services"
     assert short_title("Milano Digital Week") == "Milano Digital Week"
     assert short_title("FUE: the business one-stop shop") == "FUE: the business one-stop shop"
+    assert short_title("Catalonia: a one-stop shop (FUE)") == "Catalonia: a one-stop shop"
+
+
+def test_follow_ups_look_past_a_turn_that_cited_nothing(history, places):
+    refused = Turn(question="and in Ukraine?", resolved_question="How do cities grant benefits proactively in Ukraine?",
+                   query="x", subject=history[-1].subject, filters={"country": "ukraine"}, status="cannot_answer")
+    res = resolve("who else does that?", history + [refused], places)
+    assert res.kind == "others" and res.exclude_cities == ["ghent", "helsinki"] and res.filters == {}
+    res = resolve("how did they measure it?", history + [refused], places)
+    assert res.kind == "measure" and res.focus_doc_ids == ["services/ghent-proactive-services.md"]
+
+
+def test_who_else_twice_goes_further(history, places):
+    first = resolve("who else does that?", history, places)
+    second_turn = Turn(question="who else does that?", resolved_question=first.question, query=first.query,
+                       subject=first.subject, filters=first.filters, doc_ids=["services/x.md"], cities=["tallinn"],
+                       doc_cities=["tallinn"], topics=["X"])
+    res = resolve("anyone else?", history + [second_turn], places)
+    assert res.exclude_cities == ["tallinn", "ghent", "helsinki"]
