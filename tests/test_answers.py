@@ -173,6 +173,15 @@ def test_generator_failure_falls_back_to_extractive(knowledge_searcher_fake, cat
     check_answer(r, knowledge_searcher_fake)
 
 
+def test_warm_embeds_every_sentence_once(knowledge_searcher_fake, catalog):
+    a = Answerer(knowledge_searcher_fake, catalog, min_score=0.0, scope_min=-1.0)
+    assert a.warm() > 300
+    emb = knowledge_searcher_fake.embedder
+    before = emb.passages_embedded
+    r = a.ask("how do residents report problems in public space")
+    assert r.status == "answered" and emb.passages_embedded == before  # every sentence came from the cache
+
+
 # --- answered -------------------------------------------------------------------------------------
 
 

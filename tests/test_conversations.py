@@ -98,6 +98,29 @@ def test_expired_rows_are_deleted_lazily_on_append(store, clock):
     assert n == 0
 
 
+def test_concurrent_appends_from_threads(tmp_path):
+    import threading
+
+    s = ConversationStore(tmp_path / "var", turns=50)
+    cid = s.new_id()
+    errors = []
+
+    def worker(i):
+        try:
+            for j in range(10):
+                s.append(cid, turn(f"t{i}-{j}"))
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert len(s.turns(cid)) == 40
+
+
 def test_forget(store):
     cid = store.new_id()
     store.append(cid, turn("q"))
