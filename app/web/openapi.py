@@ -314,7 +314,7 @@ def _op(tag: str, summary: str, description: str, ok: dict, errors: tuple[str, .
                           "parameters": list(params), "responses": {ok_status: ok}}
     if body is not None:
         op["requestBody"] = body
-    codes = set(errors) | {"500"}
+    codes = set(errors) | {"405", "500"}
     if admin:
         codes |= {"401", "404", "429"}
         op["security"] = [{"bearer": []}]
