@@ -303,7 +303,7 @@ class QuestionLog:
         marks = ",".join("?" * len(UNANSWERED))
         rows = self._db().execute(
             f"SELECT {_ASK_COLUMNS} FROM asks a WHERE a.at >= ? AND a.at < ? AND a.status IN ({marks}) "
-            "ORDER BY a.at DESC LIMIT ?", [lo, hi, *UNANSWERED, int(limit)],
+            "ORDER BY a.at DESC, a.rowid DESC LIMIT ?", [lo, hi, *UNANSWERED, int(limit)],
         ).fetchall()
         return [_ask(r) for r in rows]
 
@@ -312,7 +312,7 @@ class QuestionLog:
         lo, hi = self._range(since, until)
         rows = self._db().execute(
             f"SELECT {_ASK_COLUMNS}, f.at, f.comment FROM feedback f JOIN asks a ON a.id = f.answer_id "
-            "WHERE f.rating = 'down' AND f.at >= ? AND f.at < ? ORDER BY f.at DESC LIMIT ?",
+            "WHERE f.rating = 'down' AND f.at >= ? AND f.at < ? ORDER BY f.at DESC, f.id DESC LIMIT ?",
             [lo, hi, int(limit)],
         ).fetchall()
         out = []
@@ -347,7 +347,7 @@ class QuestionLog:
             "a.user_hash, a.conversation_hash, "
             "(SELECT f.rating FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1), "
             "(SELECT f.comment FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1) "
-            "FROM asks a WHERE a.at >= ? AND a.at < ? ORDER BY a.at, a.id", [lo, hi],
+            "FROM asks a WHERE a.at >= ? AND a.at < ? ORDER BY a.at, a.rowid", [lo, hi],
         )
         for r in rows:
             sources = "; ".join(s.get("doc_id") or s.get("title") or "" for s in json.loads(r[6] or "[]"))

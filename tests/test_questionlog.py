@@ -1,0 +1,224 @@
+"""The question log: asks and feedback in SQLite, privacy, moderators' views, topics, retention."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import stat
+import threading
+
+import pytest
+
+from app.questionlog import QuestionLog, cluster, tfidf
+from indexer.errors import InvalidRequest, NotFound
+
+from .conftest import FakeEmbedder
+
+DAY = 86400.0
+
+
+class Clock:
+    def __init__(self, now: float = 1_800_000_000.0):
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock():
+    return Clock()
+
+
+@pytest.fixture
+def qlog(tmp_path, clock):
+    return QuestionLog(tmp_path / "var", salt="pepper", retention_days=30, clock=clock)
+
+
+def test_record_ask_and_feedback(qlog):
+    aid = qlog.record_ask("How do  cities\nrun participatory budgets?", "answered", channel="slack",
+                          sources=[{"doc_id": "cases/a.md", "title": "A", "city": "paris", "snippet": "long"},
+                                   "guides/b.md", {"doc_id": "cases/a.md", "title": "A", "city": "paris"}],
+                          latency_ms=12.345, user_id="U024BE7LH", intent="answer", generation=4)
+    row = qlog.get(aid)
+    assert row["question"] == "How do cities run participatory budgets?"
+    assert row["sources"] == [{"doc_id": "cases/a.md", "title": "A", "city": "paris"}, {"doc_id": "guides/b.md"}]
+    assert row["latency_ms"] == 12.35 and row["generation"] == 4 and row["channel"] == "slack"
+    assert row["asked_at"] == "2027-01-15T08:00:00Z"
+    fb = qlog.record_feedback(aid, "down", "  wrong   city ")
+    assert fb == {"answer_id": aid, "rating": "down", "comment": "wrong city", "recorded_at": row["asked_at"]}
+    assert qlog.count() == 1
+
+
+def test_feedback_errors(qlog):
+    aid = qlog.record_ask("q?", "answered")
+    with pytest.raises(NotFound):
+        qlog.record_feedback("no-such-id", "up")
+    with pytest.raises(NotFound):
+        qlog.record_feedback("", "up")
+    with pytest.raises(InvalidRequest):
+        qlog.record_feedback(aid, "sideways")
+    with pytest.raises(InvalidRequest):
+        qlog.record_feedback(aid, "up", "x" * 2001)
+    with pytest.raises(InvalidRequest):
+        qlog.record_ask("q?", "answered", channel="email")
+    with pytest.raises(InvalidRequest):
+        qlog.record_ask("q?", "maybe")
+
+
+def test_user_ids_are_hashed_with_the_salt_and_never_stored(tmp_path, qlog):
+    h = qlog.hash_user("U024BE7LH")
+    assert h == qlog.hash_user(" U024BE7LH ") and len(h) == 32 and qlog.hash_user(None) is None
+    other = QuestionLog(tmp_path / "other", salt="another salt")
+    assert other.hash_user("U024BE7LH") != h
+    qlog.record_ask("q?", "answered", user_id="U024BE7LH", conversation_id="conv-abcdefgh-123")
+    raw = b"".join(p.read_bytes() for p in (tmp_path / "var").iterdir() if p.name.startswith("questions.db"))
+    assert b"U024BE7LH" not in raw and b"conv-abcdefgh-123" not in raw
+    rows = list(csv.DictReader(io.StringIO(qlog.export_csv())))
+    assert rows[0]["user_hash"] == h and "U024BE7LH" not in qlog.export_csv()
+
+
+def test_an_empty_salt_is_made_once_and_kept_private(tmp_path):
+    a = QuestionLog(tmp_path / "data", salt="")
+    path = tmp_path / "data" / "log-salt"
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
+    assert len(path.read_text().strip()) == 64
+    b = QuestionLog(tmp_path / "data", salt=None)
+    assert a.hash_user("x") == b.hash_user("x")
+
+
+def test_from_settings_uses_the_data_dir(tmp_path):
+    from indexer.settings import load_settings
+
+    s = load_settings({}, UCC_DATA_DIR=str(tmp_path / "d"), UCC_LOG_RETENTION_DAYS=7)
+    qlog = QuestionLog.from_settings(s)
+    assert qlog.path == tmp_path / "d" / "questions.db" and qlog.retention_days == 7
+    assert (tmp_path / "d" / "log-salt").exists()
+    assert qlog._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+def test_unanswered_and_down_rated_by_period(qlog, clock):
+    old = qlog.record_ask("Parking permits in Porto?", "cannot_answer", reason="no_content")
+    clock.now += 2 * DAY
+    vague = qlog.record_ask("services", "need_more_detail")
+    ok = qlog.record_ask("How did Ghent grant social rights automatically?", "answered")
+    failed = qlog.record_ask("Crash?", "error")
+    qlog.record_feedback(ok, "down", "too vague")
+    qlog.record_feedback(vague, "up")
+    assert [r["answer_id"] for r in qlog.unanswered()] == [failed, vague, old]
+    assert [r["answer_id"] for r in qlog.unanswered(since=clock.now - DAY)] == [failed, vague]
+    assert [r["answer_id"] for r in qlog.unanswered(until=clock.now - DAY)] == [old]
+    assert qlog.unanswered(since="2027-01-17", until="2027-01-18T00:00:00Z")[0]["answer_id"] == failed
+    down = qlog.down_rated()
+    assert [(r["answer_id"], r["comment"]) for r in down] == [(ok, "too vague")]
+    summary = qlog.summary()
+    assert summary["asks"] == 4 and summary["by_status"]["error"] == 1 and summary["ratings"] == {"down": 1, "up": 1}
+    with pytest.raises(InvalidRequest):
+        qlog.unanswered(since="last week")
+    with pytest.raises(InvalidRequest):
+        qlog.unanswered(since=clock.now, until=clock.now - 5)
+
+
+def test_export_csv_defuses_formulas_and_carries_the_latest_rating(qlog):
+    a = qlog.record_ask("=HYPERLINK(\"http://x\") proactive?", "answered", sources=["cases/x.md", "guides/y.md"])
+    qlog.record_feedback(a, "up")
+    qlog.record_feedback(a, "down", "@mention me")
+    rows = list(csv.DictReader(io.StringIO(qlog.export_csv())))
+    assert len(rows) == 1
+    row = rows[0]
+    assert row["question"].startswith("'=") and row["comment"] == "'@mention me" and row["rating"] == "down"
+    assert row["sources"] == "cases/x.md; guides/y.md" and row["answer_id"] == a
+
+
+def test_purge_deletes_rows_past_retention(qlog, clock):
+    old = qlog.record_ask("old question", "answered")
+    qlog.record_feedback(old, "up")
+    clock.now += 20 * DAY
+    recent = qlog.record_ask("recent question", "answered")
+    clock.now += 15 * DAY  # old is 35 days old, recent 15
+    assert qlog.purge() == 2
+    assert [r["question"] for r in csv.DictReader(io.StringIO(qlog.export_csv()))] == ["recent question"]
+    with pytest.raises(NotFound):
+        qlog.record_feedback(old, "down")
+    qlog.record_feedback(recent, "down")
+    assert QuestionLog(qlog.path, salt="s", retention_days=0).purge() == 0  # 0 keeps everything
+
+
+def test_record_ask_purges_now_and_then(tmp_path, clock):
+    qlog = QuestionLog(tmp_path, salt="s", retention_days=1, clock=clock)
+    qlog.record_ask("first", "answered")
+    clock.now += 3 * DAY
+    qlog.record_ask("second", "answered")
+    assert qlog.count() == 1
+
+
+QUESTIONS = [
+    ("How do cities run participatory budgeting?", 3),
+    ("participatory budgeting examples in cities", 2),
+    ("Which cities have participatory budgeting for residents?", 1),
+    ("How can residents report potholes to the city?", 2),
+    ("report potholes and broken streetlights app", 1),
+    ("What is the weather tomorrow?", 1),
+]
+
+
+def _fill(qlog):
+    for q, n in QUESTIONS:
+        for _ in range(n):
+            qlog.record_ask(q, "answered" if "weather" not in q else "cannot_answer")
+
+
+def test_topics_cluster_questions_with_tfidf(qlog):
+    _fill(qlog)
+    topics = qlog.topics(k=10)
+    assert [t.count for t in topics] == [6, 3, 1]
+    budget, potholes, weather = topics
+    assert budget.label.startswith("How do cities run participatory budgeting")
+    assert {"participatory", "budgeting"} <= set(budget.words[:3])
+    assert "potholes" in potholes.words and potholes.answered_share == 1.0
+    assert weather.statuses == {"cannot_answer": 1} and weather.answered_share == 0.0
+    assert len(qlog.topics(k=2)) == 2
+    assert topics[0].to_dict()["questions"][0] == QUESTIONS[0][0]
+
+
+def test_topics_with_an_embedder_and_an_empty_period(qlog, clock):
+    _fill(qlog)
+    topics = qlog.topics(embedder=FakeEmbedder(), threshold=0.3)
+    assert topics[0].count >= 6 and sum(t.count for t in topics) == 10
+    assert qlog.topics(until=clock.now - 10) == []
+    with pytest.raises(InvalidRequest):
+        qlog.topics(k=0)
+
+
+def test_topics_with_the_real_model(qlog, real_embedder):
+    _fill(qlog)
+    topics = qlog.topics(embedder=real_embedder)
+    assert [t.count for t in topics[:2]] == [6, 3]
+
+
+def test_cluster_and_tfidf_helpers():
+    import numpy as np
+
+    v = tfidf(["bike lanes", "bike lanes safety", "tax forms"])
+    assert v.shape[0] == 3 and np.allclose(np.linalg.norm(v, axis=1), 1.0)
+    assert cluster(v, np.ones(3, dtype=np.float32), 0.3) == [[0, 1], [2]]
+
+
+def test_concurrent_writers(qlog):
+    errors = []
+
+    def work(i):
+        try:
+            for j in range(20):
+                aid = qlog.record_ask(f"question {i}-{j}", "answered", channel="web")
+                qlog.record_feedback(aid, "up")
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors and qlog.count() == 80
