@@ -64,8 +64,9 @@ MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGI
 SECOND_MARGIN = 0.3
 MAX_WORDS = 90
 MAX_SENTENCE_WORDS = 70  # longer sentences are left out unless nothing else is there
-MAX_ANSWER_DOCS = 3  # documents an answer may quote
-DOC_MARGIN = 0.15  # a document is quoted only if its best cosine is this close to the best one
+MAX_ANSWER_DOCS = 4  # documents whose sentences compete for the answer (at most 4 sentences are quoted)
+DOC_MARGIN = 0.25  # ... if their best cosine is this close to the best document's
+PEER_MARGIN = 0.15  # "who else?": another city's document this close to the best one counts as the same topic
 SENTENCE_MARGIN = 0.2  # a sentence is kept only if its score is this close to the best sentence
 DUPLICATE_JACCARD = 0.6
 DUPLICATE_COSINE = 0.92
@@ -123,6 +124,9 @@ _NOT_NAMES = frozenset(
     Any Some For With Without From About Into Also Then Than There Here Yes Not Please Thanks Hello Dear I I'm EU
     Europe European""".split()
 )
+# Notes about a document itself ("How to read this guide: ..."), never quoted as an answer.
+_META = re.compile(r"\b(?:this (?:guide|entry|file|knowledge base|toolkit)|the sources? (?:listed|used here|above)|"
+                   r"listed in the sources|how to read)\b", re.IGNORECASE)
 _NON_TOPICAL_TAG = re.compile(r"award|member|^region$|^municipalities$|^mobile app$|^open source$|^cities$")
 _RESULTS_SECTION = re.compile(r"result|outcome|impact|measur|evaluat|figure|lesson", re.IGNORECASE)
 SELF_ASSESSMENT_NOTE = "Benchmark figures are the cities' own self-assessment."
@@ -406,7 +410,7 @@ class Answerer:
             excluded = set(res.exclude_cities)
             topic = self._tags(res.topic_doc_ids, head=TOPIC_TAGS)
             hits = [h for h in hits if h.city and h.city not in excluded
-                    and (self._tags([h.doc_id]) & topic or (h.dense_score or 0.0) >= best_all - DOC_MARGIN)]
+                    and (self._tags([h.doc_id]) & topic or (h.dense_score or 0.0) >= best_all - PEER_MARGIN)]
         elif res.exclude_cities:
             excluded = set(res.exclude_cities)
             hits = [h for h in hits if h.city not in excluded]
@@ -581,7 +585,7 @@ class Answerer:
         for hi, hit in enumerate(hits):
             for pi, passage in enumerate(hit.passages):
                 for s in sn.sentences(passage.text):
-                    if sn.is_prose(s.text) and len(s.text.split()) <= MAX_SENTENCE_WORDS:
+                    if sn.is_prose(s.text) and len(s.text.split()) <= MAX_SENTENCE_WORDS and not _META.search(s.text):
                         cands.append(_Candidate(hi, pi, s, passage))
         if not cands:  # tables or lists only: quote what there is
             for hi, hit in enumerate(hits[:1]):

@@ -138,8 +138,8 @@ def is_prose(text: str) -> bool:
     tokens = text.split()
     if len(tokens) < 4:
         return False
-    if text[0].islower() and not re.match(r"[a-z]+[_/]", text):
-        return False  # a fragment cut from the end of another sentence
+    if text[0].islower() or text.endswith((";", ",")):
+        return False  # a fragment: cut from another sentence, a field id, or a list entry without a verb
     if re.search(r"[{}<>=]|^\s*[\w-]+,[\w-]+,", text):
         return False
     alpha = sum(1 for t in tokens if re.search(r"[^\W\d_]", t))
