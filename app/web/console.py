@@ -1,0 +1,680 @@
+"""The moderator console at /console: server-rendered pages for UserCentriCafé moderators.
+
+    /console                     search examples by topic and filters; pick some; download a pack
+    /console/pack        (POST)  the session pack of the picked examples, Markdown or CSV
+    /console/cities              the members
+    /console/cities/<slug>       dashboard table, chart against the peers' median, similar, learn-from
+    /console/ranking?revision=   the dashboard ranking of a revision
+    /console/questions?days=30   unanswered and down-rated questions, most asked topics
+    /console/questions.csv       the same period as CSV
+    /console/sign-in, /console/sign-out
+
+Access needs UCC_ADMIN_TOKEN: without it every page answers 404 and says how to open the console.
+With it, a moderator signs in with the token (a session cookie: HttpOnly, SameSite=Strict, Secure
+over https, path /console, signed with a key derived from the token, valid for eight hours) or sends
+``Authorization: Bearer <token>``. Every POST from a signed-in browser carries a CSRF token tied to
+the session.
+
+The views only translate HTTP to :class:`app.assistant.Assistant` calls; templates escape every
+retrieved string (Jinja autoescape). The pages work without JavaScript; ``static/console.js`` adds
+select-all and table sorting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import re
+import secrets
+import threading
+import time
+import unicodedata
+from dataclasses import replace
+from typing import Any, Iterable, Protocol
+from urllib.parse import urlsplit
+
+from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session,
+                   url_for)
+from flask.sessions import SecureCookieSessionInterface
+from werkzeug.exceptions import HTTPException
+
+from indexer.errors import InvalidRequest, NotFound, UccError
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+SESSION_SECONDS = 8 * 3600
+COOKIE_NAME = "ucc_console"
+COOKIE_PATH = "/console"
+SIGN_IN_FAILURES = 10  # failed sign-ins from one address within SIGN_IN_WINDOW before a pause
+SIGN_IN_WINDOW = 300
+DEFAULT_N = 5
+MAX_N = 20
+DEFAULT_DAYS = 30
+MAX_DAYS = 366
+QUESTIONS_SHOWN = 50
+TOPICS_SHOWN = 15
+FILTERS = ("city", "country", "principle", "subindicator", "year")
+_PUBLIC_ENDPOINTS = {"console.sign_in"}
+
+
+# --- session cookie --------------------------------------------------------------------------
+
+
+def session_secret(token: str) -> bytes:
+    """The key that signs console session cookies: derived from the admin token, so changing
+    the token signs every moderator out."""
+    return hmac.new(token.encode("utf-8"), b"ucc-console-session-v1", hashlib.sha256).digest()
+
+
+class ConsoleSessionInterface(SecureCookieSessionInterface):
+    """Flask's signed cookie session, keyed by the admin token and scoped to the console."""
+
+    def get_signing_serializer(self, app):
+        token = _admin_token(app)
+        if not token:
+            return None  # no token: a null session, nothing can be signed in
+        from itsdangerous import URLSafeTimedSerializer
+
+        return URLSafeTimedSerializer(session_secret(token), salt=self.salt, serializer=self.serializer,
+                                      signer_kwargs={"key_derivation": self.key_derivation,
+                                                     "digest_method": self.digest_method})
+
+    def get_cookie_name(self, app) -> str:
+        return COOKIE_NAME
+
+    def get_cookie_path(self, app) -> str:
+        return COOKIE_PATH
+
+    def get_cookie_httponly(self, app) -> bool:
+        return True
+
+    def get_cookie_samesite(self, app) -> str:
+        return "Strict"
+
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+
+
+@bp.record_once
+def _install(state) -> None:
+    state.app.session_interface = ConsoleSessionInterface()
+
+
+def _admin_token(app=None) -> str:
+    settings = (app or current_app).extensions.get("ucc.settings")
+    return str(getattr(settings, "admin_token", "") or "") if settings is not None else ""
+
+
+def _same(given: str, expected: str) -> bool:
+    """Constant-time comparison of two secrets."""
+    return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
+
+
+# --- access ----------------------------------------------------------------------------------
+
+
+_failures: dict[str, list[float]] = {}
+_failures_lock = threading.Lock()
+
+
+def _throttled(addr: str) -> bool:
+    now = time.monotonic()
+    with _failures_lock:
+        recent = [t for t in _failures.get(addr, []) if now - t < SIGN_IN_WINDOW]
+        _failures[addr] = recent
+        return len(recent) >= SIGN_IN_FAILURES
+
+
+def _record_failure(addr: str) -> None:
+    with _failures_lock:
+        _failures.setdefault(addr, []).append(time.monotonic())
+        if len(_failures) > 10000:  # a flood of addresses: forget the oldest
+            for key in list(_failures)[:5000]:
+                _failures.pop(key, None)
+
+
+def _bearer() -> str | None:
+    header = request.headers.get("Authorization", "")
+    if header[:7].lower() == "bearer ":
+        return header[7:].strip()
+    return None
+
+
+def _signed_in() -> bool:
+    if not session.get("signed_in"):
+        return False
+    issued = session.get("issued")
+    return isinstance(issued, (int, float)) and 0 <= time.time() - issued < SESSION_SECONDS
+
+
+def csrf_token() -> str:
+    """This session's CSRF token (created on first use)."""
+    token = session.get("csrf")
+    if not token:
+        token = session["csrf"] = secrets.token_urlsafe(32)
+    return token
+
+
+def _csrf_ok() -> bool:
+    sent = request.form.get("csrf_token", "")
+    expected = session.get("csrf", "")
+    return bool(sent and expected) and _same(sent, expected)
+
+
+@bp.app_template_global("console_csrf")
+def _console_csrf() -> str:
+    if g.get("console_bearer"):
+        return ""  # header clients need no CSRF token, and get no session cookie
+    return csrf_token()
+
+
+@bp.before_request
+def _gate():
+    token = _admin_token()
+    if not token:
+        return _page("console/disabled.html", 404)
+    bearer = _bearer()
+    g.console_bearer = False
+    g.console_authed = False
+    if bearer is not None:
+        addr = request.remote_addr or "?"
+        if _throttled(addr):
+            return _page("console/error.html", 429, title="Too many attempts",
+                         message="Too many wrong tokens. Wait a few minutes and try again.")
+        if not _same(bearer, token):
+            _record_failure(addr)
+            resp = _page("console/error.html", 401, title="Not signed in",
+                         message="The bearer token is not the console's admin token.")
+            resp.headers["WWW-Authenticate"] = 'Bearer realm="ucc-console"'
+            return resp
+        g.console_bearer = True  # a header is never sent by a browser on its own: no CSRF check
+        g.console_authed = True
+        return None
+    if request.endpoint in _PUBLIC_ENDPOINTS:
+        return None
+    if not _signed_in():
+        if request.method in ("GET", "HEAD"):
+            return redirect(url_for("console.sign_in", next=_here()))
+        resp = _page("console/error.html", 401, title="Not signed in",
+                     message="Sign in to the console first.")
+        resp.headers["WWW-Authenticate"] = 'Bearer realm="ucc-console"'
+        return resp
+    g.console_authed = True
+    if request.method == "POST" and not _csrf_ok():
+        return _csrf_failed()
+    return None
+
+
+@bp.after_request
+def _no_store(response: Response) -> Response:
+    response.headers["Cache-Control"] = "no-store"
+    response.headers.setdefault("X-Robots-Tag", "noindex, nofollow")
+    return response
+
+
+def _here() -> str:
+    path = request.full_path if request.query_string else request.path
+    return path.rstrip("?")
+
+
+def _safe_next(target: str | None) -> str:
+    """A place inside the console to go back to after signing in (never another site)."""
+    default = url_for("console.examples")
+    if not target:
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/console") or "\\" in target:
+        return default
+    return target
+
+
+def _csrf_failed() -> Response:
+    return _page("console/error.html", 400, title="Form expired",
+                 message="This form was not sent from the console page of this session (missing or wrong "
+                         "CSRF token). Reload the page and try again.")
+
+
+def _page(template: str, status: int = 200, **context: Any) -> Response:
+    return Response(render_template(template, **context), status=status, mimetype="text/html")
+
+
+@bp.errorhandler(UccError)
+def _ucc_error(exc: UccError):
+    title = "Not found" if isinstance(exc, NotFound) else "Cannot do that"
+    if not isinstance(exc, InvalidRequest):
+        current_app.logger.warning("console: %s", exc.message)
+    return _page("console/error.html", exc.status, title=title, message=exc.message,
+                 suggestions=list(getattr(exc, "suggestions", []) or []))
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    return _page("console/error.html", exc.code or 500, title=exc.name or "Error", message=exc.description or "")
+
+
+@bp.errorhandler(Exception)
+def _unexpected(exc: Exception):
+    current_app.logger.exception("console: unhandled error")  # the trace goes to the log, not the page
+    return _page("console/error.html", 500, title="Something went wrong",
+                 message="Something went wrong on our side; the error was logged.")
+
+
+# --- sign in and out -------------------------------------------------------------------------
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    target = _safe_next(request.values.get("next"))
+    if request.method == "GET":
+        if g.console_bearer or _signed_in():
+            return redirect(target)
+        return _page("console/sign_in.html", next=target)
+    if not _csrf_ok():
+        return _csrf_failed()
+    addr = request.remote_addr or "?"
+    if _throttled(addr):
+        return _page("console/sign_in.html", 429, next=target,
+                     error="Too many failed attempts. Wait a few minutes and try again.")
+    if not _same(request.form.get("token", ""), _admin_token()):
+        _record_failure(addr)
+        return _page("console/sign_in.html", 401, next=target, error="That is not the console's admin token.")
+    session.clear()  # a fresh session: nothing from before signing in carries over
+    session["signed_in"] = True
+    session["issued"] = int(time.time())
+    session["csrf"] = secrets.token_urlsafe(32)
+    session.permanent = False
+    return redirect(target, code=303)
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    session.clear()
+    return redirect(url_for("console.sign_in", signed_out=1), code=303)
+
+
+# --- examples and session packs --------------------------------------------------------------
+
+
+def _assistant():
+    return current_app.extensions["ucc.assistant"]
+
+
+def _filters(values) -> dict[str, str]:
+    return {k: values.get(k, "").strip() for k in FILTERS if values.get(k, "").strip()}
+
+
+def _n(values) -> int:
+    raw = (values.get("n") or "").strip()
+    if not raw:
+        return DEFAULT_N
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_N:
+        raise InvalidRequest(f"The number of examples must be a whole number between 1 and {MAX_N}.")
+    return int(raw)
+
+
+def _filter_options(assistant) -> dict[str, list[tuple[str, str]]]:
+    """The values each filter can take, from the catalog (and the index for years)."""
+    catalog = assistant.catalog
+    cities = sorted(catalog.cities, key=lambda c: c.name)
+    subs: dict[str, str] = {}
+    for rev in catalog.framework.revisions:  # the newest revision's names first
+        for s in rev.subindicators:
+            subs.setdefault(s.id, s.name)
+    try:
+        principles = [(p.id, p.name) for p in sorted(catalog.principles, key=lambda p: p.number)]
+    except UccError:
+        principles = []
+    years: set[int] = set()
+    try:
+        for docs in assistant.directory.documents().values():
+            years.update(int(d["year"]) for d in docs if d.get("year"))
+    except UccError:
+        pass
+    return {
+        "city": [(c.slug, c.name) for c in cities],
+        "country": [(x, x) for x in sorted({c.country for c in cities})],
+        "principle": principles,
+        "subindicator": [(i, f"{i} {subs[i]}") for i in sorted(subs, key=_sub_key)],
+        "year": [(str(y), str(y)) for y in sorted(years, reverse=True)],
+    }
+
+
+def _sub_key(sub_id: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else 0 for p in str(sub_id).split("."))
+
+
+@bp.route("/", methods=["GET"])
+@bp.route("", methods=["GET"])
+def examples():
+    assistant = _assistant()
+    topic = " ".join(request.args.get("topic", "").split())
+    filters = _filters(request.args)
+    error, found, status = None, None, 200
+    n = DEFAULT_N
+    try:
+        n = _n(request.args)
+        if topic:
+            found = assistant.examples(topic, n=n, filters=filters or None)
+        elif filters:
+            error, status = "Give a topic to search for, for example: proactive services.", 400
+    except InvalidRequest as exc:
+        error, status = exc.message, exc.status
+    return _page("console/examples.html", status, topic=topic, filters=filters, n=n, max_n=MAX_N,
+                 options=_filter_options(assistant), found=found, error=error, labels=FILTER_LABELS)
+
+
+FILTER_LABELS = {"city": "City", "country": "Country", "principle": "Principle", "subindicator": "Sub-indicator",
+                 "year": "Year"}
+PACK_FORMATS = {
+    "markdown": ("text/markdown; charset=utf-8", "md"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+}
+
+
+def picked_pack(assistant, topic: str, n: int, filters: dict | None, picked: Iterable[str]):
+    """The session pack for ``topic`` with only the examples whose doc_id is in ``picked``;
+    the prompts and the related sub-indicators are drawn from those examples only."""
+    from app.examples import discussion_prompts, related_subindicators
+
+    wanted = set(picked)
+    pack = assistant.session_pack(topic, n=n, filters=filters)
+    kept = [e for e in pack.examples if e.doc_id in wanted]
+    if not kept:
+        raise InvalidRequest("None of the picked examples is among the results any more; search again.")
+    return replace(pack, examples=kept, prompts=discussion_prompts(pack.topic, kept),
+                   subindicators=related_subindicators(assistant.catalog, kept, pack.guides, pack.revision))
+
+
+@bp.route("/pack", methods=["POST"])
+def pack():
+    form = request.form
+    fmt = form.get("format", "markdown")
+    if fmt not in PACK_FORMATS:
+        raise InvalidRequest("Choose Markdown or CSV.")
+    picked = [p for p in form.getlist("pick") if p]
+    if not picked:
+        raise InvalidRequest("Pick at least one example for the pack.")
+    built = picked_pack(_assistant(), form.get("topic", ""), _n(form), _filters(form) or None, picked)
+    mimetype, ext = PACK_FORMATS[fmt]
+    body = built.to_markdown() if fmt == "markdown" else built.to_csv()
+    name = f"ucc-session-pack-{_file_slug(built.topic)}-{built.generated.isoformat()}.{ext}"
+    return _download(body, mimetype, name)
+
+
+def _file_slug(text: str, limit: int = 40) -> str:
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    return slug[:limit].strip("-") or "topic"
+
+
+def _download(body: str, mimetype: str, filename: str) -> Response:
+    resp = Response(body, mimetype=mimetype.split(";")[0])
+    resp.headers["Content-Type"] = mimetype
+    resp.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return resp
+
+
+# --- cities ----------------------------------------------------------------------------------
+
+
+@bp.route("/cities")
+def cities():
+    assistant = _assistant()
+    bench = assistant.benchmark
+    try:
+        revision = bench.latest_revision()
+        ranking = {r["city"]: r for r in bench.ranking(revision)["ranking"]}
+    except NotFound:
+        revision, ranking = None, {}
+    members = sorted(assistant.catalog.cities, key=lambda c: c.name)
+    return _page("console/cities.html", members=members, ranking=ranking, revision=revision)
+
+
+@bp.route("/cities/<name>")
+def city(name: str):
+    assistant = _assistant()
+    member = assistant.directory.resolve(name)  # UnknownCity: 404 with suggestions
+    if member.slug != name:
+        return redirect(url_for("console.city", name=member.slug, **request.args), code=301)
+    bench = assistant.benchmark
+    revision = request.args.get("revision") or None
+    scores = versus = None
+    scores_note = None
+    try:
+        scores = bench.city_scores(member.slug, revision)
+        versus = bench.versus_peers(member.slug, scores["revision"])
+    except NotFound as exc:  # NoScores, no score files, or an unknown revision
+        scores_note = exc.message
+    rows, chart = [], None
+    if scores is not None:
+        medians = {v["id"]: v for v in versus["subindicators"]}
+        pillars = {p["id"]: p["name"] for p in scores["pillars"]}
+        for s in scores["subindicators"]:
+            v = medians.get(s["id"], {})
+            rows.append({**s, "pillar_name": pillars.get(s["pillar"], s["pillar"]),
+                         "peer_median": v.get("peer_median"), "position": v.get("position"),
+                         "peers": v.get("peers")})
+        chart = peer_chart(scores["name"], rows, scores["revision"])
+    similar, similar_note = _section(lambda: assistant.similar(member.slug, k=5))
+    learn, learn_note = _section(lambda: assistant.learn_from(member.slug))
+    return _page("console/city.html", member=member, scores=scores, rows=rows, chart=chart,
+                 scores_note=scores_note, similar=similar, similar_note=similar_note, learn=learn,
+                 learn_note=learn_note, revisions=_revisions(bench), population=_population(member))
+
+
+def _section(call):
+    """One part of a page: its data, or the reason it is missing (the rest of the page still shows)."""
+    try:
+        return call(), None
+    except UccError as exc:
+        return None, exc.message
+
+
+def _revisions(bench) -> list[str]:
+    try:
+        return list(bench.revisions)
+    except UccError:
+        return []
+
+
+def _population(member) -> str | None:
+    from app.cities import population_band
+
+    return population_band(member.population_approx)
+
+
+# The chart: one group per sub-indicator, the city's bar above the peers' median bar.
+CHART = {"width": 720, "label_w": 290, "plot_w": 372, "top": 48, "row_h": 40, "bar_h": 13, "gap": 3,
+         "bottom": 30}
+CHART_LABEL_CHARS = 40
+
+
+def peer_chart(name: str, rows: list[dict], revision: str) -> dict[str, Any]:
+    """Geometry of the city-against-peers bar chart (drawn by the template as inline SVG)."""
+    c = CHART
+    x0 = c["label_w"]
+    bars = []
+    for i, r in enumerate(rows):
+        y = c["top"] + i * c["row_h"]
+        city_w = round(r["fraction"] * c["plot_w"], 1)
+        median = r.get("peer_median")
+        bars.append({
+            "id": r["id"], "name": r["name"], "label_y": y + c["bar_h"] + 2,
+            "label": _shorten(f"{r['id']} {r['name']}", CHART_LABEL_CHARS),
+            "city_y": y, "city_w": max(city_w, 1.5), "city_value": r["fraction"],
+            "median_y": y + c["bar_h"] + c["gap"],
+            "median_w": None if median is None else max(round(median * c["plot_w"], 1), 1.5),
+            "median_value": median,
+        })
+    height = c["top"] + len(rows) * c["row_h"] + c["bottom"]
+    ticks = [{"x": round(x0 + t * c["plot_w"], 1), "label": f"{t:.2f}".rstrip("0").rstrip(".") if t else "0"}
+             for t in (0, 0.25, 0.5, 0.75, 1)]
+    above = [f"{r['id']} {r['name']}" for r in rows if r.get("position") == "above"]
+    below = [f"{r['id']} {r['name']}" for r in rows if r.get("position") == "below"]
+    level = [f"{r['id']} {r['name']}" for r in rows if r.get("position") == "level"]
+    parts = [f"Share of Yes answers per sub-indicator for {name} against the median of the other named "
+             f"members, dashboard revision {revision} (self-assessment)."]
+    for word, items in (("Above", above), ("Level with", level), ("Below", below)):
+        if items:
+            parts.append(f"{word} the peers' median on {len(items)}: {', '.join(items)}.")
+    return {**c, "x0": x0, "height": height, "bars": bars, "ticks": ticks, "plot_bottom": height - c["bottom"],
+            "title": f"{name} against the peers' median, revision {revision}", "description": " ".join(parts)}
+
+
+def _shorten(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+# --- ranking ---------------------------------------------------------------------------------
+
+
+@bp.route("/ranking")
+def ranking():
+    bench = _assistant().benchmark
+    revision = (request.args.get("revision") or "").strip() or None
+    data = bench.ranking(revision)  # NotFound: HTML 404 naming the revisions that have scores
+    return _page("console/ranking.html", data=data, revisions=_revisions(bench))
+
+
+# --- questions -------------------------------------------------------------------------------
+
+
+class QuestionSource(Protocol):
+    """What the questions view uses of :class:`app.questionlog.QuestionLog`.
+
+    Rows are dicts; the view keeps only the keys in :data:`QUESTION_FIELDS`, and the CSV export
+    drops identifying columns (:func:`strip_private_columns`), so a hashed user id never reaches
+    the moderator.
+    """
+
+    def unanswered(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict]: ...
+
+    def down_rated(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict]: ...
+
+    def topics(self, since: Any = None, until: Any = None, k: int = 10, embedder: Any = None) -> list[Any]: ...
+
+    def export_csv(self, since: Any = None, until: Any = None) -> str: ...
+
+
+QUESTION_FIELDS = ("asked_at", "rated_at", "question", "status", "reason", "intent", "channel", "comment")
+_PRIVATE_COLUMN = re.compile(r"(^|_)(user|hash|ip|session|conversation)(_|$)", re.IGNORECASE)
+
+
+def question_log() -> QuestionSource | None:
+    """The app's question log (``app.extensions["ucc.questionlog"]``, shared with the API), or one
+    built from the settings if :mod:`app.questionlog` is installed; None if there is none."""
+    app = current_app
+    log = app.extensions.get("ucc.questionlog")
+    if log is not None:
+        return log
+    try:
+        from app.questionlog import QuestionLog
+    except ModuleNotFoundError as exc:
+        if exc.name != "app.questionlog":
+            raise
+        return None
+    log = app.extensions.setdefault("ucc.questionlog", QuestionLog.from_settings(app.extensions["ucc.settings"]))
+    return log
+
+
+def _period(values) -> tuple[int, dt.datetime, dt.datetime]:
+    raw = (values.get("days") or "").strip()
+    if not raw:
+        days = DEFAULT_DAYS
+    elif raw.isdigit() and 1 <= int(raw) <= MAX_DAYS:
+        days = int(raw)
+    else:
+        raise InvalidRequest(f"days must be a whole number between 1 and {MAX_DAYS}.")
+    until = dt.datetime.now(dt.timezone.utc).replace(microsecond=0) + dt.timedelta(seconds=1)  # up to now
+    return days, until - dt.timedelta(days=days), until
+
+
+def _public(row: Any) -> dict[str, Any]:
+    """Only the fields a moderator may see (never a user or conversation hash)."""
+    data = row.to_dict() if hasattr(row, "to_dict") else dict(row)
+    return {k: data.get(k) for k in QUESTION_FIELDS if data.get(k) not in (None, "")}
+
+
+def _topic_row(row: Any) -> dict[str, Any]:
+    data = row.to_dict() if hasattr(row, "to_dict") else dict(row)
+    questions = [str(q) for q in (data.get("questions") or []) if str(q) != data.get("label")]
+    share = data.get("answered_share")
+    return {"label": data.get("label") or "", "count": data.get("count"),
+            "words": [str(w) for w in (data.get("words") or [])][:5], "questions": questions[:3],
+            "answered_percent": None if share is None else round(float(share) * 100)}
+
+
+def _embedder():
+    try:
+        return _assistant().searcher.embedder
+    except UccError:  # the model cannot be loaded: the log clusters with TF-IDF
+        return None
+
+
+@bp.route("/questions")
+def questions():
+    days, since, until = _period(request.args)
+    log = question_log()
+    data = None
+    if log is not None:
+        summary = log.summary(since, until) if hasattr(log, "summary") else None
+        data = {
+            "summary": summary,
+            "unanswered": [_public(r) for r in log.unanswered(since, until, limit=QUESTIONS_SHOWN)],
+            "down_rated": [_public(r) for r in log.down_rated(since, until, limit=QUESTIONS_SHOWN)],
+            "topics": [_topic_row(t) for t in log.topics(since, until, k=TOPICS_SHOWN, embedder=_embedder())],
+        }
+    return _page("console/questions.html", days=days, since=since, until=until, data=data, max_days=MAX_DAYS)
+
+
+@bp.route("/questions.csv")
+def questions_csv():
+    days, since, until = _period(request.args)
+    log = question_log()
+    if log is None:
+        raise NotFound("The question log is not installed, so there is nothing to export.")
+    body = strip_private_columns(log.export_csv(since, until))
+    return _download(body, "text/csv; charset=utf-8",
+                     f"ucc-questions-{since.date().isoformat()}-to-{until.date().isoformat()}.csv")
+
+
+def strip_private_columns(text: str) -> str:
+    """The CSV without any column that could identify a person (user ids, hashes, addresses)."""
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows:
+        return text
+    keep = [i for i, name in enumerate(rows[0]) if not _PRIVATE_COLUMN.search(name)]
+    if len(keep) == len(rows[0]):
+        return text
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for row in rows:
+        writer.writerow([row[i] for i in keep if i < len(row)])
+    return out.getvalue()
+
+
+# --- template helpers ------------------------------------------------------------------------
+
+
+@bp.app_template_filter("console_url")
+def _console_url(url: Any) -> str | None:
+    """An http(s) link target, or None (no javascript: or data: links from the knowledge base)."""
+    text = str(url or "").strip()
+    return text if re.match(r"^https?://[^\s]+$", text, re.IGNORECASE) else None
+
+
+@bp.app_template_filter("fraction")
+def _fraction(value: Any) -> str:
+    return "–" if value is None else f"{float(value):.2f}"
+
+
+COLOUR_WORDS = {"green": "high", "orange": "medium", "red": "low"}
+
+
+@bp.app_template_global("colour_word")
+def _colour_word(colour: str) -> str:
+    return COLOUR_WORDS.get(colour, colour)
