@@ -63,6 +63,7 @@ MAX_SENTENCES = 4
 MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGIN of the best
 SECOND_MARGIN = 0.3
 MAX_WORDS = 90
+MAX_CANDIDATES = 32  # sentences embedded and scored per answer
 MAX_SENTENCE_WORDS = 70  # longer sentences are left out unless nothing else is there
 MAX_ANSWER_DOCS = 4  # documents whose sentences compete for the answer (at most 4 sentences are quoted)
 DOC_MARGIN = 0.25  # ... if their best cosine is this close to the best document's
@@ -595,8 +596,18 @@ class Answerer:
                             cands.append(_Candidate(hi, pi, s, passage))
         if not cands:
             return []
-        vecs = self._embed_sentences([c.sentence.text for c in cands])
         qstems = {_stem(w) for w in words}
+        if len(cands) > MAX_CANDIDATES:
+            # Embedding sentences is the slow part of a first answer: keep the most promising ones by
+            # a cheap score (the passage's cosine and the sentence's word overlap). The choice does not
+            # depend on what is cached, so an answer is the same cold or warm.
+            def cheap(c: _Candidate) -> float:
+                overlap = len(qstems & {_stem(w) for w in sn.words(c.sentence.text)}) / len(qstems) if qstems else 0.0
+                return (c.passage.dense or 0.0) + 0.3 * overlap - 0.02 * c.hit_index
+
+            keep = set(map(id, sorted(cands, key=cheap, reverse=True)[:MAX_CANDIDATES]))
+            cands = [c for c in cands if id(c) in keep]
+        vecs = self._embed_sentences([c.sentence.text for c in cands])
         for c, vec in zip(cands, vecs):
             c.vec = vec
             c.sim = float(vec @ qvec)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import statistics
 import tempfile
@@ -102,6 +103,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5, help="Warm passes over the question set.")
     args = parser.parse_args()
+    load_start = [round(x, 2) for x in os.getloadavg()]  # other processes on the machine skew latency
     tmp = Path(tempfile.mkdtemp(prefix="ucc-ask-"))
     try:
         settings = load_settings({}, UCC_DATA_DIR=str(tmp / "var"))
@@ -139,6 +141,7 @@ def main() -> None:
             "after_warm_call": {"warm_s": round(warm_s, 2), "sentences_embedded": sentences,
                                 **summary(pre_lat, pre_stages)},
             "target": "p50 <= 30 ms, p99 <= 80 ms",
+            "load_average_at_start_and_end": [load_start, [round(x, 2) for x in os.getloadavg()]],
             "rss_mib": round(rss_mib(), 0),
         })
     finally:
