@@ -268,17 +268,23 @@ def _print_answer(result: dict) -> None:
 
 
 @main.command()
+@click.option("--no-serve", is_flag=True, help="Only bring the index up to date, then say how to use it.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def up(quiet):
-    """Bring the index up to date with the knowledge base, then say how to use it.
+@click.pass_context
+def up(ctx, no_serve, quiet):
+    """Bring the index up to date with the knowledge base, then serve the API, the chat
+    widget and the moderator console (what the README's run command calls).
 
-    This is what the README's run command calls. Re-running it is fast when
-    nothing changed.
+    Re-running it is fast when nothing changed: only changed files are re-read.
 
     Example: ucc up
     """
+    from app.commands.serve import serve_command
     from indexer.build import build_index
 
+    if not no_serve:
+        ctx.invoke(serve_command, host=None, port=None, workers=None, threads=None, no_index=False)
+        return
     settings = load_settings()
     bars = _progress(quiet)
     try:
@@ -291,16 +297,16 @@ def up(quiet):
         click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
     click.echo('Try:  .venv/bin/ucc ask "How did Helsinki offer pre-primary places without an application?"')
     click.echo('      .venv/bin/ucc search "proactive services for families" -k 5')
-    click.echo("      .venv/bin/ucc stats")
-
+    click.echo("      .venv/bin/ucc serve")
 
 def _register() -> None:
     from app.commands.cities import learn_from_command, scores_command, similar_command
     from app.commands.examples import examples_command
     from app.commands.knowledge import benchmark_group, validate_command
+    from app.commands.serve import serve_command
 
     for command in (validate_command, benchmark_group, similar_command, learn_from_command, scores_command,
-                    examples_command):
+                    examples_command, serve_command):
         main.add_command(command)
 
 
