@@ -81,6 +81,9 @@ def gunicorn_options(settings: Settings, host: str | None = None, port: int | No
         "accesslog": None,  # the question log and /metrics say what happened; no IPs in files
         "limit_request_line": 8190,
         "limit_request_fields": 100,
+        # gunicorn >= 25 opens a control socket at one fixed path per user; two servers (or a
+        # server and a test) would fight over it. Reload with kill -HUP <master pid> instead.
+        "control_socket_disable": True,
     }
 
 
@@ -95,6 +98,7 @@ def warm(app) -> None:
     """Load the model, the live FAISS index and the query path now, not at the first request;
     sentence embeddings for answers are filled in a background thread."""
     assistant = app.extensions["ucc.assistant"]
+    app.extensions["ucc.warm"] = False
     try:
         searcher = assistant.searcher
         searcher.search("digital public services", k=1)
@@ -106,6 +110,7 @@ def warm(app) -> None:
     def fill() -> None:
         try:
             assistant.answerer.warm()
+            app.extensions["ucc.warm"] = True
         except Exception:  # warming is an optimisation; a failure here must not stop the worker
             log.exception("could not warm the answer cache")
 
@@ -119,7 +124,8 @@ def make_server(options: dict[str, Any], metrics_dir: Path, environ: dict[str, s
     class UccServer(BaseApplication):
         def load_config(self) -> None:
             for key, value in options.items():
-                self.cfg.set(key, value)
+                if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
+                    self.cfg.set(key, value)
 
         def load(self):
             from app.web import create_app

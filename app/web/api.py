@@ -264,7 +264,7 @@ def readyz():
         facts = _index_facts()
     except UccError as exc:
         return error_response(503, "not_ready", exc.message)
-    return jsonify(status="ready", model_loaded=True, **facts)
+    return jsonify(status="ready", model_loaded=True, warm=current_app.extensions.get("ucc.warm") is True, **facts)
 
 
 @bp.get("/metrics")

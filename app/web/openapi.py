@@ -233,7 +233,10 @@ def _schemas() -> dict[str, dict]:
         "FeedbackResponse": obj({"answer_id": S(), "rating": S(enum=["up", "down"]), "comment": nullable(S()),
                                  "recorded_at": S(format="date-time")}),
         "Health": obj({"status": S(const="ok")}),
-        "Ready": obj({"status": S(const="ready"), "model_loaded": B(), "generation": I(), "documents": I(),
+        "Ready": obj({"status": S(const="ready"), "model_loaded": B(),
+                      "warm": B("The answer cache is filled (ucc serve fills it in the background at start; "
+                                "answers are slower until then)."),
+                      "generation": I(), "documents": I(),
                       "chunks": I(), "model": S(), "built_at": S()}),
         "ReindexStarted": obj({"job_id": S(), "status": S(const="running"),
                                "status_url": S("GET it for the job's status.")}),
