@@ -522,6 +522,20 @@ def test_admin_reindex_runs_in_the_background(tmp_path):
              "/api/v1/admin/reindex", "post", 415)
 
 
+def test_admin_reindex_while_one_runs_is_409(client, app):
+    import threading
+
+    gate = threading.Event()
+    busy = threading.Thread(target=gate.wait, daemon=True)
+    busy.start()
+    app.extensions["ucc.jobs"]["already-running"] = busy
+    try:
+        error_of(client.post("/api/v1/admin/reindex", headers=admin()), "/api/v1/admin/reindex", "post", 409,
+                 "BuildInProgress")
+    finally:
+        gate.set()
+
+
 MILAN_2023 = {"1.1": (4, 4), "1.2": (6, 6), "1.3": (2, 3), "2.1": (5, 5), "2.2": (2, 5), "2.3": (3, 4),
               "2.4": (2, 3), "2.5": (2, 2), "2.6": (3, 3), "3.1": (2, 2), "3.2": (2, 2), "3.3": (2, 2)}
 

@@ -545,7 +545,7 @@ def doc_sections() -> list[dict[str, Any]]:
                 types = list(content)
                 schema = content[types[0]]["schema"] if types else {}
                 responses.append({"status": code, "description": r["description"], "types": types,
-                                  "schema": _type(schema, doc) if types else "", "fields": _fields(schema, doc)})
+                                  "schema": schema["$ref"].rsplit("/", 1)[1] if "$ref" in schema else ""})
             errors = [code for code, r in op["responses"].items() if "$ref" in r]
             body = None
             if "requestBody" in op:
