@@ -78,7 +78,7 @@ class Assistant:
             result["route"] = r.to_dict()
             return result
         try:
-            data, text = self._routed(r)
+            data, text = self._routed(r, question)
         except NotFound:
             # e.g. a member without published scores: a cited answer is still better than nothing
             result = self.answerer.ask(question, conversation=conversation, filters=filters).to_dict()
@@ -94,7 +94,7 @@ class Assistant:
             "timings_ms": {"total": round((time.perf_counter() - t0) * 1000, 2)},
         }
 
-    def _routed(self, r: Route) -> tuple[dict[str, Any], str]:
+    def _routed(self, r: Route, question: str) -> tuple[dict[str, Any], str]:
         if r.intent == "scores" and r.city:
             data = self.scores(r.city, r.revision)
             return data, scores_text(data, r.subindicator)
@@ -108,9 +108,12 @@ class Assistant:
             data = self.learn_from(r.city, r.subindicator)
             return data, data.get("summary", "")
         if r.intent == "examples":
-            items = self.examples(r.topic or "", n=5, filters={"city": r.city} if r.city else None)
-            data = {"topic": r.topic, "examples": items}
-            return data, examples_text(r.topic, items)
+            # "Show me Madrid's case studies" leaves no topic once the routing words are gone:
+            # the question itself is then the topic, narrowed by the city.
+            topic = r.topic.strip() or question
+            items = self.examples(topic, n=5, filters={"city": r.city} if r.city else None)
+            data = {"topic": topic, "examples": items}
+            return data, examples_text(topic, items)
         raise NotFound("Nothing to route this question to.")
 
     def similar(self, city: str, k: int = 5, basis: str = "all") -> dict[str, Any]:

@@ -229,10 +229,20 @@ def ask(question, conversation, city, kind, as_json):
 
     Example: ucc ask "How did Ghent make its services proactive?"
     """
-    from app.assistant import Assistant
+    import time
 
+    from app.assistant import Assistant
+    from app.questionlog import QuestionLog
+
+    settings = load_settings()
     filters = {k: list(v) for k, v in (("city", city), ("kind", kind)) if v}
-    result = Assistant(load_settings()).ask(question, conversation=conversation, filters=filters or None)
+    started = time.perf_counter()
+    result = Assistant(settings).ask(question, conversation=conversation, filters=filters or None)
+    QuestionLog.from_settings(settings).record_ask(
+        question, result["status"], channel="cli", sources=result.get("citations", []),
+        latency_ms=(time.perf_counter() - started) * 1000, intent=result.get("intent"),
+        reason=result.get("reason"), conversation_id=result.get("conversation_id"),
+    )
     if as_json:
         _emit_json(result)
         return

@@ -65,3 +65,19 @@ def test_ucc_ask_json(monkeypatch, knowledge_searcher):
     assert json.loads(again.stdout)["conversation_id"] == cid
     text = CliRunner().invoke(main, ["ask", "   "])
     assert text.exit_code == 1 and "Traceback" not in text.output
+
+
+def test_examples_question_without_a_topic_uses_the_question(assistant):
+    result = assistant.ask("Show me Madrid's case studies")
+    assert result["status"] == "answered"  # not a 400 for an empty topic
+
+
+def test_ucc_ask_is_logged_with_channel_cli(monkeypatch, knowledge_searcher, tmp_path):
+    from app.questionlog import QuestionLog
+
+    monkeypatch.setattr("app.assistant.Searcher", lambda settings: knowledge_searcher)
+    monkeypatch.setenv("UCC_KNOWLEDGE_DIR", str(REPO / "knowledge"))
+    r = CliRunner().invoke(main, ["ask", "How did Ghent grant rights automatically?"])
+    assert r.exit_code == 0, r.output
+    rows = QuestionLog.from_settings(load_settings()).export_csv()
+    assert "How did Ghent grant rights automatically?" in rows and ",cli," in rows
