@@ -81,3 +81,34 @@ def test_ucc_ask_is_logged_with_channel_cli(monkeypatch, knowledge_searcher, tmp
     assert r.exit_code == 0, r.output
     rows = QuestionLog.from_settings(load_settings()).export_csv()
     assert "How did Ghent grant rights automatically?" in rows and ",cli," in rows
+
+
+def test_llm_answers_through_the_assistant_and_fall_back(knowledge_searcher, catalog, tmp_path):
+    """UCC_LLM_URL set: the generated answer is used when its citations check out, and the
+    extractive answer comes back (with a note) when the server fails."""
+    from app.generator import generator_from_settings
+
+    from .test_generator import FakeLLM
+
+    fake = FakeLLM()
+    try:
+        settings = load_settings({}, UCC_DATA_DIR=str(tmp_path / "var"), UCC_KNOWLEDGE_DIR=str(REPO / "knowledge"),
+                                 UCC_LLM_URL=fake.url, UCC_LLM_TIMEOUT=5)
+        generator = generator_from_settings(settings)
+        assert generator is not None
+        a = Assistant(settings, searcher=knowledge_searcher, catalog=catalog, generator=generator)
+        fake.content = ("Helsinki offers a pre-primary education place to families whose child already attends "
+                        "municipal early-childhood education, without an application. [1] "
+                        "The moon is made of cheese.")
+        result = a.ask("How did Helsinki offer pre-primary places without an application?")
+        assert result["status"] == "answered"
+        assert "without an application. [1]" in result["answer"]
+        assert "cheese" not in result["answer"]  # cites nothing: dropped
+        sent = fake.last["messages"][-1]["content"]
+        assert "pre-primary" in sent  # the retrieved passages went to the model
+        fake.status, fake.raw = 500, b"boom"
+        fallback = a.ask("How did Ghent grant rights automatically?")
+        assert fallback["status"] == "answered" and fallback["citations"]
+        assert any("extractive" in n for n in fallback.get("notes", []))
+    finally:
+        fake.close()
