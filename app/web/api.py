@@ -510,23 +510,22 @@ def admin_questions_csv():
 @bp.get(f"{API}/admin/unanswered")
 @admin_required
 def admin_unanswered():
-    args = query_args(("since", "until", "days", "limit"))
-    since, until = _period(args)
-    limit = int_arg(args, "limit", 200, 1, 1000)
-    qlog = _log()
-    items = qlog.unanswered(since, until, limit=limit)
-    period = qlog.summary(since, until)
-    return jsonify(since=period["since"], until=period["until"], count=len(items), questions=items)
+    return _question_list("unanswered")
 
 
 @bp.get(f"{API}/admin/down-rated")
 @admin_required
 def admin_down_rated():
+    return _question_list("down_rated")
+
+
+def _question_list(view: str):
+    """A moderators' list from the question log (``unanswered`` or ``down_rated``) for a period."""
     args = query_args(("since", "until", "days", "limit"))
     since, until = _period(args)
     limit = int_arg(args, "limit", 200, 1, 1000)
     qlog = _log()
-    items = qlog.down_rated(since, until, limit=limit)
+    items = getattr(qlog, view)(since, until, limit=limit)
     period = qlog.summary(since, until)
     return jsonify(since=period["since"], until=period["until"], count=len(items), questions=items)
 
