@@ -84,6 +84,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_LOG_RETENTION_DAYS", 180, "Question-log and feedback rows older than this are deleted.", int),
     Setting("UCC_MAX_BODY_BYTES", 65536, "Largest request body the API accepts.", int),
     Setting("UCC_RATE_LIMIT", 60, "Requests per minute one client may make to the API (0: no limit).", int),
+    # The Slack bot (bots/); Slack's own variable names for its credentials
+    Setting("SLACK_BOT_TOKEN", "", "The bot's xoxb- token; without it (and a signing secret or app token) the bot stays off."),
+    Setting("SLACK_SIGNING_SECRET", "", "Verifies that HTTP requests come from Slack (HTTP mode)."),
+    Setting("SLACK_APP_TOKEN", "", "The xapp- token for Socket Mode (`ucc slack`)."),
+    Setting("UCC_SLACK_API_URL", "https://slack.com/api/", "Slack Web API base URL (tests and proxies point it elsewhere)."),
+    Setting("UCC_SLACK_ALLOW_BOTS", False, "Answer messages from other bots too.", _bool),
 )
 
 _BY_NAME = {s.name: s for s in SETTINGS}
@@ -96,9 +102,9 @@ class Settings:
     values: dict[str, Any] = field(default_factory=dict)
 
     def __getattr__(self, item: str) -> Any:
-        key = "UCC_" + item.upper()
-        if key in _BY_NAME:
-            return self.values[key]
+        for key in ("UCC_" + item.upper(), item.upper()):  # slack_bot_token -> SLACK_BOT_TOKEN
+            if key in _BY_NAME:
+                return self.values[key]
         raise AttributeError(item)
 
     @property
