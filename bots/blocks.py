@@ -1,0 +1,190 @@
+"""Block Kit for the bot's replies: pure functions from the assistant's results to Slack blocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+SECTION_LIMIT = 2900  # Slack allows 3,000 characters in a section's text
+MAX_QUESTION_CHARS = 2000
+
+
+def escape(text: Any) -> str:
+    """Escape user-visible text the way Slack asks: &, < and > only."""
+    return str(text or "").replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def link(url: str | None, title: Any) -> str:
+    label = escape(title).replace("|", "¦") or "source"
+    if not url:
+        return label
+    return f"<{str(url).replace('<', '%3C').replace('>', '%3E').replace('|', '%7C')}|{label}>"
+
+
+def _clip(text: str, limit: int = SECTION_LIMIT) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def section(text: str) -> dict:
+    return {"type": "section", "text": {"type": "mrkdwn", "text": _clip(text) or " "}}
+
+
+def context(text: str) -> dict:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": _clip(text)}]}
+
+
+def feedback_buttons(answer_id: str | None) -> list[dict]:
+    if not answer_id:
+        return []
+    return [{
+        "type": "actions",
+        "block_id": "feedback",
+        "elements": [
+            {"type": "button", "action_id": "feedback_up", "value": answer_id,
+             "text": {"type": "plain_text", "text": "👍 Helpful", "emoji": True}},
+            {"type": "button", "action_id": "feedback_down", "value": answer_id,
+             "text": {"type": "plain_text", "text": "👎 Not helpful", "emoji": True}},
+        ],
+    }]
+
+
+def share_button(share_id: str | None) -> list[dict]:
+    if not share_id:
+        return []
+    return [{
+        "type": "actions",
+        "block_id": "share",
+        "elements": [{"type": "button", "action_id": "share_in_channel", "value": share_id,
+                      "text": {"type": "plain_text", "text": "Share in channel"}}],
+    }]
+
+
+def answer_blocks(result: dict, answer_id: str | None = None) -> list[dict]:
+    """An answer: its text, numbered sources as links, related cities, suggestions, 👍/👎."""
+    data = result.get("data")
+    if result.get("intent") == "scores" and isinstance(data, dict) and data.get("subindicators"):
+        return scores_blocks(data) + feedback_buttons(answer_id)
+    blocks = [section(escape(result.get("answer") or result.get("reason") or "I have no answer to that."))]
+    citations = result.get("citations") or []
+    if citations:
+        lines = []
+        for c in citations:
+            city = f" — {escape(c.get('city_name') or c.get('city'))}" if (c.get("city_name") or c.get("city")) else ""
+            lines.append(f"[{c.get('n')}] {link(c.get('url'), c.get('title'))}{city}")
+        blocks.append(section("*Sources*\n" + "\n".join(lines)))
+    options = result.get("clarifying_options") or []
+    if options:
+        blocks.append(section("*Did you mean…*\n" + "\n".join(f"• {escape(o.get('question') or o.get('label'))}"
+                                                          for o in options)))
+    nearest = result.get("nearest") or []
+    if nearest:
+        blocks.append(section("*Nearest in the knowledge base*\n" + "\n".join(
+            f"• {link(n.get('url'), n.get('title'))}" for n in nearest[:5])))
+    related = result.get("related") or []
+    if related:
+        items = [f"{link(r.get('url'), r.get('title'))} ({escape(r.get('city_name') or r.get('city') or '')})"
+                 for r in related[:5]]
+        blocks.append(context("*Related in other cities:* " + "; ".join(items)))
+    follow_ups = result.get("follow_ups") or []
+    if follow_ups:
+        blocks.append(context("*You could also ask:* " + " · ".join(escape(q) for q in follow_ups[:3])))
+    return blocks + feedback_buttons(answer_id)
+
+
+def scores_table(data: dict, subindicator: str | None = None) -> str:
+    subs = data.get("subindicators") or []
+    if subindicator:
+        subs = [s for s in subs if str(s.get("id", "")).lower() == subindicator.lower()] or subs
+    width = max([len(str(s.get("name", ""))[:40]) for s in subs] + [4])
+    rows = [f"{'id':<5} {'name':<{width}} {'yes':>7}  colour"]
+    for s in subs:
+        rows.append(f"{str(s.get('id', '')):<5} {str(s.get('name', ''))[:40]:<{width}} "
+                    f"{str(s.get('yes')) + '/' + str(s.get('total')):>7}  {s.get('colour', '')}")
+    return "\n".join(rows)
+
+
+def scores_blocks(data: dict, subindicator: str | None = None) -> list[dict]:
+    """Benchmark scores: a compact table in a code block, with the revision and the self-assessment label."""
+    head = f"*{escape(data.get('name') or data.get('city'))}* — {data.get('percent')}% on the UserCentriCities dashboard"
+    label = escape(data.get("label") or "self-assessment")
+    table = escape(scores_table(data, subindicator))
+    return [
+        section(head),
+        section(f"```{_clip(table, SECTION_LIMIT - 10)}```"),
+        context(f"{label} · dashboard revision {escape(data.get('revision'))} · source: {escape(data.get('source'))}"),
+    ]
+
+
+def ranking_blocks(data: dict) -> list[dict]:
+    rows = [f"{r.get('rank'):>3}. {str(r.get('name'))[:30]:<30} {r.get('percent')}%" for r in data.get("ranking", [])]
+    return [
+        section("*UserCentriCities dashboard ranking*"),
+        section(f"```{_clip(escape(chr(10).join(rows)), SECTION_LIMIT - 10)}```"),
+        context(f"{escape(data.get('label') or 'self-assessment')} · dashboard revision {escape(data.get('revision'))}"
+                f" · source: {escape(data.get('source'))}"),
+    ]
+
+
+def similar_blocks(data: dict) -> list[dict]:
+    lines = [f"• *{escape(m.get('name'))}* ({m.get('score')}) — {escape(m.get('why'))}" for m in data.get("matches", [])]
+    return [section(f"*Members most like {escape(data.get('name'))}*\n" + ("\n".join(lines) or "None found."))]
+
+
+def learn_blocks(data: dict) -> list[dict]:
+    return [section(escape(data.get("summary") or "Nothing to suggest yet."))]
+
+
+def examples_blocks(topic: str, items: list[dict]) -> list[dict]:
+    if not items:
+        return [section(f"No service or case in the knowledge base is close enough to “{escape(topic)}”.")]
+    lines = []
+    for e in items:
+        who = escape(e.get("city_name") or e.get("city") or "")
+        year = f", {e['year']}" if e.get("year") else ""
+        summary = escape(str(e.get("summary") or "")[:200])
+        lines.append(f"• {link(e.get('url'), e.get('title'))} ({who}{year})" + (f"\n   {summary}" if summary else ""))
+    return [section(f"*Examples on “{escape(topic)}”*\n" + "\n".join(lines))]
+
+
+def message_blocks(text: str) -> list[dict]:
+    return [section(escape(text))]
+
+
+HELP = (
+    "*UserCentriCities assistant* — ask about the services, cases and benchmark of 26 European cities.\n"
+    "• Mention me in a channel (`@UCC assistant how do cities handle digital identity?`) — I answer in a thread; "
+    "reply in that thread to follow up.\n"
+    "• Send me a direct message.\n"
+    "• `/ucc ask <question>` · `/ucc similar <city>` · `/ucc scores <city> [subindicator]` · "
+    "`/ucc learn <city>` · `/ucc examples <topic>` · `/ucc help`"
+)
+
+
+def help_blocks() -> list[dict]:
+    return [section(HELP)]
+
+
+def question_problem(question: str | None) -> str | None:
+    """A friendly message for an empty or over-long question; None when it can be asked."""
+    q = (question or "").strip()
+    if not q:
+        return "Please ask me a question, e.g. “How do cities run one-stop shops for residents?”. Type `/ucc help` for more."
+    if len(q) > MAX_QUESTION_CHARS:
+        return (f"That question is {len(q):,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
+                "characters (one question at a time works best).")
+    return None
+
+
+def error_text(error: BaseException) -> str:
+    from indexer.errors import UccError
+
+    if isinstance(error, UccError):
+        return str(error)
+    return "Sorry, something went wrong while answering. Please try again in a moment."
+
+
+def fallback_text(blocks: list[dict]) -> str:
+    """Plain text for notifications (the `text` Slack wants alongside blocks)."""
+    for b in blocks:
+        if b.get("type") == "section":
+            return b["text"]["text"][:300]
+    return "UserCentriCities assistant"

@@ -1,0 +1,104 @@
+"""The bot's small SQLite state in UCC_DATA_DIR/slack-events.db (WAL, survives restarts):
+
+* :class:`EventDedupe` remembers event ids (and client_msg_ids) for an hour, so Slack's retries
+  (``X-Slack-Retry-Num``) never produce a second answer;
+* :class:`ThreadMap` maps a thread the bot answered to its conversation id (thread follow-ups);
+* :class:`ShareStore` keeps the blocks behind a "Share in channel" button for a day.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+from typing import Callable
+
+from slack_bolt import BoltResponse
+
+FILE = "slack-events.db"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS threads (thread TEXT PRIMARY KEY, conversation TEXT, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS shares (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at REAL NOT NULL);
+"""
+
+
+class _Db:
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time):
+        path = Path(path)
+        if path.suffix == "":
+            path = path / FILE
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.path = path
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5, isolation_level=None)
+        self._conn.execute("PRAGMA journal_mode=WAL")
+        self._conn.executescript(_SCHEMA)
+
+    def execute(self, sql: str, args=()):
+        with self._lock:
+            return self._conn.execute(sql, args).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+
+class EventDedupe(_Db):
+    TTL = 3600.0
+
+    def claim(self, key: str | None) -> bool:
+        """True the first time ``key`` is seen within the hour; False for a repeat."""
+        if not key:
+            return True
+        now = self.clock()
+        with self._lock:
+            self._conn.execute("DELETE FROM seen WHERE at < ?", (now - self.TTL,))
+            cur = self._conn.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (str(key), now))
+            return cur.rowcount == 1
+
+    def middleware(self):
+        """A bolt global middleware that drops an event already seen (by event_id)."""
+
+        def dedupe_events(body: dict, next: Callable, logger) -> BoltResponse | None:
+            if isinstance(body, dict) and body.get("type") == "event_callback" and body.get("event_id"):
+                if not self.claim("event:" + str(body["event_id"])):
+                    logger.info("Dropping duplicate Slack event %s", body["event_id"])
+                    return BoltResponse(status=200, body="")
+            return next()
+
+        return dedupe_events
+
+
+class ThreadMap(_Db):
+    TTL = 30 * 86400.0
+
+    def remember(self, channel: str, thread_ts: str, conversation: str | None) -> None:
+        self.execute("INSERT OR REPLACE INTO threads (thread, conversation, at) VALUES (?, ?, ?)",
+                     (f"{channel}:{thread_ts}", conversation or "", self.clock()))
+
+    def lookup(self, channel: str, thread_ts: str | None) -> str | None:
+        """The conversation id of a thread the bot answered ("" when it had none); None otherwise."""
+        if not thread_ts:
+            return None
+        rows = self.execute("SELECT conversation FROM threads WHERE thread = ? AND at >= ?",
+                            (f"{channel}:{thread_ts}", self.clock() - self.TTL))
+        return rows[0][0] if rows else None
+
+
+class ShareStore(_Db):
+    TTL = 86400.0
+
+    def put(self, share_id: str, blocks: list[dict], text: str) -> str:
+        now = self.clock()
+        self.execute("DELETE FROM shares WHERE at < ?", (now - self.TTL,))
+        self.execute("INSERT OR REPLACE INTO shares (id, payload, at) VALUES (?, ?, ?)",
+                     (share_id, json.dumps({"blocks": blocks, "text": text}), now))
+        return share_id
+
+    def get(self, share_id: str) -> dict | None:
+        rows = self.execute("SELECT payload FROM shares WHERE id = ?", (share_id,))
+        return json.loads(rows[0][0]) if rows else None
