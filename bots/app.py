@@ -1,0 +1,75 @@
+"""Build the Slack bot: a slack-bolt App over the assistant.
+
+HTTP mode: serve ``SlackRequestHandler(build_app(...))`` at /slack/events (see bots/flask_adapter.py).
+Socket Mode: :func:`run_socket_mode` (needs SLACK_APP_TOKEN, no public URL).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from . import blocks as kit
+from .listeners import actions, commands, events
+from .listeners.common import bot_for
+
+log = logging.getLogger("ucc.slack")
+
+
+def bot_enabled(settings, socket_mode: bool = False) -> tuple[bool, str]:
+    """Whether the credentials the bot needs are set; if not, how to set them."""
+    missing = []
+    if not settings.slack_bot_token:
+        missing.append("SLACK_BOT_TOKEN (the bot's xoxb- token: OAuth & Permissions in your Slack app)")
+    if socket_mode and not settings.slack_app_token:
+        missing.append("SLACK_APP_TOKEN (an xapp- token with connections:write: Basic Information > App-Level Tokens)")
+    if not socket_mode and not settings.slack_signing_secret:
+        missing.append("SLACK_SIGNING_SECRET (Basic Information > App Credentials)")
+    if missing:
+        return False, ("The Slack bot is off. To turn it on, create a Slack app from bots/manifest.json and set "
+                       + "; ".join(missing) + ".")
+    return True, "The Slack bot is on (" + ("Socket Mode" if socket_mode else "HTTP, POST /slack/events") + ")."
+
+
+def build_app(settings, assistant, client: WebClient | None = None, **app_kwargs) -> App:
+    """A bolt App answering mentions, DMs, thread follow-ups, /ucc and the reply buttons."""
+    if client is None:
+        client = WebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
+    app = App(
+        client=client,
+        signing_secret=settings.slack_signing_secret or "",
+        process_before_response=False,
+        **app_kwargs,
+    )
+    bot = bot_for(app, assistant, settings)
+    app.use(bot.dedupe.middleware())
+    for module in (events, commands, actions):
+        module.register(app, assistant, settings)
+
+    @app.error
+    def on_error(error, body, logger, respond=None, say=None):
+        logger.exception("Slack listener failed: %s", error)
+        text = kit.error_text(error)
+        try:
+            if respond is not None and isinstance(body, dict) and body.get("response_url"):
+                respond(response_type="ephemeral", replace_original=False, text=text)
+            elif say is not None:
+                event = (body or {}).get("event") or {}
+                say(text=text, thread_ts=event.get("thread_ts") or event.get("ts"))
+        except Exception:  # the reply itself failed: nothing more to do than log it
+            logger.exception("Could not tell the user about the error")
+
+    return app
+
+
+def run_socket_mode(settings, assistant) -> None:  # pragma: no cover - needs a real workspace
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    ok, message = bot_enabled(settings, socket_mode=True)
+    if not ok:
+        from indexer.errors import ConfigurationError
+
+        raise ConfigurationError(message)
+    SocketModeHandler(build_app(settings, assistant), settings.slack_app_token).start()

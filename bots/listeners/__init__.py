@@ -1,0 +1,1 @@
+"""Bolt listeners; each module has ``register(app, assistant, settings)``."""

@@ -1,0 +1,100 @@
+"""What every listener shares: the assistant, the question log and the bot's SQLite state."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import time
+from typing import Any
+
+from app.questionlog import QuestionLog
+from indexer.errors import UccError
+
+from .. import blocks as kit
+from ..dedupe import EventDedupe, ShareStore, ThreadMap
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+
+
+def strip_mentions(text: str | None) -> str:
+    return " ".join(_MENTION.sub(" ", text or "").split())
+
+
+class Bot:
+    """The state behind one bolt App (built once by :func:`bot_for`)."""
+
+    def __init__(self, assistant, settings):
+        self.assistant = assistant
+        self.settings = settings
+        data_dir = settings.data_dir
+        self.dedupe = EventDedupe(data_dir)
+        self.threads = ThreadMap(data_dir)
+        self.shares = ShareStore(data_dir)
+        self._log = None
+
+    @property
+    def log(self) -> QuestionLog:
+        if self._log is None:
+            self._log = QuestionLog.from_settings(self.settings)
+        return self._log
+
+    # -- who to answer ------------------------------------------------------------------------
+    def accepts(self, event: dict, context: Any) -> bool:
+        """False for the bot's own messages, edits and deletions, and other bots (unless allowed)."""
+        bot_user = (context or {}).get("bot_user_id")
+        bot_id = (context or {}).get("bot_id")
+        if event.get("user") and event.get("user") == bot_user:
+            return False
+        if event.get("bot_id") and event.get("bot_id") == bot_id:
+            return False
+        subtype = event.get("subtype")
+        if subtype and subtype not in ("bot_message", "file_share", "thread_broadcast"):
+            return False
+        if (event.get("bot_id") or subtype == "bot_message") and not self.settings.slack_allow_bots:
+            return False
+        return True
+
+    def claim_message(self, event: dict) -> bool:
+        """One answer per Slack message even when it arrives as both app_mention and message."""
+        key = event.get("client_msg_id") or f"{event.get('channel')}:{event.get('ts')}"
+        return self.dedupe.claim("msg:" + key)
+
+    # -- answering ----------------------------------------------------------------------------
+    def answer(self, question: str, user: str | None = None,
+               conversation: str | None = None) -> tuple[list[dict], str, dict | None]:
+        """Blocks, fallback text and the assistant's result (None when there was nothing to ask)."""
+        problem = kit.question_problem(question)
+        if problem:
+            blocks = kit.message_blocks(problem)
+            return blocks, problem, None
+        t0 = time.perf_counter()
+        try:
+            result = self.assistant.ask(question.strip(), conversation=conversation or None)
+        except UccError as e:
+            text = kit.error_text(e)
+            return kit.message_blocks(text), text, None
+        answer_id = self.record(question, result, user, (time.perf_counter() - t0) * 1000)
+        blocks = kit.answer_blocks(result, answer_id)
+        return blocks, kit.fallback_text(blocks), result
+
+    def record(self, question: str, result: dict, user: str | None, latency_ms: float) -> str | None:
+        try:
+            sources = [c.get("doc_id") or c.get("source") for c in result.get("citations") or []]
+            return self.log.record_ask(question, result.get("status") or "answered", channel="slack",
+                                       sources=[s for s in sources if s], latency_ms=latency_ms, user_id=user,
+                                       intent=result.get("intent"), reason=result.get("reason"),
+                                       conversation_id=result.get("conversation_id"))
+        except Exception:  # the log must never cost the user an answer
+            return None
+
+    def shareable(self, blocks: list[dict], text: str) -> list[dict]:
+        share_id = self.shares.put(secrets.token_urlsafe(12), blocks, text)
+        return blocks + kit.share_button(share_id)
+
+
+def bot_for(app, assistant, settings) -> Bot:
+    bot = getattr(app, "_ucc_bot", None)
+    if bot is None:
+        bot = Bot(assistant, settings)
+        app._ucc_bot = bot
+    return bot

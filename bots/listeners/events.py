@@ -1,0 +1,46 @@
+"""Mentions (answered in a thread), direct messages, and follow-ups in threads the bot answered."""
+
+from __future__ import annotations
+
+from .common import bot_for, strip_mentions
+
+
+def register(app, assistant, settings) -> None:
+    bot = bot_for(app, assistant, settings)
+
+    def reply(event: dict, say, thread_ts: str | None, key_thread: str) -> None:
+        channel = event.get("channel", "")
+        conversation = bot.threads.lookup(channel, key_thread)
+        blocks, text, result = bot.answer(strip_mentions(event.get("text")), user=event.get("user"),
+                                          conversation=conversation)
+        if result is not None:
+            bot.threads.remember(channel, key_thread, result.get("conversation_id") or conversation)
+        say(blocks=blocks, text=text, thread_ts=thread_ts)
+
+    @app.event("app_mention")
+    def on_mention(event, say, context):
+        if not bot.accepts(event, context) or not bot.claim_message(event):
+            return
+        thread = event.get("thread_ts") or event.get("ts")
+        reply(event, say, thread, thread)
+
+    @app.event("message")
+    def on_message(event, say, context):
+        if not bot.accepts(event, context):
+            return
+        channel = event.get("channel", "")
+        if event.get("channel_type") == "im":
+            if not bot.claim_message(event):
+                return
+            thread = event.get("thread_ts")
+            reply(event, say, thread, thread or "dm")
+            return
+        thread = event.get("thread_ts")
+        if not thread or thread == event.get("ts") or bot.threads.lookup(channel, thread) is None:
+            return
+        bot_user = (context or {}).get("bot_user_id")
+        if bot_user and f"<@{bot_user}" in (event.get("text") or ""):
+            return  # the app_mention event answers it
+        if not bot.claim_message(event):
+            return
+        reply(event, say, thread, thread)

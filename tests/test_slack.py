@@ -1,0 +1,284 @@
+"""The Slack bot through the real slack-bolt stack: signed HTTP requests in, a fake Slack Web API out."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import os
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlencode
+
+import pytest
+
+from app.assistant import Assistant
+from app.questionlog import QuestionLog
+from indexer.settings import load_settings
+
+SECRET = "test-signing-secret"
+
+
+class FakeSlack:
+    """Records Web API calls (``/api/<method>``) and response_url posts (``/response/<n>``)."""
+
+    def __init__(self):
+        self.calls: list[tuple[str, dict]] = []
+        self.lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                try:
+                    body = json.loads(raw) if raw.strip().startswith("{") else {
+                        k: v[0] for k, v in parse_qs(raw).items()}
+                except ValueError:
+                    body = {"raw": raw}
+                name = self.path.rstrip("/").split("/")[-1] if self.path.startswith("/api/") else self.path
+                with fake.lock:
+                    fake.calls.append((name, body))
+                reply = {"ok": True, "ts": f"{time.time():.6f}", "channel": body.get("channel", "C1")}
+                if name == "auth.test":
+                    reply.update(user_id="UBOT", bot_id="BBOT", team_id="T1", user="ucc", team="Test")
+                out = json.dumps(reply).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(out)))
+                self.end_headers()
+                self.wfile.write(out)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def of(self, name: str) -> list[dict]:
+        with self.lock:
+            return [b for n, b in self.calls if n == name or n.startswith(name)]
+
+    def wait(self, name: str, count: int = 1, timeout: float = 10.0) -> list[dict]:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = self.of(name)
+            if len(found) >= count:
+                return found
+            time.sleep(0.05)
+        return self.of(name)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class Spy:
+    """The assistant, remembering the conversation each question came with."""
+
+    def __init__(self, assistant):
+        self._a = assistant
+        self.asked: list[tuple[str, str | None]] = []
+
+    def ask(self, question, conversation=None, filters=None):
+        self.asked.append((question, conversation))
+        return self._a.ask(question, conversation=conversation, filters=filters)
+
+    def __getattr__(self, name):
+        return getattr(self._a, name)
+
+
+@pytest.fixture
+def slack():
+    fake = FakeSlack()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture
+def bot(slack, tmp_path, knowledge_searcher_fake, catalog):
+    from bots.app import build_app
+    from bots.flask_adapter import create_flask_app
+
+    settings = load_settings({**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+                              "UCC_SLACK_API_URL": slack.url + "/api/", "UCC_DATA_DIR": str(tmp_path / "var")})
+    spy = Spy(Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog))
+    app = build_app(settings, spy)
+    client = create_flask_app(app).test_client()
+    return client, spy, settings
+
+
+def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    sig = "v0=" + hmac.new(secret.encode(), f"v0:{ts}:{body}".encode(), hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
+
+
+def post_event(client, event: dict, event_id: str = "Ev1", headers: dict | None = None):
+    body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
+                       "event_time": int(time.time()), "event": event,
+                       "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]})
+    return client.post("/slack/events", data=body, content_type="application/json",
+                       headers={**sign(body), **(headers or {})})
+
+
+def post_form(client, form: dict):
+    body = urlencode(form)
+    return client.post("/slack/events", data=body, content_type="application/x-www-form-urlencoded",
+                       headers=sign(body))
+
+
+def mention(text: str, ts: str = "100.1", **extra) -> dict:
+    return {"type": "app_mention", "user": "U1", "text": f"<@UBOT> {text}", "ts": ts, "channel": "C1",
+            "client_msg_id": f"m-{ts}", **extra}
+
+
+def command(slack, text: str, n: int = 1) -> dict:
+    return {"command": "/ucc", "text": text, "user_id": "U1", "channel_id": "C1", "team_id": "T1",
+            "response_url": f"{slack.url}/response/{n}", "trigger_id": "t1"}
+
+
+def blocks_text(message: dict) -> str:
+    blocks = message.get("blocks")
+    if isinstance(blocks, str):
+        blocks = json.loads(blocks)
+    return json.dumps(blocks or [], ensure_ascii=False) + " " + str(message.get("text", ""))
+
+
+# -- request verification ------------------------------------------------------------------------
+def test_bad_signature_is_rejected(bot, slack):
+    client, _, _ = bot
+    body = json.dumps({"type": "event_callback", "event_id": "Ev9", "event": mention("hi")})
+    r = client.post("/slack/events", data=body, content_type="application/json",
+                    headers=sign(body, secret="wrong-secret"))
+    assert r.status_code == 401
+    assert not slack.of("chat.postMessage")
+
+
+def test_old_timestamp_is_rejected(bot, slack):
+    client, _, _ = bot
+    body = json.dumps({"type": "event_callback", "event_id": "Ev9", "event": mention("hi")})
+    r = client.post("/slack/events", data=body, content_type="application/json",
+                    headers=sign(body, timestamp=int(time.time()) - 6 * 60))
+    assert r.status_code == 401
+
+
+# -- mentions, threads, retries ------------------------------------------------------------------
+def test_mention_is_answered_once_in_a_thread_despite_retries(bot, slack):
+    client, _, _ = bot
+    event = mention("How do cities run one-stop shops for residents?")
+    for retry in range(4):
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else {}
+        assert post_event(client, event, "EvSame", headers).status_code == 200
+    posts = slack.wait("chat.postMessage")
+    time.sleep(0.5)
+    posts = slack.of("chat.postMessage")
+    assert len(posts) == 1
+    assert posts[0]["thread_ts"] == "100.1" and posts[0]["channel"] == "C1"
+    assert "feedback_up" in blocks_text(posts[0])
+
+
+def test_thread_follow_up_keeps_the_conversation(bot, slack):
+    client, spy, _ = bot
+    post_event(client, mention("How do cities run one-stop shops for residents?", ts="200.1"), "EvA")
+    assert len(slack.wait("chat.postMessage")) == 1
+    follow = {"type": "message", "channel_type": "channel", "user": "U1", "text": "And in Madrid?",
+              "ts": "200.5", "thread_ts": "200.1", "channel": "C1", "client_msg_id": "m-200.5"}
+    post_event(client, follow, "EvB")
+    posts = slack.wait("chat.postMessage", 2)
+    assert len(posts) == 2 and posts[1]["thread_ts"] == "200.1"
+    first_conv = spy.asked[0][1]
+    assert first_conv is None and spy.asked[1][1]  # the follow-up came with the thread's conversation
+
+
+def test_messages_in_threads_the_bot_did_not_answer_are_ignored(bot, slack):
+    client, spy, _ = bot
+    post_event(client, {"type": "message", "channel_type": "channel", "user": "U1", "text": "hello",
+                        "ts": "300.5", "thread_ts": "300.1", "channel": "C1"}, "EvC")
+    time.sleep(0.5)
+    assert not slack.of("chat.postMessage") and not spy.asked
+
+
+def test_bots_and_itself_are_ignored(bot, slack):
+    client, spy, _ = bot
+    post_event(client, {"type": "message", "channel_type": "im", "bot_id": "BOTHER", "subtype": "bot_message",
+                        "text": "question?", "ts": "1.1", "channel": "D1"}, "EvD")
+    post_event(client, {"type": "message", "channel_type": "im", "user": "UBOT", "bot_id": "BBOT",
+                        "text": "my own answer", "ts": "1.2", "channel": "D1"}, "EvE")
+    time.sleep(0.5)
+    assert not slack.of("chat.postMessage") and not spy.asked
+
+
+def test_direct_message_is_answered(bot, slack):
+    client, _, _ = bot
+    post_event(client, {"type": "message", "channel_type": "im", "user": "U1", "channel": "D1",
+                        "text": "How do cities run one-stop shops for residents?", "ts": "5.1",
+                        "client_msg_id": "m-5.1"}, "EvDM")
+    posts = slack.wait("chat.postMessage")
+    assert len(posts) == 1 and posts[0]["channel"] == "D1"
+
+
+def test_empty_and_overlong_questions_get_a_friendly_message(bot, slack):
+    client, spy, _ = bot
+    post_event(client, mention("", ts="400.1"), "EvEmpty")
+    post_event(client, mention("x" * 4000, ts="401.1"), "EvLong")
+    posts = slack.wait("chat.postMessage", 2)
+    texts = " ".join(blocks_text(p) for p in posts)
+    assert "ask me a question" in texts and "2,000" in texts
+    assert not spy.asked
+
+
+# -- the slash command ---------------------------------------------------------------------------
+def test_slash_command_is_acked_then_answered_ephemerally_with_share(bot, slack):
+    client, _, _ = bot
+    t0 = time.monotonic()
+    r = post_form(client, command(slack, "ask How do cities run one-stop shops for residents?"))
+    assert r.status_code == 200 and time.monotonic() - t0 < 3
+    replies = slack.wait("/response/1")
+    assert len(replies) == 1
+    assert replies[0]["response_type"] == "ephemeral"
+    assert "share_in_channel" in blocks_text(replies[0])
+
+
+def test_slash_unknown_city_suggests(bot, slack):
+    client, _, _ = bot
+    assert post_form(client, command(slack, "similar Atlantisville")).status_code == 200
+    replies = slack.wait("/response/1")
+    text = blocks_text(replies[0])
+    assert "Atlantisville" in text and "Did you mean" in text and "Traceback" not in text
+
+
+def test_slash_scores_and_help(bot, slack):
+    client, _, _ = bot
+    post_form(client, command(slack, "help", 1))
+    post_form(client, command(slack, "scores Madrid", 2))
+    assert "/ucc similar" in blocks_text(slack.wait("/response/1")[0])
+    scores = blocks_text(slack.wait("/response/2")[0])
+    assert "```" in scores or "dashboard" in scores.lower()
+
+
+# -- buttons -------------------------------------------------------------------------------------
+def test_thumbs_up_records_feedback(bot, slack):
+    client, _, settings = bot
+    log = QuestionLog.from_settings(settings)
+    answer_id = log.record_ask("q?", "answered", channel="slack", user_id="U1")
+    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+               "trigger_id": "t", "channel": {"id": "C1"}, "response_url": f"{slack.url}/response/7",
+               "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1"},
+               "actions": [{"type": "button", "action_id": "feedback_up", "block_id": "feedback",
+                            "value": answer_id, "action_ts": "1.2"}]}
+    r = post_form(client, {"payload": json.dumps(payload)})
+    assert r.status_code == 200
+    assert "Thanks" in blocks_text(slack.wait("/response/7")[0])
+    rows = log._db().execute("SELECT rating FROM feedback WHERE answer_id = ?", [answer_id]).fetchall()
+    assert [tuple(r) for r in rows] == [("up",)]
+
+
+def test_bot_enabled_explains_missing_credentials():
+    from bots.app import bot_enabled
+
+    ok, message = bot_enabled(load_settings({}))
+    assert not ok and "SLACK_BOT_TOKEN" in message and "SLACK_SIGNING_SECRET" in message
+    ok, message = bot_enabled(load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}))
+    assert ok
