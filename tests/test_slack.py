@@ -282,3 +282,91 @@ def test_bot_enabled_explains_missing_credentials():
     assert not ok and "SLACK_BOT_TOKEN" in message and "SLACK_SIGNING_SECRET" in message
     ok, message = bot_enabled(load_settings({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}))
     assert ok
+
+
+# -- robustness ----------------------------------------------------------------------------------
+def test_manifest_matches_the_listeners():
+    from .conftest import REPO
+
+    manifest = json.loads((REPO / "bots" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["features"]["slash_commands"][0]["command"] == "/ucc"
+    assert {"app_mention", "message.im"} <= set(manifest["settings"]["event_subscriptions"]["bot_events"])
+    assert {"chat:write", "commands", "app_mentions:read", "im:history"} <= set(manifest["oauth_config"]["scopes"]["bot"])
+
+
+class Slow(Spy):
+    def ask(self, question, conversation=None, filters=None):
+        time.sleep(1.5)
+        return super().ask(question, conversation, filters)
+
+
+def _app(slack, tmp_path, assistant):
+    from bots.app import build_app
+    from bots.flask_adapter import create_flask_app
+
+    settings = load_settings({**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+                              "UCC_SLACK_API_URL": slack.url + "/api/", "UCC_DATA_DIR": str(tmp_path / "var")})
+    return create_flask_app(build_app(settings, assistant)).test_client()
+
+
+def test_slash_command_is_acked_before_the_answer_is_posted(slack, tmp_path, knowledge_searcher_fake, catalog):
+    settings = load_settings({**os.environ, "UCC_DATA_DIR": str(tmp_path / "var")})
+    client = _app(slack, tmp_path, Slow(Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog)))
+    t0 = time.monotonic()
+    r = post_form(client, command(slack, "ask How do cities run one-stop shops for residents?", 3))
+    assert r.status_code == 200 and time.monotonic() - t0 < 1.0
+    assert not slack.of("/response/3")  # the answer is still being worked on
+    assert len(slack.wait("/response/3")) == 1
+
+
+class Broken(Spy):
+    def ask(self, question, conversation=None, filters=None):
+        raise RuntimeError("internal detail /srv/secret")
+
+
+def test_unexpected_errors_get_a_polite_reply(slack, tmp_path, catalog):
+    settings = load_settings({**os.environ, "UCC_DATA_DIR": str(tmp_path / "var")})
+    client = _app(slack, tmp_path, Broken(Assistant(settings, catalog=catalog)))
+    post_event(client, mention("How do cities run one-stop shops?", ts="700.1"), "EvBroken")
+    posts = slack.wait("chat.postMessage")
+    assert len(posts) == 1 and posts[0]["thread_ts"] == "700.1"
+    text = blocks_text(posts[0])
+    assert "Sorry" in text and "secret" not in text and "Traceback" not in text
+
+
+def test_dedupe_survives_a_restart(slack, tmp_path, knowledge_searcher_fake, catalog):
+    settings = load_settings({**os.environ, "UCC_DATA_DIR": str(tmp_path / "var")})
+    assistant = Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog)
+    event = mention("How do cities run one-stop shops for residents?", ts="800.1")
+    post_event(_app(slack, tmp_path, assistant), event, "EvRestart")
+    assert len(slack.wait("chat.postMessage")) == 1
+    post_event(_app(slack, tmp_path, assistant), event, "EvRestart", {"X-Slack-Retry-Num": "1"})
+    time.sleep(0.5)
+    assert len(slack.of("chat.postMessage")) == 1
+
+
+def test_share_in_channel_reposts_the_answer(bot, slack):
+    client, _, _ = bot
+    post_form(client, command(slack, "ask How do cities run one-stop shops for residents?", 1))
+    reply = slack.wait("/response/1")[0]
+    blocks = reply["blocks"] if isinstance(reply["blocks"], list) else json.loads(reply["blocks"])
+    share = [e for b in blocks if b["type"] == "actions" for e in b["elements"] if e["action_id"] == "share_in_channel"]
+    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+               "trigger_id": "t", "channel": {"id": "C1"}, "response_url": f"{slack.url}/response/8",
+               "container": {"type": "message", "message_ts": "1.1", "channel_id": "C1", "is_ephemeral": True},
+               "actions": [{"type": "button", "action_id": "share_in_channel", "block_id": "share",
+                            "value": share[0]["value"], "action_ts": "1.2"}]}
+    assert post_form(client, {"payload": json.dumps(payload)}).status_code == 200
+    shared = slack.wait("/response/8")[0]
+    assert shared["response_type"] == "in_channel" and "feedback_up" in blocks_text(shared)
+    assert "share_in_channel" not in blocks_text(shared)
+
+
+def test_feedback_on_an_unknown_answer_is_polite(bot, slack):
+    client, _, _ = bot
+    payload = {"type": "block_actions", "team": {"id": "T1"}, "user": {"id": "U1"}, "api_app_id": "A1",
+               "trigger_id": "t", "channel": {"id": "C1"}, "response_url": f"{slack.url}/response/9",
+               "actions": [{"type": "button", "action_id": "feedback_down", "block_id": "feedback",
+                            "value": "no-such-answer", "action_ts": "1.2"}]}
+    assert post_form(client, {"payload": json.dumps(payload)}).status_code == 200
+    assert "No answer has this answer_id" in blocks_text(slack.wait("/response/9")[0])
