@@ -370,3 +370,30 @@ def test_feedback_on_an_unknown_answer_is_polite(bot, slack):
                             "value": "no-such-answer", "action_ts": "1.2"}]}
     assert post_form(client, {"payload": json.dumps(payload)}).status_code == 200
     assert "No answer has this answer_id" in blocks_text(slack.wait("/response/9")[0])
+
+
+def test_slash_command_errors_get_a_polite_reply(slack, tmp_path, catalog):
+    settings = load_settings({**os.environ, "UCC_DATA_DIR": str(tmp_path / "var")})
+    client = _app(slack, tmp_path, Broken(Assistant(settings, catalog=catalog)))
+    assert post_form(client, command(slack, "ask How do cities run one-stop shops?", 4)).status_code == 200
+    text = blocks_text(slack.wait("/response/4")[0])
+    assert "Sorry" in text and "secret" not in text
+
+
+def test_other_bots_are_answered_when_allowed(slack, tmp_path, knowledge_searcher_fake, catalog):
+    from bots.app import build_app
+    from bots.flask_adapter import create_flask_app
+
+    settings = load_settings({**os.environ, "SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
+                              "UCC_SLACK_API_URL": slack.url + "/api/", "UCC_DATA_DIR": str(tmp_path / "var"),
+                              "UCC_SLACK_ALLOW_BOTS": "true"})
+    app = build_app(settings, Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog))
+    client = create_flask_app(app).test_client()
+    post_event(client, {"type": "message", "channel_type": "im", "bot_id": "BOTHER", "subtype": "bot_message",
+                        "text": "How do cities run one-stop shops for residents?", "ts": "9.1", "channel": "D1"},
+               "EvBot")
+    post_event(client, {"type": "message", "channel_type": "im", "user": "UBOT", "bot_id": "BBOT",
+                        "text": "my own answer", "ts": "9.2", "channel": "D1"}, "EvSelf")
+    assert len(slack.wait("chat.postMessage")) == 1
+    time.sleep(0.5)
+    assert len(slack.of("chat.postMessage")) == 1

@@ -65,9 +65,14 @@ def register(app, assistant, settings) -> None:
     def acknowledge(ack):
         ack()
 
-    def answer(command, respond):
+    def answer(command, respond, logger):
         sub, arg = parse(command.get("text"))
-        blocks, text, share = run(bot, sub, arg, command.get("user_id"))
+        try:
+            blocks, text, share = run(bot, sub, arg, command.get("user_id"))
+        except Exception as e:  # lazy listeners bypass @app.error: the user still gets a polite reply
+            logger.exception("/ucc %s failed", sub)
+            text = kit.error_text(e)
+            blocks, share = kit.message_blocks(text), False
         if share:
             blocks = bot.shareable(blocks, text)
         respond(response_type="ephemeral", blocks=blocks, text=text)
