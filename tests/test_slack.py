@@ -397,3 +397,14 @@ def test_other_bots_are_answered_when_allowed(slack, tmp_path, knowledge_searche
     assert len(slack.wait("chat.postMessage")) == 1
     time.sleep(0.5)
     assert len(slack.of("chat.postMessage")) == 1
+
+
+def test_a_real_answer_cites_numbered_sources_as_links(slack, tmp_path, knowledge_searcher, catalog):
+    settings = load_settings({**os.environ, "UCC_DATA_DIR": str(tmp_path / "var")})
+    client = _app(slack, tmp_path, Assistant(settings, searcher=knowledge_searcher, catalog=catalog))
+    post_event(client, mention("How do cities help residents with digital identity?", ts="900.1"), "EvReal")
+    posts = slack.wait("chat.postMessage")
+    assert len(posts) == 1
+    text = blocks_text(posts[0])
+    assert "*Sources*" in text and "[1] <http" in text
+    assert "feedback_up" in text
