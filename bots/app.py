@@ -65,11 +65,50 @@ def build_app(settings, assistant, client: WebClient | None = None, **app_kwargs
 
 
 def run_socket_mode(settings, assistant) -> None:  # pragma: no cover - needs a real workspace
+    """Connect out to Slack over a WebSocket (no public URL needed); blocks until stopped."""
     from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    from indexer.errors import ConfigurationError
 
     ok, message = bot_enabled(settings, socket_mode=True)
     if not ok:
-        from indexer.errors import ConfigurationError
-
         raise ConfigurationError(message)
     SocketModeHandler(build_app(settings, assistant), settings.slack_app_token).start()
+
+
+def main(argv: list[str] | None = None) -> int:  # pragma: no cover - needs a real workspace
+    """``python -m bots.app [--http [--host H] [--port P]]``: Socket Mode by default when SLACK_APP_TOKEN is set."""
+    import argparse
+
+    from app.assistant import Assistant
+    from indexer.errors import UccError
+    from indexer.settings import load_settings
+
+    parser = argparse.ArgumentParser(prog="python -m bots.app", description="Run the UserCentriCities Slack bot.")
+    parser.add_argument("--http", action="store_true", help="serve POST /slack/events instead of Socket Mode")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=3000)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO)
+    try:
+        settings = load_settings()
+        socket_mode = not args.http and bool(settings.slack_app_token)
+        ok, message = bot_enabled(settings, socket_mode=socket_mode)
+        if not ok:
+            print(message)
+            return 2
+        assistant = Assistant(settings)
+        if socket_mode:
+            run_socket_mode(settings, assistant)
+        else:
+            from .flask_adapter import create_flask_app
+
+            create_flask_app(build_app(settings, assistant)).run(host=args.host, port=args.port, threaded=True)
+    except UccError as e:
+        print(f"Error: {e}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    raise SystemExit(main())

@@ -15,3 +15,19 @@ def create_flask_app(bolt_app, path: str = "/slack/events") -> Flask:
         return handler.handle(request)
 
     return web
+
+
+def wsgi(settings=None):
+    """The HTTP-mode WSGI app from UCC_* / SLACK_* settings, for a WSGI server, e.g.
+    ``gunicorn --threads 8 -b 0.0.0.0:3000 'bots.flask_adapter:wsgi()'``."""
+    from app.assistant import Assistant
+    from indexer.errors import ConfigurationError
+    from indexer.settings import load_settings
+
+    from .app import bot_enabled, build_app
+
+    settings = settings or load_settings()
+    ok, message = bot_enabled(settings)
+    if not ok:
+        raise ConfigurationError(message)
+    return create_flask_app(build_app(settings, Assistant(settings)))

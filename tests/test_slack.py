@@ -408,3 +408,18 @@ def test_a_real_answer_cites_numbered_sources_as_links(slack, tmp_path, knowledg
     text = blocks_text(posts[0])
     assert "*Sources*" in text and "[1] <http" in text
     assert "feedback_up" in text
+
+
+def test_wsgi_factory_refuses_to_start_without_credentials(monkeypatch):
+    from bots.flask_adapter import wsgi
+    from indexer.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="SLACK_BOT_TOKEN"):
+        wsgi(load_settings({}))
+
+
+def test_bot_enabled_for_socket_mode_wants_the_app_token():
+    from bots.app import bot_enabled
+
+    ok, message = bot_enabled(load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}), socket_mode=True)
+    assert not ok and "SLACK_APP_TOKEN" in message
