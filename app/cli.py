@@ -309,6 +309,22 @@ def up(ctx, no_serve, quiet):
     click.echo('      .venv/bin/ucc search "proactive services for families" -k 5')
     click.echo("      .venv/bin/ucc serve")
 
+@main.command()
+@click.option("--http", is_flag=True, help="Serve Slack's HTTP events at /slack/events instead of Socket Mode.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address for --http.")
+@click.option("--port", default=3000, show_default=True, type=click.IntRange(1, 65535), help="Port for --http.")
+def slack(http, host, port):
+    """Run the Slack bot: Socket Mode with SLACK_APP_TOKEN, or HTTP with SLACK_SIGNING_SECRET.
+
+    Without credentials it says which ones to set and exits. See README, "Slack bot".
+
+    Example: ucc slack   (or: ucc slack --http --port 3000)
+    """
+    from bots.app import main as slack_main  # the CLI dispatches to the Slack face; nothing else in app/ may
+
+    raise SystemExit(slack_main((["--http", "--host", host, "--port", str(port)] if http else [])))
+
+
 def _register() -> None:
     from app.commands.cities import learn_from_command, scores_command, similar_command
     from app.commands.examples import examples_command

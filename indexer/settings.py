@@ -20,8 +20,10 @@ class Setting:
     parse: Callable[[str], Any] = str
 
 
-def _bool(value: str) -> bool:
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+def _bool(value) -> bool:
+    if isinstance(value, bool):  # settings re-loaded from an already parsed snapshot
+        return value
+    return str(value).strip().lower() in {"1", "true", "yes", "on"}
 
 
 SETTINGS: tuple[Setting, ...] = (

@@ -25,8 +25,11 @@ def test_indexer_imports_no_app_bots_flask_slack_or_click():
 
 
 def test_app_never_imports_bots():
+    # app/cli.py is the command-line face: `ucc slack` starts the Slack face from there.
+    # No capability module and no other face in app/ may import bots.
     for module, names in _imports("app").items():
-        assert "bots" not in names, module
+        if module != "app/cli.py":
+            assert "bots" not in names, module
 
 
 def test_nothing_imports_the_cli_or_the_web_face():
