@@ -3,7 +3,8 @@
 * :class:`EventDedupe` remembers event ids (and client_msg_ids) for an hour, so Slack's retries
   (``X-Slack-Retry-Num``) never produce a second answer;
 * :class:`ThreadMap` maps a thread the bot answered to its conversation id (thread follow-ups);
-* :class:`ShareStore` keeps the blocks behind a "Share in channel" button for a day.
+* :class:`ShareStore` keeps the blocks behind a "Share in channel" button for a day;
+* :class:`ChannelSettings` keeps each channel's ``/ucc config`` (mode, default filters, language).
 """
 
 from __future__ import annotations
@@ -22,6 +23,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS threads (thread TEXT PRIMARY KEY, conversation TEXT, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS shares (id TEXT PRIMARY KEY, payload TEXT NOT NULL, at REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS channel_settings (channel TEXT PRIMARY KEY, mode TEXT NOT NULL DEFAULT 'mention',
+    filters TEXT NOT NULL DEFAULT '{}', lang TEXT NOT NULL DEFAULT 'en', updated_by TEXT, at REAL NOT NULL);
 """
 
 
@@ -102,3 +105,27 @@ class ShareStore(_Db):
     def get(self, share_id: str) -> dict | None:
         rows = self.execute("SELECT payload FROM shares WHERE id = ?", (share_id,))
         return json.loads(rows[0][0]) if rows else None
+
+
+class ChannelSettings(_Db):
+    """Per-channel settings: ``mode`` (``mention`` | ``all``), default ``filters`` and interface ``lang``."""
+
+    MODES = ("mention", "all")
+    FILTER_KEYS = ("city", "country", "kind", "principle", "subindicator", "year", "tag")
+    DEFAULT = {"mode": "mention", "filters": {}, "lang": "en"}
+
+    def get(self, channel: str | None) -> dict:
+        if not channel:
+            return {**self.DEFAULT, "filters": {}}
+        rows = self.execute("SELECT mode, filters, lang FROM channel_settings WHERE channel = ?", (channel,))
+        if not rows:
+            return {**self.DEFAULT, "filters": {}}
+        mode, filters, lang = rows[0]
+        return {"mode": mode, "filters": json.loads(filters or "{}"), "lang": lang}
+
+    def update(self, channel: str, user: str | None = None, **changes) -> dict:
+        current = {**self.get(channel), **{k: v for k, v in changes.items() if v is not None}}
+        self.execute("INSERT OR REPLACE INTO channel_settings (channel, mode, filters, lang, updated_by, at) "
+                     "VALUES (?, ?, ?, ?, ?, ?)",
+                     (channel, current["mode"], json.dumps(current["filters"]), current["lang"], user, self.clock()))
+        return current

@@ -9,7 +9,7 @@ import os
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode
+from urllib.parse import parse_qs, urlencode, urlparse
 
 import pytest
 
@@ -29,19 +29,28 @@ class FakeSlack:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.do_POST()
+
             def do_POST(self):
-                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8")
+                url = urlparse(self.path)
+                raw = self.rfile.read(int(self.headers.get("Content-Length") or 0)).decode("utf-8") or url.query
                 try:
                     body = json.loads(raw) if raw.strip().startswith("{") else {
                         k: v[0] for k, v in parse_qs(raw).items()}
                 except ValueError:
                     body = {"raw": raw}
-                name = self.path.rstrip("/").split("/")[-1] if self.path.startswith("/api/") else self.path
+                path = url.path if url.path.startswith("/api/") else self.path
+                name = path.rstrip("/").split("/")[-1] if path.startswith("/api/") else path
                 with fake.lock:
                     fake.calls.append((name, body))
                 reply = {"ok": True, "ts": f"{time.time():.6f}", "channel": body.get("channel", "C1")}
                 if name == "auth.test":
                     reply.update(user_id="UBOT", bot_id="BBOT", team_id="T1", user="ucc", team="Test")
+                if name == "users.info":  # UADMIN* are workspace admins, UOWNER* owners, the rest members
+                    uid = body.get("user", "")
+                    reply["user"] = {"id": uid, "is_admin": uid.startswith("UADMIN"),
+                                     "is_owner": uid.startswith("UOWNER")}
                 out = json.dumps(reply).encode()
                 self.send_response(200)
                 self.send_header("Content-Type", "application/json")
@@ -423,3 +432,68 @@ def test_bot_enabled_for_socket_mode_wants_the_app_token():
 
     ok, message = bot_enabled(load_settings({"SLACK_BOT_TOKEN": "xoxb-1"}), socket_mode=True)
     assert not ok and "SLACK_APP_TOKEN" in message
+
+
+# -- per-channel settings (/ucc config) ----------------------------------------------------------
+def config(slack, text: str, n: int, user: str = "UADMIN1", channel: str = "C1") -> dict:
+    return {**command(slack, "config " + text if text else "config", n), "user_id": user, "channel_id": channel}
+
+
+def test_config_shows_the_defaults(bot, slack):
+    client, _, _ = bot
+    post_form(client, config(slack, "", 1, user="U1"))
+    text = blocks_text(slack.wait("/response/1")[0])
+    assert "mention" in text and "filters" in text and "`en`" in text
+
+
+def test_only_admins_and_owners_may_change_settings(bot, slack):
+    client, _, settings = bot
+    post_form(client, config(slack, "mode all", 1, user="U1"))
+    assert "only a workspace admin or owner" in blocks_text(slack.wait("/response/1")[0])
+    assert any(b.get("user") == "U1" for b in slack.of("users.info"))
+    post_form(client, config(slack, "mode all", 2, user="UOWNER1"))
+    assert "Saved" in blocks_text(slack.wait("/response/2")[0])
+    from bots.dedupe import ChannelSettings
+    assert ChannelSettings(settings.data_dir).get("C1")["mode"] == "all"
+
+
+def test_mode_all_answers_questions_in_the_channel(bot, slack):
+    client, spy, _ = bot
+    top = {"type": "message", "channel_type": "channel", "user": "U1", "channel": "C1"}
+    post_event(client, {**top, "text": "How do cities run one-stop shops?", "ts": "10.1",
+                        "client_msg_id": "m-10.1"}, "EvM1")
+    time.sleep(0.5)
+    assert not slack.of("chat.postMessage")  # default: mention only
+    post_form(client, config(slack, "mode all", 1))
+    assert "Saved" in blocks_text(slack.wait("/response/1")[0])
+    post_event(client, {**top, "text": "lunch at noon", "ts": "10.2", "client_msg_id": "m-10.2"}, "EvM2")
+    post_event(client, {**top, "text": "Which cities run one-stop shops?", "ts": "10.3",
+                        "client_msg_id": "m-10.3"}, "EvM3")
+    posts = slack.wait("chat.postMessage")
+    time.sleep(0.5)
+    posts = slack.of("chat.postMessage")
+    assert len(posts) == 1 and posts[0]["thread_ts"] == "10.3"
+
+
+def test_channel_filters_are_applied_to_answers(bot, slack, monkeypatch):
+    client, spy, _ = bot
+    seen = []
+    real_ask = spy._a.ask
+    monkeypatch.setattr(spy._a, "ask", lambda q, conversation=None, filters=None: (
+        seen.append(filters), real_ask(q, conversation=conversation, filters=filters))[1])
+    post_form(client, config(slack, "filter city=ghent", 1))
+    assert "city=ghent" in blocks_text(slack.wait("/response/1")[0])
+    post_form(client, config(slack, "filter bogus=1", 2))
+    assert "Filters look like" in blocks_text(slack.wait("/response/2")[0])
+    post_event(client, mention("How do cities run one-stop shops for residents?", ts="11.1"), "EvF1")
+    slack.wait("chat.postMessage")
+    assert seen and seen[-1] == {"city": "ghent"}
+    post_form(client, config(slack, "filter clear", 3))
+    assert "`none`" in blocks_text(slack.wait("/response/3")[0])
+
+
+def test_other_languages_are_stored_with_a_note(bot, slack):
+    client, _, _ = bot
+    post_form(client, config(slack, "lang fr", 1))
+    text = blocks_text(slack.wait("/response/1")[0])
+    assert "`fr`" in text and "only English" in text

@@ -7,7 +7,8 @@ from indexer.errors import UccError
 from .. import blocks as kit
 from .common import bot_for
 
-SUBCOMMANDS = ("ask", "similar", "scores", "learn", "examples", "help")
+SUBCOMMANDS = ("ask", "similar", "scores", "learn", "examples", "help", "config")
+LANGS = ("en",)  # only English texts exist; another choice is stored and English is used
 
 
 def parse(text: str | None) -> tuple[str, str]:
@@ -59,16 +60,84 @@ def run(bot, sub: str, arg: str, user: str | None) -> tuple[list[dict], str, boo
     return blocks, kit.fallback_text(blocks), True
 
 
+def show_settings(current: dict, note: str = "") -> str:
+    filters = ", ".join(f"{k}={v}" for k, v in sorted(current["filters"].items())) or "none"
+    mode = ("every question-like message (ends with ? or starts with a question word)"
+            if current["mode"] == "all" else "only when mentioned")
+    text = (f"{note}*Settings for this channel*\n• mode: `{current['mode']}` ({mode})\n"
+            f"• filters: `{filters}`\n• lang: `{current['lang']}`")
+    if current["lang"] not in LANGS:
+        text += " (only English texts exist yet, so answers stay in English)"
+    return text + ("\nChange with `/ucc config mode all|mention`, `/ucc config filter city=ghent`, "
+                   "`/ucc config filter clear`, `/ucc config lang en` (workspace admins and owners only).")
+
+
+def is_admin(client, user: str | None) -> bool:
+    if not user:
+        return False
+    try:
+        info = client.users_info(user=user).get("user") or {}
+    except Exception:
+        return False
+    return bool(info.get("is_admin") or info.get("is_owner") or info.get("is_primary_owner"))
+
+
+def configure(bot, client, channel: str, user: str | None, arg: str) -> str:
+    """``/ucc config [mode all|mention | filter key=value | filter clear | lang xx]``: the reply text."""
+    current = bot.channels.get(channel)
+    words = arg.split()
+    if not words:
+        return show_settings(current)
+    key, values = words[0].lower(), words[1:]
+    usage = ("I did not understand that setting. Use `/ucc config mode all|mention`, "
+             "`/ucc config filter city=ghent`, `/ucc config filter clear` or `/ucc config lang en`.")
+    if key not in ("mode", "filter", "filters", "lang") or not values:
+        return usage
+    if not is_admin(client, user):
+        return ("Sorry, only a workspace admin or owner can change this channel's settings. "
+                "Here they are:\n" + show_settings(current))
+    if key == "mode":
+        mode = values[0].lower()
+        if mode not in bot.channels.MODES:
+            return "The mode is `mention` (answer only when mentioned) or `all` (answer every question)."
+        current = bot.channels.update(channel, user, mode=mode)
+    elif key == "lang":
+        current = bot.channels.update(channel, user, lang=values[0].lower()[:8])
+    else:
+        if values[0].lower() == "clear":
+            current = bot.channels.update(channel, user, filters={})
+        else:
+            filters = dict(current["filters"])
+            for pair in values:
+                name, sep, value = pair.partition("=")
+                name = name.lower().strip()
+                if not sep or not value.strip() or name not in bot.channels.FILTER_KEYS:
+                    return ("Filters look like `city=ghent`, `country=Spain` or `kind=service` (keys: "
+                            + ", ".join(bot.channels.FILTER_KEYS) + ").")
+                filters[name] = value.strip()
+            current = bot.channels.update(channel, user, filters=filters)
+    return show_settings(current, "Saved. ")
+
+
 def register(app, assistant, settings) -> None:
     bot = bot_for(app, assistant, settings)
 
     def acknowledge(ack):
         ack()
 
-    def answer(command, respond, logger):
+    def answer(command, respond, logger, client):
         sub, arg = parse(command.get("text"))
         try:
-            blocks, text, share = run(bot, sub, arg, command.get("user_id"))
+            if sub == "config":
+                text = configure(bot, client, command.get("channel_id") or "", command.get("user_id"), arg)
+                respond(response_type="ephemeral", blocks=kit.message_blocks(text), text=text)
+                return
+            if sub == "ask":
+                filters = bot.channels.get(command.get("channel_id"))["filters"]
+                blocks, text, result = bot.answer(arg, user=command.get("user_id"), filters=filters)
+                blocks, text, share = blocks, text, result is not None
+            else:
+                blocks, text, share = run(bot, sub, arg, command.get("user_id"))
         except Exception as e:  # lazy listeners bypass @app.error: the user still gets a polite reply
             logger.exception("/ucc %s failed", sub)
             text = kit.error_text(e)

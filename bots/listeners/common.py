@@ -11,9 +11,20 @@ from app.questionlog import QuestionLog
 from indexer.errors import UccError
 
 from .. import blocks as kit
-from ..dedupe import EventDedupe, ShareStore, ThreadMap
+from ..dedupe import ChannelSettings, EventDedupe, ShareStore, ThreadMap
 
 _MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+QUESTION_WORDS = ("who", "what", "which", "where", "when", "why", "how", "can", "could", "should", "is", "are",
+                  "do", "does", "did", "any", "examples", "show", "tell", "find", "list")
+
+
+def is_question(text: str | None) -> bool:
+    """Question-like: ends with "?" or starts with a question word (used by channels in ``all`` mode)."""
+    text = strip_mentions(text)
+    if not text:
+        return False
+    first = text.split()[0].lower().strip(",.:;!")
+    return text.rstrip().endswith("?") or first in QUESTION_WORDS
 
 
 def strip_mentions(text: str | None) -> str:
@@ -30,6 +41,7 @@ class Bot:
         self.dedupe = EventDedupe(data_dir)
         self.threads = ThreadMap(data_dir)
         self.shares = ShareStore(data_dir)
+        self.channels = ChannelSettings(data_dir)
         self._log = None
 
     @property
@@ -61,7 +73,7 @@ class Bot:
 
     # -- answering ----------------------------------------------------------------------------
     def answer(self, question: str, user: str | None = None,
-               conversation: str | None = None) -> tuple[list[dict], str, dict | None]:
+               conversation: str | None = None, filters: dict | None = None) -> tuple[list[dict], str, dict | None]:
         """Blocks, fallback text and the assistant's result (None when there was nothing to ask)."""
         problem = kit.question_problem(question)
         if problem:
@@ -69,7 +81,7 @@ class Bot:
             return blocks, problem, None
         t0 = time.perf_counter()
         try:
-            result = self.assistant.ask(question.strip(), conversation=conversation or None)
+            result = self.assistant.ask(question.strip(), conversation=conversation or None, filters=filters or None)
         except UccError as e:
             text = kit.error_text(e)
             return kit.message_blocks(text), text, None

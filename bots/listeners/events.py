@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import bot_for, strip_mentions
+from .common import bot_for, is_question, strip_mentions
 
 
 def register(app, assistant, settings) -> None:
@@ -11,8 +11,9 @@ def register(app, assistant, settings) -> None:
     def reply(event: dict, say, thread_ts: str | None, key_thread: str) -> None:
         channel = event.get("channel", "")
         conversation = bot.threads.lookup(channel, key_thread)
+        filters = bot.channels.get(channel)["filters"] if event.get("channel_type") != "im" else None
         blocks, text, result = bot.answer(strip_mentions(event.get("text")), user=event.get("user"),
-                                          conversation=conversation)
+                                          conversation=conversation, filters=filters)
         if result is not None:
             bot.threads.remember(channel, key_thread, result.get("conversation_id") or conversation)
         say(blocks=blocks, text=text, thread_ts=thread_ts)
@@ -36,11 +37,17 @@ def register(app, assistant, settings) -> None:
             reply(event, say, thread, thread or "dm")
             return
         thread = event.get("thread_ts")
-        if not thread or thread == event.get("ts") or bot.threads.lookup(channel, thread) is None:
-            return
         bot_user = (context or {}).get("bot_user_id")
         if bot_user and f"<@{bot_user}" in (event.get("text") or ""):
             return  # the app_mention event answers it
+        if (not thread or thread == event.get("ts")) and event.get("user"):
+            # a top-level channel message: answered only in channels set to ``/ucc config mode all``
+            if bot.channels.get(channel)["mode"] == "all" and is_question(event.get("text")) \
+                    and bot.claim_message(event):
+                reply(event, say, event.get("ts"), event.get("ts"))
+            return
+        if not thread or thread == event.get("ts") or bot.threads.lookup(channel, thread) is None:
+            return
         if not bot.claim_message(event):
             return
         reply(event, say, thread, thread)
