@@ -497,3 +497,26 @@ def test_other_languages_are_stored_with_a_note(bot, slack):
     post_form(client, config(slack, "lang fr", 1))
     text = blocks_text(slack.wait("/response/1")[0])
     assert "`fr`" in text and "only English" in text
+
+
+# -- the assistant side panel --------------------------------------------------------------------
+def test_assistant_thread_gets_suggested_prompts(bot, slack):
+    client, _, _ = bot
+    event = {"type": "assistant_thread_started", "event_ts": "20.1",
+             "assistant_thread": {"user_id": "U1", "channel_id": "D1", "thread_ts": "20.0", "context": {}}}
+    assert post_event(client, event, "EvAT").status_code == 200
+    calls = slack.wait("assistant.threads.setSuggestedPrompts")
+    assert len(calls) == 1 and calls[0]["channel_id"] == "D1" and calls[0]["thread_ts"] == "20.0"
+    prompts = calls[0]["prompts"] if isinstance(calls[0]["prompts"], list) else json.loads(calls[0]["prompts"])
+    assert "Who should we learn from on co-creation?" in [p["message"] for p in prompts]
+
+
+def test_assistant_thread_messages_are_answered_in_the_thread_with_a_status(bot, slack):
+    client, spy, _ = bot
+    post_event(client, {"type": "message", "channel_type": "im", "user": "U1", "channel": "D1",
+                        "text": "How do cities run one-stop shops for residents?", "ts": "21.1",
+                        "thread_ts": "20.0", "client_msg_id": "m-21.1"}, "EvAM")
+    posts = slack.wait("chat.postMessage")
+    assert len(posts) == 1 and posts[0]["channel"] == "D1" and posts[0]["thread_ts"] == "20.0"
+    status = slack.of("assistant.threads.setStatus")
+    assert status and status[0]["thread_ts"] == "20.0"

@@ -1,8 +1,15 @@
-"""Mentions (answered in a thread), direct messages, and follow-ups in threads the bot answered."""
+"""Mentions (answered in a thread), direct messages, follow-ups in threads the bot answered,
+channel questions (``/ucc config mode all``) and the assistant side panel (``assistant_thread_started``)."""
 
 from __future__ import annotations
 
 from .common import bot_for, is_question, strip_mentions
+
+SUGGESTED_PROMPTS = (
+    {"title": "Learn from on co-creation", "message": "Who should we learn from on co-creation?"},
+    {"title": "Proactive services", "message": "Examples of proactive services"},
+    {"title": "Ghent's scores", "message": "How does Ghent score?"},
+)
 
 
 def register(app, assistant, settings) -> None:
@@ -18,6 +25,26 @@ def register(app, assistant, settings) -> None:
             bot.threads.remember(channel, key_thread, result.get("conversation_id") or conversation)
         say(blocks=blocks, text=text, thread_ts=thread_ts)
 
+    @app.event("assistant_thread_started")
+    def on_assistant_thread(event, client, logger):
+        thread = event.get("assistant_thread") or {}
+        try:
+            client.assistant_threads_setSuggestedPrompts(
+                channel_id=thread.get("channel_id"), thread_ts=thread.get("thread_ts"),
+                title="Ask about the services, cases and benchmark of 26 European cities",
+                prompts=list(SUGGESTED_PROMPTS))
+        except Exception:  # prompts are a nicety: never fail the event over them
+            logger.exception("Could not set the suggested prompts")
+
+    def set_status(client, event: dict, status: str) -> None:
+        if not event.get("thread_ts"):
+            return
+        try:
+            client.assistant_threads_setStatus(channel_id=event.get("channel"), thread_ts=event["thread_ts"],
+                                               status=status)
+        except Exception:  # not an assistant thread, or the scope is missing: answer anyway
+            pass
+
     @app.event("app_mention")
     def on_mention(event, say, context):
         if not bot.accepts(event, context) or not bot.claim_message(event):
@@ -26,7 +53,7 @@ def register(app, assistant, settings) -> None:
         reply(event, say, thread, thread)
 
     @app.event("message")
-    def on_message(event, say, context):
+    def on_message(event, say, context, client):
         if not bot.accepts(event, context):
             return
         channel = event.get("channel", "")
@@ -34,6 +61,8 @@ def register(app, assistant, settings) -> None:
             if not bot.claim_message(event):
                 return
             thread = event.get("thread_ts")
+            if thread:  # side-panel (assistant) threads show a status; elsewhere the call fails quietly
+                set_status(client, event, "is looking through the knowledge base…")
             reply(event, say, thread, thread or "dm")
             return
         thread = event.get("thread_ts")
