@@ -155,7 +155,9 @@ HELP = (
     "reply in that thread to follow up.\n"
     "• Send me a direct message.\n"
     "• `/ucc ask <question>` · `/ucc similar <city>` · `/ucc scores <city> [subindicator]` · "
-    "`/ucc learn <city>` · `/ucc examples <topic>` · `/ucc help`"
+    "`/ucc learn <city>` · `/ucc examples <topic>` · `/ucc help`\n"
+    "• `/ucc config` shows this channel's settings; admins can set `mode all|mention`, "
+    "`filter city=ghent` / `filter clear` and `lang en`."
 )
 
 
