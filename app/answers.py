@@ -217,6 +217,7 @@ class AnswerResult:
     notes: list[str] = field(default_factory=list)
     evidence: dict = field(default_factory=dict)  # the signals behind the status
     timings_ms: dict = field(default_factory=dict)
+    generation: int | None = None  # the index generation every citation and related item comes from
 
     @property
     def answered(self) -> bool:
@@ -298,6 +299,7 @@ class Answerer:
         self._docs_cache: tuple[int, dict] | None = None
         self._places: tuple[int, Places] | None = None
         self._lock = threading.Lock()
+        self._pin = threading.local()  # the documents of the generation one ask() is answering from
 
     # -- public ------------------------------------------------------------------------------
     def ask(self, question: str, conversation: str | None = None, filters: dict | None = None) -> AnswerResult:
@@ -319,7 +321,10 @@ class Answerer:
         res = resolve(question, history, places, flt_in)
         timings["resolve"] = (time.perf_counter() - t) * 1000
 
-        result = self._answer(question, res, places, timings)
+        try:
+            result = self._answer(question, res, places, timings)
+        finally:
+            self._pin.docs = None
         result.conversation_id = conv_id
         result.resolved_question = res.question
         result.follow_up = res.kind
@@ -402,7 +407,16 @@ class Answerer:
         result = AnswerResult(question=question, status="cannot_answer")
         t = time.perf_counter()
         k = SEARCH_K * 3 if res.exclude_cities else SEARCH_K
-        hits = self.searcher.search(res.query, k=k, filters=res.filters).hits
+        # Search and document metadata from the same generation: should an index rebuild swap in
+        # between the two reads, search again (a swap takes one commit, so this settles at once).
+        for _ in range(3):
+            found = self.searcher.search(res.query, k=k, filters=res.filters)
+            docs = self._load_documents(found.generation)
+            if docs[0] == found.generation:
+                break
+        self._pin.docs = docs
+        result.generation = found.generation
+        hits = found.hits
         best_all = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
         floor = self.min_score
         if res.kind == "others":
@@ -845,14 +859,24 @@ class Answerer:
         return self._scope_vecs
 
     def _documents(self) -> tuple[int, dict[str, Hit]]:
-        gen = self.searcher.live().id
+        """Every document of the generation being answered from (or of the live one), by doc_id."""
+        pinned = getattr(self._pin, "docs", None)
+        return pinned if pinned is not None else self._load_documents()
+
+    def _load_documents(self, gen: int | None = None) -> tuple[int, dict[str, Hit]]:
+        """The documents of generation ``gen`` (default: the live one), cached per generation.
+        The generation returned is the one the documents were read from, which is newer than
+        ``gen`` when a rebuild has swapped in since."""
+        gen = self.searcher.live().id if gen is None else gen
         cached = self._docs_cache
         if cached is not None and cached[0] == gen:
             return cached
         with self._lock:
-            docs = {h.doc_id: h for h in self.searcher.list_documents(limit=100_000)}
-            self._docs_cache = (gen, docs)
-        return self._docs_cache
+            cached = self._docs_cache
+            if cached is None or cached[0] != gen:
+                read_gen, hits = self.searcher.documents_snapshot(limit=100_000)
+                cached = self._docs_cache = (read_gen, {h.doc_id: h for h in hits})
+        return cached
 
     def _all_passages(self) -> list[str]:
         """Every passage text of the live index (for :meth:`warm`)."""

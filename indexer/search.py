@@ -301,6 +301,10 @@ class Searcher:
     def list_documents(self, filters: dict | None = None, limit: int = 1000) -> list[Hit]:
         """Documents of the live generation matching ``filters`` (no query), by title.
         Each comes as a :class:`Hit` with score 0 and its first passage."""
+        return self.documents_snapshot(filters, limit)[1]
+
+    def documents_snapshot(self, filters: dict | None = None, limit: int = 1000) -> tuple[int, list[Hit]]:
+        """:meth:`list_documents` with the generation they were read from (one snapshot)."""
         flt = normalise_filters(filters)
         db = self._db()
         db.conn.execute("BEGIN")
@@ -324,7 +328,7 @@ class Searcher:
                 chunk_id, section, page, text = r[10].split("\x1f", 3)
                 hit.passages.append(Passage(chunk_id, text, section, int(page) if page else None, 0.0))
             hits.append(hit)
-        return hits
+        return gen.id, hits
 
     @staticmethod
     def _filter_sql(flt: dict[str, list[str]], params: dict[str, Any]) -> str:

@@ -327,7 +327,8 @@ def ask():
         question, status if status in ("answered", "need_more_detail", "cannot_answer") else "answered",
         channel=channel, sources=result.get("citations") or [], latency_ms=latency, user_id=user_id,
         intent=result.get("intent"), reason=result.get("reason"),
-        conversation_id=result.get("conversation_id") or conversation, generation=_generation(assistant),
+        conversation_id=result.get("conversation_id") or conversation,
+        generation=result.get("generation") or _generation(assistant),
     )
     _metrics().observe_answer(status, channel)
     return jsonify({**result, "answer_id": answer_id, "channel": channel})
