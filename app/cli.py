@@ -326,6 +326,7 @@ def slack(http, host, port):
 
 
 def _register() -> None:
+    from app.commands.backup import backup_command, restore_command
     from app.commands.cities import learn_from_command, scores_command, similar_command
     from app.commands.examples import examples_command
     from app.commands.knowledge import benchmark_group, validate_command
@@ -333,6 +334,8 @@ def _register() -> None:
 
     for command in (validate_command, benchmark_group, similar_command, learn_from_command, scores_command,
                     examples_command, serve_command):
+        main.add_command(command)
+    for command in (backup_command, restore_command):
         main.add_command(command)
 
 
