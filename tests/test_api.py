@@ -600,3 +600,18 @@ def test_metrics_are_summed_over_workers(tmp_path):
     assert 'ucc_answers_total{status="answered",channel="web"} 1' in text
     assert "ucc_index_generation 3" in text and "ucc_workers 2" in text
     assert Metrics().render().count("# TYPE") >= 5
+
+
+def test_a_worker_that_goes_idle_still_publishes_its_last_counts(tmp_path):
+    """The snapshot is rewritten within a second of a change even when no request follows."""
+    worker, scraper = Metrics(tmp_path), Metrics(tmp_path)
+    scraper._pid = worker._pid + 1
+    worker.observe_request("GET", "/api/v1/search", 200, 0.01)  # written at once
+    worker.observe_request("GET", "/api/v1/search", 200, 0.01)  # within the second: left to the flusher
+    worker.observe_answer("answered", "web")
+    line = 'ucc_http_requests_total{method="GET",route="/api/v1/search",status="200"} 2'
+    deadline = time.time() + 10
+    while line not in scraper.render() and time.time() < deadline:
+        time.sleep(0.1)
+    text = scraper.render()
+    assert line in text and 'ucc_answers_total{status="answered",channel="web"} 1' in text

@@ -13,7 +13,8 @@ What ``GET /metrics`` shows (text format 0.0.4):
 
 Several gunicorn workers: each process counts for itself. When the app is given a metrics
 folder (``ucc serve`` gives ``UCC_DATA_DIR/metrics``), every worker writes a snapshot of its
-counters there at most once a second (and whenever it renders ``/metrics``), and ``/metrics``
+counters there within a second of a change (a small daemon thread per worker; and whenever it
+renders ``/metrics``), and ``/metrics``
 sums the snapshots of every worker of this server, so whichever worker answers the scrape the
 totals are the server's (figures of the other workers may be up to a second old). Snapshots
 of workers that have exited are kept in the sums so that counters never go down; ``ucc serve``
@@ -53,6 +54,8 @@ class Metrics:
         self._durations: dict[str, list[float]] = {}  # route -> [bucket counts..., +Inf count, sum]
         self._answers: dict[tuple[str, str], int] = {}
         self._last_dump = 0.0
+        self._dirty = False
+        self._flusher: threading.Thread | None = None
         self._pid = os.getpid()
         self.started = time.time()
         if self.directory is not None:
@@ -73,12 +76,15 @@ class Metrics:
             else:
                 h[len(self.buckets)] += 1
             h[-1] += seconds
+            self._dirty = True
         self._maybe_dump()
 
     def observe_answer(self, status: str, channel: str) -> None:
         with self._lock:
             key = (status, channel)
             self._answers[key] = self._answers.get(key, 0) + 1
+            self._dirty = True
+        self._maybe_dump()
 
     # -- snapshots ----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -93,12 +99,18 @@ class Metrics:
             }
 
     def _maybe_dump(self, force: bool = False) -> None:
+        """Write this worker's snapshot now if forced or a second has passed since the last one;
+        otherwise make sure the flusher thread writes it within a second (a worker that goes
+        idle right after a burst must not keep its last counts to itself)."""
         if self.directory is None:
             return
         now = time.monotonic()
         if not force and now - self._last_dump < DUMP_EVERY:
+            self._start_flusher()
             return
         self._last_dump = now
+        with self._lock:
+            self._dirty = False
         data = json.dumps(self.snapshot())
         target = self.directory / f"worker-{self._pid}.json"
         tmp = target.with_suffix(".tmp")
@@ -107,6 +119,21 @@ class Metrics:
             os.replace(tmp, target)
         except OSError:
             pass  # metrics never fail a request
+
+    def _start_flusher(self) -> None:
+        if self._flusher is not None and self._flusher.is_alive():
+            return
+        with self._lock:
+            if self._flusher is not None and self._flusher.is_alive():
+                return
+            self._flusher = threading.Thread(target=self._flush_forever, name="ucc-metrics-flush", daemon=True)
+            self._flusher.start()
+
+    def _flush_forever(self) -> None:
+        while True:
+            time.sleep(DUMP_EVERY)
+            if self._dirty:
+                self._maybe_dump(force=True)
 
     def _snapshots(self) -> list[dict[str, Any]]:
         if self.directory is None:
