@@ -356,6 +356,11 @@ class Catalog:
     def benchmark_dir(self) -> Path:
         return self.knowledge_dir / BENCHMARK_DIR
 
+    @property
+    def has_cities(self) -> bool:
+        """Whether this folder lists members (``cities.yaml``); a plain folder of documents does not."""
+        return (self.knowledge_dir / CITIES_FILE).is_file()
+
     @cached_property
     def cities(self) -> list[City]:
         return load_cities(self.knowledge_dir / CITIES_FILE)

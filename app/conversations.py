@@ -228,7 +228,7 @@ class Places:
     def __init__(self, catalog=None, extra_cities: dict[str, str] | None = None, extra_countries: Iterable[str] = ()):
         names: dict[str, tuple[str, str, str]] = {}
         countries: set[str] = set(extra_countries)
-        if catalog is not None:
+        if catalog is not None and catalog.has_cities:  # a folder of documents need not list members
             for c in catalog.cities:
                 for n in c.all_names:
                     names.setdefault(n.casefold(), ("city", c.slug, c.name))

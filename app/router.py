@@ -178,6 +178,8 @@ def _blocked_tokens(question: str, tokens: list[_Token]) -> set[int]:
 
 
 def _city_mentions(question: str, tokens: list[_Token], catalog: Any) -> list[CityMention]:
+    if not getattr(catalog, "has_cities", True):  # a plain folder of documents names no members
+        return []
     index = _city_index(catalog)
     blocked = _blocked_tokens(question, tokens)
     norms = [t.norm for t in tokens]

@@ -112,3 +112,25 @@ def test_llm_answers_through_the_assistant_and_fall_back(knowledge_searcher, cat
         assert any("extractive" in n for n in fallback.get("notes", []))
     finally:
         fake.close()
+
+
+def test_a_plain_folder_of_documents_without_members_can_be_asked(tmp_path, fake_embedder):
+    """Any folder of documents can be indexed and asked; cities.yaml and the benchmark are extras."""
+    from app.catalog import Catalog
+    from indexer.build import build_index
+    from indexer.search import Searcher
+
+    from .conftest import write
+
+    docs = tmp_path / "docs"
+    write(docs / "permits.md", "---\ntitle: Parking permits online\nkind: guide\n---\n\n# Parking permits online\n\n"
+          "Residents renew a parking permit online in three steps and receive it by email the same day.\n")
+    settings = load_settings({}, UCC_DATA_DIR=str(tmp_path / "var"), UCC_KNOWLEDGE_DIR=str(docs))
+    build_index([docs], settings, embedder=fake_embedder)
+    catalog = Catalog.load(docs)
+    assert not catalog.has_cities
+    assistant = Assistant(settings, searcher=Searcher(settings, embedder=fake_embedder), catalog=catalog)
+    result = assistant.ask("How do residents renew a parking permit online in Madrid?")
+    assert result["intent"] == "answer" and result["route"]["intent"] == "answer"
+    assert result["generation"] == 1
+    assert result["status"] in ("answered", "need_more_detail", "cannot_answer")

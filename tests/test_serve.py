@@ -1,5 +1,5 @@
-"""``ucc serve``: gunicorn sizing, and a real server on 127.0.0.1 that picks up a rebuilt index
-without a restart and without a failed request."""
+"""``ucc serve``: gunicorn sizing, and a real server on 127.0.0.1 that keeps answering while ten
+rebuilt index generations swap in: no failed request, every response from one whole generation."""
 
 from __future__ import annotations
 
@@ -69,18 +69,6 @@ kind: guide
 
 The city publishes the plough routes every winter morning so residents know which streets are cleared first.
 """
-TRAM = """---
-title: Tram tickets by text message
-kind: service
-city: tallinn
----
-
-# Tram tickets by text message
-
-Passengers buy a tram ticket by sending a text message; the ticket arrives as a reply within seconds.
-"""
-
-
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -110,12 +98,54 @@ def _wait_ready(port: int, proc, deadline: float) -> None:
     raise AssertionError("the server did not become ready in time")
 
 
+MARKER = """---
+title: Permit office code word
+kind: guide
+---
+
+# Permit office code word
+
+Notice {n}: the permit office's digital desk publishes the code word {word} so that residents can confirm
+an appointment online.
+"""
+EXTRA = """---
+title: Extra notice {n}
+kind: guide
+---
+
+# Extra notice {n}
+
+Extra notice {n} explains how residents renew a parking permit online in a few steps.
+"""
+WORDS = ["amber", "birch", "cedar", "dune", "ember", "fjord", "grove", "heath", "inlet", "juniper", "kelp"]
+REBUILDS = 10
+
+
+def _post(conn: http.client.HTTPConnection, path: str, payload: dict) -> tuple[int, bytes, str]:
+    conn.request("POST", path, body=json.dumps(payload), headers={"Content-Type": "application/json"})
+    r = conn.getresponse()
+    return r.status, r.read(), r.getheader("Connection", "")
+
+
+def _words_in(text: str) -> set[str]:
+    return {w for w in WORDS if w in text.lower()}
+
+
+def _extras_in(titles) -> set[int]:
+    return {int(t.rsplit(" ", 1)[1]) for t in titles if t.startswith("Extra notice ")}
+
+
 @pytest.mark.model
-def test_serve_picks_up_a_new_generation_without_a_failed_request(tmp_path, real_embedder):
+def test_serving_while_ten_rebuilds_swap_in(tmp_path, real_embedder):
+    """Searches and answers keep coming while ten rebuilds with changed content swap in: no
+    request fails, and every response comes from one whole generation (its code word, its extra
+    notice and its citations all belong to the generation the response names)."""
     from indexer.build import build_index
 
     kb = tmp_path / "kb"
     write(kb / "snow.md", SNOW)
+    write(kb / "marker.md", MARKER.format(n=0, word=WORDS[0]))
+    write(kb / "extra-0.md", EXTRA.format(n=0))
     data = tmp_path / "var"
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UCC_")}
@@ -136,65 +166,100 @@ def test_serve_picks_up_a_new_generation_without_a_failed_request(tmp_path, real
         assert status == 200 and first["hits"][0]["title"] == "Snow clearing routes"
         gen0 = first["generation"]
 
-        results: list[tuple[int, int | None, list[str]]] = []
+        searches: list[tuple[int, list[dict]]] = []
+        answers: list[dict] = []
         failures: list[str] = []
         stop = threading.Event()
 
-        def hammer() -> None:
+        def hammer(kind: str) -> None:
             conn = None
             while not stop.is_set():
                 try:
                     if conn is None:
-                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-                    conn.request("GET", "/api/v1/search?q=" + quote("tram ticket text message") + "&k=3")
-                    r = conn.getresponse()
-                    payload = r.read()
-                    if r.status != 200:
-                        failures.append(f"{r.status} {payload[:200]!r}")
-                        continue
-                    doc = json.loads(payload)
-                    results.append((r.status, doc["generation"], [h["title"] for h in doc["hits"]]))
-                    if r.getheader("Connection", "").lower() == "close":
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+                    if kind == "search":
+                        conn.request("GET", "/api/v1/search?q=" + quote("permit office code word") + "&k=5")
+                        r = conn.getresponse()
+                        status, payload, connection = r.status, r.read(), r.getheader("Connection", "")
+                    else:
+                        status, payload, connection = _post(
+                            conn, "/api/v1/ask", {"question": "Which code word does the permit office publish?"})
+                    if status != 200:
+                        failures.append(f"{kind}: {status} {payload[:200]!r}")
+                    else:
+                        doc = json.loads(payload)
+                        if kind == "search":
+                            searches.append((doc["generation"], doc["hits"]))
+                        else:
+                            answers.append(doc)
+                    if connection.lower() == "close":
                         conn.close()
                         conn = None
                 except Exception as exc:  # any failure of the request counts
-                    failures.append(repr(exc))
+                    failures.append(f"{kind}: {exc!r}")
                     if conn is not None:
                         conn.close()
                     conn = None
 
-        workers = [threading.Thread(target=hammer) for _ in range(2)]
-        for t in workers:
+        threads = [threading.Thread(target=hammer, args=(kind,)) for kind in ("search", "search", "ask")]
+        for t in threads:
             t.start()
+        settings = load_settings({}, UCC_DATA_DIR=str(data), UCC_KNOWLEDGE_DIR=str(kb))
         try:
             time.sleep(0.5)
-            settings = load_settings({}, UCC_DATA_DIR=str(data), UCC_KNOWLEDGE_DIR=str(kb))
-            write(kb / "tram.md", TRAM)
-            assert build_index([kb], settings, embedder=real_embedder).generation == gen0 + 1
-            write(kb / "snow.md", SNOW.replace("every winter morning", "every winter morning before six"))
-            report = build_index([kb], settings, embedder=real_embedder)  # the first generation's file goes
-            assert report.generation == gen0 + 2
+            for n in range(1, REBUILDS + 1):
+                write(kb / "marker.md", MARKER.format(n=n, word=WORDS[n]))
+                (kb / f"extra-{n - 1}.md").unlink()
+                write(kb / f"extra-{n}.md", EXTRA.format(n=n))
+                report = build_index([kb], settings, embedder=real_embedder)
+                assert report.generation == gen0 + n
+                deadline = time.time() + 20  # let the service answer from this generation before the next
+                while time.time() < deadline and not any(g == gen0 + n for g, _ in searches[-10:]):
+                    time.sleep(0.05)
+                time.sleep(0.3)
             deadline = time.time() + 30
-            while time.time() < deadline:
-                if sum(1 for _, g, _ in results[-20:] if g == gen0 + 2) == 20:
-                    break
+            while time.time() < deadline and not (
+                    len(searches) >= 10 and all(g == gen0 + REBUILDS for g, _ in searches[-10:])):
                 time.sleep(0.1)
         finally:
             stop.set()
-            for t in workers:
-                t.join(30)
-        assert not failures, failures[:5]
-        assert len(results) >= 20
-        before = [r for r in results if r[1] == gen0]
-        after = [r for r in results if r[1] == gen0 + 2]
-        assert after and all(titles[0] == "Tram tickets by text message" for _, _, titles in after)
-        assert all("Tram tickets by text message" not in titles for _, _, titles in before)
-        assert all(g == gen0 + 2 for _, g, _ in results[-20:])
+            for t in threads:
+                t.join(60)
 
-        status, body = _get(port, "/metrics")
-        text = body.decode()
-        assert status == 200 and f"ucc_index_generation {gen0 + 2}" in text
-        assert 'route="/api/v1/search",status="200"}' in text
+        assert not failures, failures[:5]
+        seen = {g for g, _ in searches}
+        assert len(searches) >= 50 and len(answers) >= 5, (len(searches), len(answers))
+        assert len(seen) >= REBUILDS, f"only generations {sorted(seen)} were served"
+        assert all(g == gen0 + REBUILDS for g, _ in searches[-10:])
+        for g, hits in searches:  # one whole generation per search response
+            n = g - gen0
+            assert 0 <= n <= REBUILDS
+            marker = [h for h in hits if h["title"] == "Permit office code word"]
+            assert marker, hits
+            text = " ".join(p["text"] for h in marker for p in h["passages"])
+            assert _words_in(text) == {WORDS[n]}, (g, text)
+            assert _extras_in(h["title"] for h in hits) <= {n}, (g, [h["title"] for h in hits])
+        answered = [a for a in answers if a["status"] == "answered"]
+        assert answered, [a["status"] for a in answers]
+        for a in answers:  # and per answer: citations, related items and text from one generation
+            n = a["generation"] - gen0
+            assert 0 <= n <= REBUILDS, a["generation"]
+            titles = [c["title"] for c in a["citations"]] + [r["title"] for r in a["related"]]
+            assert _extras_in(titles) <= {n}, (a["generation"], titles)
+            texts = [a["answer"]] + [c.get("snippet") or "" for c in a["citations"]]
+            assert _words_in(" ".join(texts)) <= {WORDS[n]}, (a["generation"], texts)
+        assert any(WORDS[a["generation"] - gen0] in a["answer"] for a in answered)
+
+        deadline = time.time() + 10  # each worker publishes its counts within a second
+        while True:
+            status, body = _get(port, "/metrics")
+            text = body.decode()
+            if 'route="/api/v1/search",status="200"}' in text or time.time() > deadline:
+                break
+            time.sleep(0.2)
+        assert status == 200 and f"ucc_index_generation {gen0 + REBUILDS}" in text
+        assert 'route="/api/v1/search",status="200"}' in text, text
+        assert 'ucc_answers_total{status="answered",channel="web"}' in text
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)
