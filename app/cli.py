@@ -330,10 +330,11 @@ def _register() -> None:
     from app.commands.cities import learn_from_command, scores_command, similar_command
     from app.commands.examples import examples_command
     from app.commands.knowledge import benchmark_group, validate_command
+    from app.commands.model import model_group
     from app.commands.serve import serve_command
 
     for command in (validate_command, benchmark_group, similar_command, learn_from_command, scores_command,
-                    examples_command, serve_command):
+                    examples_command, serve_command, model_group):
         main.add_command(command)
     for command in (backup_command, restore_command):
         main.add_command(command)

@@ -38,7 +38,27 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_QUERY_PREFIX", "", "Text put before every query when embedding (e5 models: 'query: ')."),
     Setting("UCC_PASSAGE_PREFIX", "", "Text put before every passage when embedding (e5 models: 'passage: ')."),
     Setting("UCC_EMBED_BATCH_SIZE", 32, "Passages embedded per batch.", int),
-    Setting("UCC_TORCH_THREADS", 0, "Threads PyTorch may use (0: leave PyTorch's default).", int),
+    Setting(
+        "UCC_TORCH_THREADS",
+        0,
+        "Threads the encoder (PyTorch or ONNX Runtime) may use (0: the library's default; ucc serve "
+        "sets cores // (workers x threads)).",
+        int,
+    ),
+    Setting(
+        "UCC_EMBED_BACKEND",
+        "onnx",
+        "How passages and queries are encoded: onnx (ONNX Runtime, fp32: the same vectors as PyTorch, "
+        "faster; see bench/RESULTS.md), onnx-int8 (ONNX Runtime, int8 weights: fastest, 98.9% of the "
+        "fp32 hybrid nDCG@10) or torch (sentence-transformers on PyTorch). The ONNX models are "
+        "exported once by `ucc model export` (.ci/setup runs it).",
+    ),
+    Setting(
+        "UCC_ONNX_DIR",
+        "",
+        "Where `ucc model export` writes the ONNX models and the onnx backends read them. Empty: "
+        "ucc-onnx/ inside the Python environment (.venv/ucc-onnx).",
+    ),
     Setting(
         "UCC_CHUNK_TOKENS",
         256,
