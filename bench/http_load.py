@@ -11,6 +11,10 @@ Scenarios, each bounded by a duration and a request cap and stopping by itself:
   closed loop (each client sends its next question when the answer arrives) and, with
   ``--think S``, with S seconds between a client's questions (people reading answers);
   p50/p90/p99 latency and errors. Every ask is logged in the question log, as in production.
+- ``swap``: ``--search-clients`` clients on ``GET /api/v1/search`` while ``--rebuilds`` runs of
+  ``ucc index`` (separate processes, as a timer would start them) each change one document of a
+  copy of knowledge/ and swap a new generation in; errors (the aim: none), the generations the
+  responses came from, latency during the swaps, and each rebuild's wall time.
 - memory: resident (RSS) and proportional (PSS) memory of each gunicorn worker after the load,
   from /proc.
 
@@ -22,6 +26,7 @@ throughput; the figures are a floor.
     .venv/bin/python bench/http_load.py                       # all scenarios, defaults
     .venv/bin/python bench/http_load.py --scenarios search --duration 20 --unique
     .venv/bin/python bench/http_load.py --scenarios ask --ask-clients 20 --think 1.0
+    .venv/bin/python bench/http_load.py --scenarios swap --rebuilds 10
 """
 
 from __future__ import annotations
@@ -74,10 +79,10 @@ def free_port() -> int:
 class Server:
     """``ucc serve`` in its own process group; stopped with SIGTERM (SIGKILL after 40 s)."""
 
-    def __init__(self, data_dir: Path, workers: int, threads: int, log_path: Path):
+    def __init__(self, data_dir: Path, workers: int, threads: int, log_path: Path, knowledge_dir: Path):
         self.port = free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith("UCC_")}
-        env.update(UCC_DATA_DIR=str(data_dir), UCC_KNOWLEDGE_DIR=str(REPO / "knowledge"), UCC_RATE_LIMIT="0",
+        env.update(UCC_DATA_DIR=str(data_dir), UCC_KNOWLEDGE_DIR=str(knowledge_dir), UCC_RATE_LIMIT="0",
                    UCC_WORKERS=str(workers), UCC_THREADS=str(threads), PYTHONUNBUFFERED="1")
         self.log = open(log_path, "w")
         self.proc = subprocess.Popen(
@@ -150,8 +155,9 @@ def _send(conn: http.client.HTTPConnection, method: str, path: str, body: dict |
 
 
 def run_load(port: int, make_request, clients: int, duration: float, think: float = 0.0,
-             max_requests: int = MAX_REQUESTS) -> dict:
-    """``clients`` threads, each with one keep-alive connection, for ``duration`` seconds."""
+             max_requests: int = MAX_REQUESTS, inspect=None, until: threading.Event | None = None) -> dict:
+    """``clients`` threads, each with one keep-alive connection, for ``duration`` seconds (or
+    until ``until`` is set); ``inspect(payload)`` sees every 200 response's body."""
     latencies: list[float] = []
     errors: list[str] = []
     statuses: dict[str, int] = {}
@@ -165,7 +171,7 @@ def run_load(port: int, make_request, clients: int, duration: float, think: floa
         rnd = random.Random(n)
         if think:
             time.sleep(rnd.uniform(0, think))  # spread the clients' first requests
-        while time.perf_counter() < stop_at:
+        while time.perf_counter() < stop_at and not (until is not None and until.is_set()):
             i = next(counter)
             if i >= max_requests:
                 break
@@ -184,6 +190,8 @@ def run_load(port: int, make_request, clients: int, duration: float, think: floa
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
             dt = time.perf_counter() - t0
             last_used = time.monotonic()
+            if ok and inspect is not None:
+                inspect(payload)
             with lock:
                 latencies.append(dt)
                 statuses[str(status)] = statuses.get(str(status), 0) + 1
@@ -211,6 +219,34 @@ def run_load(port: int, make_request, clients: int, duration: float, think: floa
     }
 
 
+def rebuild_while_serving(knowledge_dir: Path, data_dir: Path, rebuilds: int, done: threading.Event,
+                          out: dict) -> None:
+    """``rebuilds`` runs of ``ucc index``, each after changing one service description."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UCC_")}
+    env.update(UCC_DATA_DIR=str(data_dir), UCC_KNOWLEDGE_DIR=str(knowledge_dir))
+    files = sorted((knowledge_dir / "services").glob("*.md"))
+    times, failures = [], []
+    try:
+        time.sleep(2.0)  # a baseline before the first swap
+        for n in range(rebuilds):
+            path = files[n % len(files)]
+            with open(path, "a", encoding="utf-8") as fh:
+                fh.write(f"\nRevision note {n + 1}: this description was checked again.\n")
+            t0 = time.perf_counter()
+            done_run = subprocess.run([sys.executable, "-m", "app", "index", "--quiet"], cwd=REPO, env=env,
+                                      capture_output=True, text=True)
+            times.append(time.perf_counter() - t0)
+            if done_run.returncode != 0:
+                failures.append(done_run.stderr[-500:])
+            time.sleep(1.0)
+        time.sleep(2.0)  # and after the last one
+    finally:
+        out.update(rebuilds=len(times), rebuild_failures=failures,
+                   rebuild_s_median=round(median(times), 2) if times else None,
+                   rebuild_s_max=round(max(times), 2) if times else None)
+        done.set()
+
+
 def memory(pids: list[int]) -> list[dict]:
     out = []
     for pid in pids:
@@ -230,7 +266,8 @@ def memory(pids: list[int]) -> list[dict]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--scenarios", default="search,ask", help="Comma-separated: search, ask.")
+    ap.add_argument("--scenarios", default="search,ask", help="Comma-separated: search, ask, swap.")
+    ap.add_argument("--rebuilds", type=int, default=10, help="Index rebuilds during the swap scenario.")
     ap.add_argument("--duration", type=float, default=20.0, help="Seconds per measured scenario (at most 120).")
     ap.add_argument("--warmup", type=float, default=10.0, help="Seconds of warm-up load before measuring.")
     ap.add_argument("--search-clients", type=int, default=8)
@@ -255,7 +292,13 @@ def main() -> None:
         tmp = tempfile.mkdtemp(prefix="ucc-http-load-")
         data_dir = Path(tmp) / "var"
     data_dir.mkdir(parents=True, exist_ok=True)
-    server = Server(data_dir, args.workers, args.threads, data_dir / "serve.log")
+    knowledge_dir = REPO / "knowledge"
+    copy_root = None
+    if "swap" in scenarios:  # the rebuilds change documents: serve a copy
+        copy_root = tempfile.mkdtemp(prefix="ucc-http-load-kb-")
+        knowledge_dir = Path(copy_root) / "knowledge"
+        shutil.copytree(REPO / "knowledge", knowledge_dir)
+    server = Server(data_dir, args.workers, args.threads, data_dir / "serve.log", knowledge_dir)
     result: dict = {"questions": len(qs), "workers": args.workers, "threads": args.threads,
                     "command": " ".join([Path(sys.executable).name, *sys.argv])}
     try:
@@ -278,6 +321,25 @@ def main() -> None:
             run_load(server.port, ask_req, min(args.ask_clients, 4), args.warmup)  # fills the answer caches
             result["ask"] = run_load(server.port, ask_req, args.ask_clients, duration, think=args.think)
             result["ask"]["unique_questions"] = args.unique
+        if "swap" in scenarios:
+            generations: dict[str, int] = {}
+            glock = threading.Lock()
+
+            def seen(payload: bytes) -> None:
+                g = str(json.loads(payload).get("generation"))
+                with glock:
+                    generations[g] = generations.get(g, 0) + 1
+
+            done = threading.Event()
+            swap: dict = {}
+            rebuilder = threading.Thread(target=rebuild_while_serving,
+                                         args=(knowledge_dir, data_dir, args.rebuilds, done, swap))
+            rebuilder.start()
+            swap.update(run_load(server.port, search_req, args.search_clients, HARD_LIMIT - 60, inspect=seen,
+                                 until=done))
+            rebuilder.join()
+            swap["generations_served"] = dict(sorted(generations.items(), key=lambda kv: int(kv[0])))
+            result["swap"] = swap
         result["memory"] = memory(server.worker_pids())
         status, body = request(server.port, "GET", "/metrics")
         result["metrics_workers"] = next((int(line.split()[1]) for line in body.decode().splitlines()
@@ -285,8 +347,9 @@ def main() -> None:
     finally:
         server.stop()
         timer.cancel()
-        if tmp:
-            shutil.rmtree(tmp, ignore_errors=True)
+        for folder in (tmp, copy_root):
+            if folder:
+                shutil.rmtree(folder, ignore_errors=True)
     emit("http_load", result)
 
 
