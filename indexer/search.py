@@ -20,7 +20,7 @@ import numpy as np
 
 from . import store as st
 from .embedders import Embedder, get_embedder
-from .errors import InvalidRequest
+from .errors import ConfigurationError, InvalidRequest
 from .settings import Settings
 
 MODES = ("hybrid", "bm25", "dense")
@@ -276,6 +276,7 @@ class Searcher:
             bm25 = dict(list(deep.items())[:n])
         timings["bm25"] = time.perf_counter() - t
         if mode in ("dense", "hybrid"):
+            _check_model(gen, self.embedder)
             t = time.perf_counter()
             qvec = self._query_vector(query)
             timings["embed"] = time.perf_counter() - t
@@ -431,6 +432,19 @@ class Searcher:
             h.rank = i
         timings["group"] = time.perf_counter() - t
         return ranked
+
+
+def _check_model(gen: st.Generation, embedder: Embedder) -> None:
+    """Query vectors must come from the model the passages were embedded with. Another runtime
+    of the same weights (``all-MiniLM-L6-v2+onnx`` against ``all-MiniLM-L6-v2``) is close enough
+    to serve until the next build re-embeds; another model is not."""
+    built = (gen.model or "").split("+", 1)[0]
+    configured = (getattr(embedder, "name", "") or "").split("+", 1)[0]
+    if built and configured and built != configured:
+        raise ConfigurationError(
+            f"The index was built with the embedding model {built!r}, but {configured!r} is configured. "
+            "Rebuild it with `ucc index` (or set UCC_EMBEDDING_MODEL back)."
+        )
 
 
 def _cosines(index, qvec: np.ndarray, ids: Iterable[int]) -> dict[int, float]:

@@ -128,3 +128,18 @@ def test_list_documents_by_facet(kb):
     assert [d.doc_id for d in kb.list_documents({"city": "madrid"})] == ["d1.md"]
     assert len(kb.list_documents()) == 3
     assert kb.list_documents(limit=1)[0].rank == 1
+
+
+def test_a_query_model_other_than_the_index_model_is_refused(kb, settings):
+    from indexer.errors import ConfigurationError
+
+    from .conftest import FakeEmbedder
+
+    other = FakeEmbedder()
+    other.name = "another-model"
+    with pytest.raises(ConfigurationError, match="built with the embedding model 'fake-hash-embedder'"):
+        Searcher(settings, embedder=other).search("permits", k=3)
+    assert Searcher(settings, embedder=other).search("permits", k=3, mode="bm25").generation == 1
+    same_weights = FakeEmbedder()
+    same_weights.name = "fake-hash-embedder+onnx"  # another runtime of the same weights: served
+    assert Searcher(settings, embedder=same_weights).search("permits", k=3).hits
