@@ -405,6 +405,20 @@ def test_rate_limit_answers_429_with_retry_after(tmp_path, real_assistant):
     assert other.status_code == 200  # per client
 
 
+@pytest.mark.parametrize("hops", [0, 1])
+def test_forwarded_addresses_count_only_behind_a_trusted_proxy(tmp_path, real_assistant, hops):
+    """UCC_PROXY_HOPS=1 (behind nginx): each real client has its own bucket; 0: the header is
+    ignored, so a client cannot dodge the limit by making up X-Forwarded-For."""
+    c = create_app(make_settings(tmp_path, rate_limit=2, proxy_hops=hops), assistant=real_assistant).test_client()
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}
+    for _ in range(2):
+        assert c.get("/api/v1/cities", headers={"X-Forwarded-For": "203.0.113.7"}, environ_base=proxy).status_code == 200
+    assert c.get("/api/v1/cities", headers={"X-Forwarded-For": "203.0.113.7"},
+                 environ_base=proxy).status_code == 429
+    other = c.get("/api/v1/cities", headers={"X-Forwarded-For": "198.51.100.9"}, environ_base=proxy)
+    assert other.status_code == (200 if hops else 429)
+
+
 def test_rate_limiter_refills_over_time():
     now = [0.0]
     rl = RateLimiter(60, clock=lambda: now[0])

@@ -27,6 +27,11 @@ def create_app(settings: Settings | None = None, assistant=None, test_config: di
         app.config.update(test_config)
     app.extensions["ucc.settings"] = settings
     app.extensions["ucc.assistant"] = assistant or Assistant(settings)
+    hops = int(settings.proxy_hops or 0)
+    if hops > 0:  # behind nginx: the client is the address the trusted proxies report
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     errors.init_app(app)
     security.init_app(app, settings)
     for name in ("api", "widget", "console"):
