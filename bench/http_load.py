@@ -15,8 +15,8 @@ Scenarios, each bounded by a duration and a request cap and stopping by itself:
   ``ucc index`` (separate processes, as a timer would start them) each change one document of a
   copy of knowledge/ and swap a new generation in; errors (the aim: none), the generations the
   responses came from, latency during the swaps, and each rebuild's wall time.
-- memory: resident (RSS) and proportional (PSS) memory of each gunicorn worker after the load,
-  from /proc.
+- memory: resident (RSS) and proportional (PSS) memory of each gunicorn worker once warm
+  (``memory_before``) and after the load (``memory``), from /proc: growth under load would be a leak.
 
 The server runs with ``UCC_RATE_LIMIT=0`` (one client at 127.0.0.1 would otherwise be limited) and
 its own data folder (a temporary one with knowledge/ indexed, or ``--data-dir``). The load
@@ -304,6 +304,7 @@ def main() -> None:
     try:
         result["startup_s"] = round(server.wait_ready(), 1)
         result["warm_s"] = round(server.wait_warm(), 1)
+        result["memory_before"] = memory(server.worker_pids())
 
         def search_req(i: int):
             q = qs[i % len(qs)] + (f" {i}" if args.unique else "")
