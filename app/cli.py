@@ -339,5 +339,8 @@ def _register() -> None:
     for command in (backup_command, restore_command):
         main.add_command(command)
 
+    from app.commands.check import check_command
+    main.add_command(check_command)
+
 
 _register()
