@@ -174,6 +174,8 @@ class _Builder:
         replaced_files = [(f.root, f.rel) for f in changed if f.error is None]
         if not (replaced_files or removed or force):
             self._record_files(unchanged_touch + [f for f in changed if f.error])
+            if live is not None:  # finish the clean-up of a build killed after its commit
+                self._collect_garbage(live.id)
             self._summarise(live)
             return self.report
 

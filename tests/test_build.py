@@ -149,6 +149,28 @@ def test_old_generations_are_collected(tmp_path, settings, fake_embedder):
     assert fts == chunks
 
 
+def test_a_build_with_nothing_to_do_finishes_an_interrupted_clean_up(tmp_path, settings, fake_embedder):
+    """A build killed after its commit but before its clean-up leaves files and rows behind; the
+    next build cleans them up even when no document changed."""
+    kb = make_kb(tmp_path / "kb")
+    f = kb / "guides" / "usability.md"
+    f.write_text("# Usability testing\n\nVersion 1 of the guide.\n")
+    build_index([kb], settings, embedder=fake_embedder)
+    f.write_text("# Usability testing\n\nVersion 2 of the guide.\n")
+    build_index([kb], settings, embedder=fake_embedder)
+    store = st.Store(settings.data_dir)
+    leftover = store.faiss_dir / "gen-000099.index"  # as if written by a build killed before its commit
+    leftover.write_bytes(b"half a FAISS file")
+    with store.db.conn:  # and a third generation's rows, as if the clean-up never ran
+        store.db.execute("INSERT INTO generations (id, status, started_at, finished_at, model, dim, faiss_file, "
+                         "documents, chunks) SELECT 0, 'retired', started_at, finished_at, model, dim, "
+                         "'gen-000000.index', documents, chunks FROM generations WHERE id = 1")
+    report = build_index([kb], settings, embedder=fake_embedder)
+    assert report.generation is None  # nothing changed
+    assert not leftover.exists()
+    assert [g for (g,) in store.db.execute("SELECT id FROM generations ORDER BY id")] == [1, 2]
+
+
 def test_single_file_root_leaves_siblings(tmp_path, settings, fake_embedder):
     kb = make_kb(tmp_path / "kb")
     build_index([kb / "guides"], settings, embedder=fake_embedder)
