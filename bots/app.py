@@ -16,6 +16,19 @@ from .listeners import actions, commands, events
 from .listeners.common import bot_for
 
 log = logging.getLogger("ucc.slack")
+BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
+
+
+class WithholdBodies(logging.Filter):
+    """slack-bolt logs a rejected request with its body (a user's message, their ids) at INFO;
+    keep the fact and the time, drop the body: no personal data in logs."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "body:" in message:
+            record.msg = message.split("body:", 1)[0].rstrip(" ,") + " body withheld)"
+            record.args = ()
+        return True
 
 
 def bot_enabled(settings, socket_mode: bool = False) -> tuple[bool, str]:
@@ -43,6 +56,9 @@ def build_app(settings, assistant, client: WebClient | None = None, **app_kwargs
         process_before_response=False,
         **app_kwargs,
     )
+    verification = logging.getLogger(BOLT_VERIFICATION_LOGGER)
+    if not any(isinstance(f, WithholdBodies) for f in verification.filters):
+        verification.addFilter(WithholdBodies())
     bot = bot_for(app, assistant, settings)
     app.use(bot.dedupe.middleware())
     for module in (events, commands, actions):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import logging
 import os
 import threading
 import time
@@ -163,6 +164,21 @@ def test_bad_signature_is_rejected(bot, slack):
                     headers=sign(body, secret="wrong-secret"))
     assert r.status_code == 401
     assert not slack.of("chat.postMessage")
+
+
+def test_a_rejected_request_is_logged_without_its_body(bot, slack, caplog):
+    client, _, _ = bot
+    body = json.dumps({"type": "event_callback", "event_id": "Ev9",
+                       "event": mention("my neighbour Maria Rossi at via Roma 12 needs help")})
+    from bots.app import BOLT_VERIFICATION_LOGGER
+
+    caplog.set_level(logging.INFO, logger=BOLT_VERIFICATION_LOGGER)  # as `ucc slack` runs (INFO)
+    with caplog.at_level(logging.DEBUG):
+        r = client.post("/slack/events", data=body, content_type="application/json",
+                        headers=sign(body, secret="wrong-secret"))
+    assert r.status_code == 401
+    assert "Invalid request signature" in caplog.text  # the fact is logged
+    assert "Maria Rossi" not in caplog.text and "via Roma" not in caplog.text
 
 
 def test_old_timestamp_is_rejected(bot, slack):
