@@ -12,7 +12,8 @@ Nothing that identifies a person is stored: user ids (Slack ids, widget session 
 reduced to an HMAC-SHA256 with a secret salt (``UCC_LOG_SALT``; when it is empty a random salt is
 made once and kept in ``UCC_DATA_DIR/log-salt``, mode 0600), conversation ids are hashed the same
 way, and IP addresses are never given to this module. Rows older than ``UCC_LOG_RETENTION_DAYS``
-are deleted by :meth:`QuestionLog.purge` (also run now and then by :meth:`record_ask`).
+are deleted by :meth:`QuestionLog.purge`, which also runs by itself at the first use of the log
+in a process and then at most hourly, whether that use writes or reads.
 
 Analytics for moderators: :meth:`unanswered`, :meth:`down_rated`, :meth:`topics` (the most asked
 topics of a period, questions clustered by cosine similarity, each cluster labelled by its most
@@ -187,12 +188,27 @@ class QuestionLog:
                    retention_days=settings.log_retention_days)
 
     def _db(self):
+        db = self._connection()
+        self._purge_if_due()
+        return db
+
+    def _connection(self):
         db = getattr(self._local, "db", None)
         if db is None:
             db = st.connect(self.path, timeout_ms=5000)
             db.conn.executescript(_SCHEMA)
             self._local.db = db
         return db
+
+    def _purge_if_due(self) -> None:
+        """Retention holds for readers too: whatever touches the log first in an hour (a question,
+        the console, an export) deletes what is past the retention period."""
+        if self.retention_days <= 0:
+            return
+        now = self.clock()
+        if now - self._last_purge >= PURGE_EVERY:
+            self._last_purge = now
+            self.purge()
 
     def close(self) -> None:
         db = getattr(self._local, "db", None)
@@ -239,9 +255,6 @@ class QuestionLog:
             "generation": generation,
         }
         self._db()["asks"].insert(row)
-        if self.retention_days > 0 and now - self._last_purge >= PURGE_EVERY:
-            self._last_purge = now
-            self.purge()
         return answer_id
 
     def record_feedback(self, answer_id: str, rating: str, comment: str | None = None) -> dict[str, Any]:
@@ -267,7 +280,7 @@ class QuestionLog:
         if self.retention_days <= 0:
             return 0
         cutoff = (self.clock() if now is None else now) - self.retention_days * 86400
-        conn = self._db().conn
+        conn = self._connection().conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             n = conn.execute("DELETE FROM feedback WHERE at < ? OR answer_id IN (SELECT id FROM asks WHERE at < ?)",

@@ -153,6 +153,16 @@ def test_record_ask_purges_now_and_then(tmp_path, clock):
     assert qlog.count() == 1
 
 
+def test_reading_the_log_purges_too(tmp_path, clock):
+    """A service nobody asks still drops old rows: the console reading the log purges them."""
+    writer = QuestionLog(tmp_path, salt="s", retention_days=1, clock=clock)
+    writer.record_ask("first", "answered")
+    clock.now += 3 * DAY
+    reader = QuestionLog(tmp_path, salt="s", retention_days=1, clock=clock)  # a new process
+    assert reader.export_csv().count("\n") == 1  # the header only
+    assert writer.count() == 0
+
+
 QUESTIONS = [
     ("How do cities run participatory budgeting?", 3),
     ("participatory budgeting examples in cities", 2),
