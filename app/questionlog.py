@@ -195,7 +195,7 @@ class QuestionLog:
     def _connection(self):
         db = getattr(self._local, "db", None)
         if db is None:
-            db = st.connect(self.path, timeout_ms=5000)
+            db = st.connect(self.path, timeout_ms=5000, durable=True)  # feedback survives a power loss
             db.conn.executescript(_SCHEMA)
             self._local.db = db
         return db

@@ -370,6 +370,7 @@ class _Builder:
             else 0
         )
         n_docs = kept_docs - len(retired) + len(doc_rows)
+        db.conn.execute("PRAGMA synchronous = FULL")  # the switch to the new generation survives a power loss
         with _transaction(db):
             conn = db.conn
             conn.executemany(
@@ -398,6 +399,7 @@ class _Builder:
             conn.execute(
                 "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_config', ?)", (st.dumps(self.config),)
             )
+        db.conn.execute("PRAGMA synchronous = NORMAL")
         self.report.generation = gen
         self.progress("commit", 1, 1)
         return gen

@@ -110,13 +110,15 @@ class Generation:
     finished_at: str
 
 
-def connect(path: Path, timeout_ms: int = 10_000) -> sqlite_utils.Database:
-    """Open the SQLite store with a busy timeout (set first) and WAL."""
+def connect(path: Path, timeout_ms: int = 10_000, durable: bool = False) -> sqlite_utils.Database:
+    """Open an SQLite file with a busy timeout (set first) and WAL. Every commit survives a
+    crash of the process; with ``durable`` (``synchronous=FULL``) it also survives a power loss
+    or an OS crash, at the cost of an fsync per commit."""
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(str(path), timeout=timeout_ms / 1000, check_same_thread=False, isolation_level=None)
     conn.execute(f"PRAGMA busy_timeout = {int(timeout_ms)}")
     conn.execute("PRAGMA journal_mode = WAL")
-    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
     conn.execute("PRAGMA foreign_keys = ON")
     return sqlite_utils.Database(conn)
 

@@ -254,3 +254,32 @@ def test_real_cli_process_killed_with_sigkill(tmp_path, settings):
     assert store.read_faiss(gen).ntotal == gen.chunks
     done = subprocess.run(ucc + ["--json", str(kb)], env=env, check=True, capture_output=True, timeout=300)
     assert '"documents": 43' in done.stdout.decode()
+
+
+def test_the_switch_to_a_new_generation_is_committed_durably(tmp_path, settings, fake_embedder, monkeypatch):
+    """The commit that makes a generation live runs with synchronous=FULL (survives a power loss);
+    the rest of the build keeps the cheaper NORMAL."""
+    seen = []
+    kb = make_kb(tmp_path / "kb")
+    real = st.Store.db.fget
+
+    def spy(store):
+        db = real(store)
+        if not getattr(db, "_spied", False):
+            execute = db.conn.execute
+
+            class Conn:
+                def __getattr__(self, name):
+                    return getattr(execute.__self__, name)
+
+                def execute(self, sql, *args):
+                    if sql.startswith("INSERT INTO generations"):
+                        seen.append(execute("PRAGMA synchronous").fetchone()[0])
+                    return execute(sql, *args)
+            db.conn = Conn()
+            db._spied = True
+        return db
+
+    monkeypatch.setattr(st.Store, "db", property(spy))
+    build_index([kb], settings, embedder=fake_embedder)
+    assert seen == [2]

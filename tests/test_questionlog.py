@@ -232,3 +232,11 @@ def test_concurrent_writers(qlog):
     for t in threads:
         t.join()
     assert not errors and qlog.count() == 80
+
+
+def test_the_log_is_durable_across_power_loss(tmp_path):
+    """synchronous=FULL: a recorded question or rating is on disk when the call returns."""
+    qlog = QuestionLog(tmp_path, salt="s")
+    qlog.record_ask("q", "answered")
+    assert qlog._db().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+    assert qlog._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
