@@ -5,14 +5,20 @@ from __future__ import annotations
 from flask import Flask, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 
+MAX_BODY_BYTES = 1 << 20  # Slack's events, commands and button payloads are a few kilobytes
+
 
 def create_flask_app(bolt_app, path: str = "/slack/events") -> Flask:
     handler = SlackRequestHandler(bolt_app)
     web = Flask("ucc-slack")
+    web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # 413 past it, before anything is parsed
 
     @web.post(path)
     def slack_events():
-        return handler.handle(request)
+        try:
+            return handler.handle(request)
+        except (ValueError, RecursionError):  # bolt parses the body before it checks the signature
+            return {"error": "invalid request"}, 400
 
     return web
 

@@ -59,6 +59,8 @@ MAX_ID = 200  # user ids, answer ids, conversation ids, filter values
 EXAMPLE_FORMATS = ("json", "md", "csv")
 NOT_LIMITED = {"/healthz", "/readyz", "/metrics", f"{API}/healthz", f"{API}/readyz", f"{API}/metrics",
                f"{API}/openapi.json", f"{API}/docs"}
+_INTEGER = re.compile(r"-?[0-9]{1,18}\Z")
+BOOL_VALUES = {"0": False, "1": True, "false": False, "true": True, "no": False, "yes": True}
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 IMPORT_TYPES = {"text/csv": ".csv", "application/csv": ".csv", "application/yaml": ".yaml",
@@ -139,9 +141,12 @@ def json_body(fields: dict[str, tuple[type, ...]], required: tuple[str, ...] = (
         fail(415, "unsupported_media_type", "Send a JSON object with Content-Type: application/json.")
     raw = request.get_data(cache=True)  # 413 past UCC_MAX_BODY_BYTES
     try:
-        data = json.loads(raw or b"null")
-    except (ValueError, UnicodeDecodeError):
-        fail(400, "invalid_json", "The body is not valid JSON.")
+        data = json.loads((raw or b"null").decode("utf-8-sig"))  # strict: json.loads(bytes) lets surrogates pass
+        json.dumps(data, ensure_ascii=False).encode("utf-8")  # and so would a "\ud800" escape
+    except (ValueError, UnicodeError):
+        fail(400, "invalid_json", "The body is not valid JSON in UTF-8.")
+    except RecursionError:  # [[[[...]]]] past the parser's recursion limit
+        fail(400, "invalid_json", "The body is nested too deeply.")
     if not isinstance(data, dict):
         fail(400, "invalid_body", "The body must be a JSON object.")
     unknown = sorted(set(data) - set(fields))
@@ -185,34 +190,31 @@ def int_arg(args: dict[str, Any], name: str, default: int, lo: int, hi: int) -> 
     raw = args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
+    if not _INTEGER.match(raw):  # int() would also take " 5", "+5", "5_0" and other scripts' digits
         fail(400, "invalid_parameter", f"'{name}' must be a whole number between {lo} and {hi}.")
+    value = int(raw)
     if not lo <= value <= hi:
         fail(400, "invalid_parameter", f"'{name}' must be a whole number between {lo} and {hi}.")
     return value
 
 
 def bool_arg(args: dict[str, Any], name: str) -> bool:
-    raw = str(args.get(name, "")).strip().lower()
-    if raw in ("", "0", "false", "no"):
-        return False
-    if raw in ("1", "true", "yes"):
-        return True
-    fail(400, "invalid_parameter", f"'{name}' must be 1 or 0.")
-    return False
+    raw = args.get(name) or "0"
+    if raw not in BOOL_VALUES:
+        fail(400, "invalid_parameter", f"'{name}' must be 1 or 0.")
+    return BOOL_VALUES[raw]
 
 
 def check_text(value: str, what: str) -> str:
-    """One line of text, not empty, at most :data:`MAX_TEXT` characters (422 past it)."""
+    """One line of text, not empty, at most :data:`MAX_TEXT` characters as sent (422 past it,
+    so the OpenAPI ``maxLength`` holds exactly)."""
+    if len(value) > MAX_TEXT:
+        fail(422, f"{what}_too_long",
+             f"The {what} is too long ({len(value)} characters; at most {MAX_TEXT}). "
+             "Ask about one thing at a time, or shorten the pasted text.")
     text = " ".join(value.split())
     if not text:
         fail(400, "empty_" + what, f"The {what} is empty.")
-    if len(text) > MAX_TEXT:
-        fail(422, f"{what}_too_long",
-             f"The {what} is too long ({len(text)} characters; at most {MAX_TEXT}). "
-             "Ask about one thing at a time, or shorten the pasted text.")
     return text
 
 
@@ -362,9 +364,9 @@ def feedback():
         fail(400, "invalid_rating", "The rating must be 'up' or 'down'.")
     comment = data.get("comment")
     if comment is not None:
-        comment = " ".join(comment.split())
         if len(comment) > MAX_TEXT:
             fail(422, "comment_too_long", f"The comment is too long ({len(comment)} characters; at most {MAX_TEXT}).")
+        comment = " ".join(comment.split())
     result = _log().record_feedback(data["answer_id"], data["rating"], comment or None)
     return jsonify(result), 201
 
@@ -485,16 +487,59 @@ def admin_required(view: Callable) -> Callable:
     return wrapped
 
 
+_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})\Z")
+_DATE_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt ]([0-9]{2}):([0-9]{2}):([0-9]{2})(?:\.([0-9]+))?"
+                        r"([Zz]|[+-][0-9]{2}:[0-9]{2})\Z")
+_FIRST = datetime.min.replace(tzinfo=timezone.utc).isoformat()
+
+
+def time_arg(args: dict[str, Any], name: str) -> str | None:
+    """A date (``YYYY-MM-DD``, UTC midnight) or an RFC 3339 date and time, as a UTC ISO string;
+    anything else is 400 (the OpenAPI ``format: date`` / ``date-time``)."""
+    raw = args.get(name) or None
+    if raw is None:
+        return None
+    try:
+        if m := _DATE.match(raw):
+            return datetime(*map(int, m.groups()), tzinfo=timezone.utc).isoformat()
+        if m := _DATE_TIME.match(raw):
+            year, month, day, hour, minute, second = map(int, m.groups()[:6])
+            micro = int((m.group(7) or "0")[:6].ljust(6, "0"))
+            zone = m.group(8).upper()
+            offset = timedelta(0) if zone == "Z" else (
+                (-1 if zone[0] == "-" else 1) * timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6])))
+            value = datetime(year, month, day, hour, minute, min(second, 59), micro, tzinfo=timezone(offset))
+            try:
+                return value.astimezone(timezone.utc).isoformat()
+            except OverflowError:  # 0001-01-01T00:00:00+05:00 is before the first representable UTC time
+                return (datetime.min if year == 1 else datetime.max).replace(tzinfo=timezone.utc).isoformat()
+    except ValueError:  # 2023-02-30, an hour of 25, an offset of 24 hours or more
+        pass
+    fail(400, "invalid_parameter", f"'{name}' must be a date (YYYY-MM-DD) or a date and time (RFC 3339).")
+    return None
+
+
 def _period(args: dict[str, Any], default_days: int | None = 30) -> tuple[Any, Any]:
-    """``since``/``until`` (dates or ISO times) or ``days`` back from now."""
-    since, until = args.get("since") or None, args.get("until") or None
+    """``since``/``until`` (dates or RFC 3339 times), or ``days`` back from ``until`` (default: now)."""
+    since, until = time_arg(args, "since"), time_arg(args, "until")
+    days = None
     if args.get("days") not in (None, ""):
         if since is not None:
             fail(400, "invalid_parameter", "Give 'days' or 'since', not both.")
         days = int_arg(args, "days", 30, 1, 3660)
-        since = (datetime.now(timezone.utc) - timedelta(days=days)).isoformat()
-    elif since is None and default_days is not None:
-        since = (datetime.now(timezone.utc) - timedelta(days=default_days)).isoformat()
+    elif since is None:
+        days = default_days
+    now = datetime.now(timezone.utc)
+    end = datetime.fromisoformat(until) if until else now
+    if days is not None:
+        try:
+            since = (end - timedelta(days=days)).isoformat()
+        except OverflowError:  # until is in the first days of year 1
+            since = _FIRST
+    elif since is None and until is not None:
+        since = _FIRST  # everything up to until, however long ago
+    if until is None and since is not None and datetime.fromisoformat(since) > now:
+        until = since  # a period that starts in the future is empty, not an error
     return since, until
 
 

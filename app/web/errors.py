@@ -27,7 +27,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
-        return error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"), exc.description or "")
+        response, status = error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                                          exc.description or "")
+        for key, value in exc.get_headers():  # e.g. Allow on a 405 (RFC 9110)
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response, status
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

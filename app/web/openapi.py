@@ -15,6 +15,7 @@ from typing import Any
 from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
 
 from ..questionlog import CHANNELS
+from .api import BOOL_VALUES
 
 VERSION = "1.0.0"
 REF = "#/components/schemas/"
@@ -76,6 +77,11 @@ def B(description: str = "") -> dict:
 
 
 ANY_OBJ = {"type": "object"}
+# "Not blank" as the server sees it: one character that Python's str.split() does not treat as
+# whitespace (regex \S differs: it counts U+FEFF as a space and U+001C-U+001F, U+0085 as text).
+NOT_BLANK = ("[^\\t\\n\\u000b\\f\\r\\u001c-\\u001f \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029"
+             "\\u202f\\u205f\\u3000]")
+NONBLANK = {"type": "string", "pattern": NOT_BLANK}
 STRS = arr(S())
 
 # --- schemas ---------------------------------------------------------------------------------
@@ -164,11 +170,12 @@ def _schemas() -> dict[str, dict]:
                                                "subindicators", "years", "tags"]},
                     "additionalProperties": {"anyOf": [{"type": ["string", "integer"]},
                                                        arr({"type": ["string", "integer"]})]}},
-        "AskRequest": obj({"question": S("At most 2,000 characters (422 past it).", minLength=1),
+        "AskRequest": obj({"question": S("At most 2,000 characters (422 past it); not blank.", minLength=1,
+                                         maxLength=MAX_QUERY_CHARS, pattern=NOT_BLANK),
                            "conversation_id": nullable(S("From a previous answer, to ask a follow-up.",
-                                                         pattern="^[A-Za-z0-9_-]{8,64}$")),
+                                                         pattern="^([A-Za-z0-9_-]{8,64})?$")),
                            "filters": nullable(ref("Filters")),
-                           "channel": S("Default web.", enum=list(CHANNELS)),
+                           "channel": nullable(S("Empty or null: web.", enum=["", *CHANNELS])),
                            "user_id": nullable(S("An id of the asker (e.g. a Slack user id); only a salted hash "
                                                  "is stored.", maxLength=200))},
                           required=["question"], extra=False),
@@ -230,7 +237,8 @@ def _schemas() -> dict[str, dict]:
                                               "label": S()}),
                             "prompts": STRS}),
         "FeedbackRequest": obj({"answer_id": ref("AnswerId"), "rating": S(enum=["up", "down"]),
-                                "comment": nullable(S("At most 2,000 characters (422 past it)."))},
+                                "comment": nullable(S("At most 2,000 characters (422 past it).",
+                                                      maxLength=MAX_QUERY_CHARS))},
                                required=["answer_id", "rating"], extra=False),
         "FeedbackResponse": obj({"answer_id": S(), "rating": S(enum=["up", "down"]), "comment": nullable(S()),
                                  "recorded_at": S(format="date-time")}),
@@ -274,19 +282,30 @@ def _schemas() -> dict[str, dict]:
 
 
 def q(name: str, schema: dict, description: str, required: bool = False, repeat: bool = False) -> dict:
+    """A query parameter; an optional one given empty (``?k=``) counts as left out."""
     p = {"name": name, "in": "query", "required": required, "description": description,
          "schema": arr(schema) if repeat else schema}
+    if not required and not repeat:
+        p["allowEmptyValue"] = True
     if repeat:
         p.update(style="form", explode=True)
     return p
 
 
-SLUG = {"name": "slug", "in": "path", "required": True, "schema": S(maxLength=200),
+SLUG = {"name": "slug", "in": "path", "required": True, "schema": S(maxLength=200, pattern=NOT_BLANK),
+        "example": "ghent",
         "description": "A member's slug or name (local names and small typos resolve: Milano, Gothenberg)."}
-FILTER_PARAMS = [q(k, S(), f"Only documents with this {k}; repeatable.", repeat=True) for k in FILTER_KEYS]
-PERIOD = [q("since", S(), "Start of the period: a date (YYYY-MM-DD) or an ISO 8601 time."),
-          q("until", S(), "End of the period (default: now)."),
-          q("days", I(minimum=1, maximum=3660), "Instead of since: this many days back from now.")]
+FILTER_PARAMS = [q(k, S(maxLength=200), f"Only documents with this {k}; repeatable.", repeat=True) for k in FILTER_KEYS]
+# Examples are services and cases: a kind filter must name at least one of them.
+EXAMPLE_FILTER_PARAMS = [
+    {**p, "schema": {**p["schema"], "contains": {"enum": ["service", "case"]}},
+     "description": "Only services or only cases; repeatable."} if p["name"] == "kind" else p
+    for p in FILTER_PARAMS]
+BOOL = S(enum=list(BOOL_VALUES))
+WHEN = {"anyOf": [S(format="date"), S(format="date-time")]}
+PERIOD = [q("since", WHEN, "Start of the period: a date (YYYY-MM-DD) or an RFC 3339 date and time."),
+          q("until", WHEN, "End of the period (default: now)."),
+          q("days", I(minimum=1, maximum=3660), "Instead of since: this many days back from until (default: now).")]
 
 
 def _error(description: str) -> dict:
@@ -334,7 +353,7 @@ def _paths() -> dict[str, dict]:
     ask_body = {"required": True, "content": {"application/json": {"schema": ref("AskRequest")}}}
     feedback_body = {"required": True, "content": {"application/json": {"schema": ref("FeedbackRequest")}}}
     import_body = {"required": True, "description": "The import file: raw CSV or YAML, or a multipart field 'file'.",
-                   "content": {"text/csv": {"schema": S()}, "application/yaml": {"schema": S()},
+                   "content": {"text/csv": {"schema": NONBLANK}, "application/yaml": {"schema": NONBLANK},
                                "multipart/form-data": {"schema": obj({"file": S(contentEncoding="binary")})}}}
     paths: dict[str, dict] = {
         f"{api}/ask": {"post": _op(
@@ -353,7 +372,8 @@ def _paths() -> dict[str, dict]:
             "Hybrid (BM25 + dense), bm25 or dense retrieval over the live index; each hit is a document with "
             "its best passages.",
             _json("SearchResponse", "Hits, best first."), ("400", "422", "429", "503"),
-            params=[q("q", S(maxLength=MAX_QUERY_CHARS), "The search text (at most 2,000 characters).", required=True),
+            params=[q("q", S(maxLength=MAX_QUERY_CHARS, pattern=NOT_BLANK),
+                      "The search text (at most 2,000 characters).", required=True),
                     q("k", I(minimum=1, maximum=100, default=10), "Documents to return."),
                     q("mode", S(enum=list(MODES)), "Retrieval mode (default UCC_SEARCH_MODE)."),
                     *FILTER_PARAMS])},
@@ -373,7 +393,7 @@ def _paths() -> dict[str, dict]:
             "Cities", "Peers to learn from",
             "For the member's weakest sub-indicators (or the one given): peers that score well, their services "
             "and cases, and the guide to read first.", _json("LearnFrom", "Suggestions."), ("400", "404", "429"),
-            params=[SLUG, q("subindicator", S(), "A dashboard sub-indicator id, e.g. 2.1.")])},
+            params=[SLUG, {**q("subindicator", S(), "A dashboard sub-indicator id, e.g. 2.1."), "example": "2.1"}])},
         f"{api}/benchmark": {"get": _op(
             "Benchmark", "Dashboard ranking", "The named dashboard rows ranked, with pillar averages. "
             "Self-assessment.", _json("Ranking", "The ranking."), ("400", "404", "429"),
@@ -391,11 +411,11 @@ def _paths() -> dict[str, dict]:
                 "application/json": {"schema": ref("SessionPack")},
                 "text/markdown": {"schema": S()}, "text/csv": {"schema": S()}}},
             ("400", "422", "429", "503"),
-            params=[q("topic", S(maxLength=MAX_QUERY_CHARS), "The session's topic.", required=True),
+            params=[q("topic", S(maxLength=MAX_QUERY_CHARS, pattern=NOT_BLANK), "The session's topic.", required=True),
                     q("n", I(minimum=1, maximum=20, default=5), "Examples to return."),
                     q("format", S(enum=["json", "md", "csv"], default="json"), "Response format."),
-                    q("all_per_city", S(enum=["0", "1"]), "1: more than one example per city."),
-                    *FILTER_PARAMS])},
+                    q("all_per_city", BOOL, "1: more than one example per city."),
+                    *EXAMPLE_FILTER_PARAMS])},
         "/healthz": {"get": _op("Operations", "Liveness", "The process answers.", _json("Health", "Alive."), ())},
         "/readyz": {"get": _op("Operations", "Readiness", "Ready when the live index and the model are loaded.",
                                _json("Ready", "Ready."), ("503",))},
@@ -425,16 +445,19 @@ def _paths() -> dict[str, dict]:
             text("text/csv", "CSV with a header row."), ("400",), admin=True, params=PERIOD)},
         f"{api}/admin/unanswered": {"get": _op(
             "Admin", "Unanswered questions", "cannot_answer, need_more_detail and failed asks, newest first "
-            "(default: the last 30 days).", _json("AskList", "Questions."), ("400",), admin=True,
+            "(default: the 30 days before until, or the last 30 days).", _json("AskList", "Questions."), ("400",),
+            admin=True,
             params=[*PERIOD, q("limit", I(minimum=1, maximum=1000, default=200), "Most rows.")])},
         f"{api}/admin/down-rated": {"get": _op(
             "Admin", "Down-rated answers", "Answers rated down, with the comment, newest first "
-            "(default: the last 30 days).", _json("DownRatedList", "Questions."), ("400",), admin=True,
+            "(default: the 30 days before until, or the last 30 days).", _json("DownRatedList", "Questions."),
+            ("400",), admin=True,
             params=[*PERIOD, q("limit", I(minimum=1, maximum=1000, default=200), "Most rows.")])},
         f"{api}/admin/topics": {"get": _op(
             "Admin", "Most asked topics",
             "Questions of the period clustered by meaning; each topic is labelled by its most central question "
-            "and its top words: the agenda seed for the next UserCentriCafé (default: the last 30 days).",
+            "and its top words: the agenda seed for the next UserCentriCafé (default: the 30 days before until, "
+            "or the last 30 days).",
             _json("Topics", "Topics, most asked first."), ("400",), admin=True,
             params=[*PERIOD, q("k", I(minimum=1, maximum=100, default=10), "Topics to return.")])},
         f"{api}/admin/benchmark/import": {"post": _op(
@@ -444,7 +467,7 @@ def _paths() -> dict[str, dict]:
             "goes to knowledge/benchmark/ and the workers reload.",
             _json("ImportResult", "Checked (and written with write=1)."), ("400", "404", "413", "415", "422"),
             admin=True, body=import_body,
-            params=[q("write", S(enum=["0", "1"], default="0"), "1: write the score file."),
+            params=[q("write", {**BOOL, "default": "0"}, "1: write the score file."),
                     q("revision", S(), "Revision of rows that leave it empty."),
                     q("source", S(), "Where the results come from (recorded on every row)."),
                     q("name", S(), "File name for a raw body (its stem names the score file).")])},

@@ -1,7 +1,8 @@
 """Security headers on every response and deny-by-default CORS.
 
 Only origins listed in UCC_ALLOWED_ORIGINS get CORS headers, and only on /api/; a preflight
-from any other origin gets 403. Nothing is allowed with credentials.
+from any other origin gets 403 (an OPTIONS request without Origin is not a preflight: it gets
+the route's Allow header). Nothing is allowed with credentials.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def init_app(app: Flask, settings) -> None:
 
     @app.before_request
     def _preflight():
-        if request.method == "OPTIONS" and request.path.startswith("/api/"):
+        if request.method == "OPTIONS" and request.path.startswith("/api/") and "Origin" in request.headers:
             origin = request.headers.get("Origin", "")
             if origin.rstrip("/") not in origins:
                 return error_response(403, "cors_forbidden", "This origin may not call the API.")

@@ -36,6 +36,7 @@ _BLOCKISH = (
     "address article blockquote br caption dd details dialog div dl dt figcaption figure h1 h2 h3 "
     "h4 h5 h6 hr li main ol p pre section summary table tbody td tfoot th thead tr ul"
 ).split()
+MAX_DEPTH = 256  # real pages nest a few dozen levels
 _CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 
 
@@ -43,6 +44,8 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     text = _decode(data, ctx)
     require_text(text, ctx)
     soup = BeautifulSoup(text, "lxml")
+    if _depth(soup) > MAX_DEPTH:  # past it, tree edits and searches below grow with depth squared
+        raise ctx.error(f"the page nests elements more than {MAX_DEPTH} levels deep")
     page_title = _title_tag(soup)
     metadata = _meta_fields(soup)
     root = soup.find("main") or soup.find("article") or soup.body or soup
@@ -57,6 +60,17 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     if not blocks:
         raise ctx.error("no text (the page has no readable content)")
     return single_document(ctx, title, blocks, metadata, "html")
+
+
+def _depth(soup: BeautifulSoup) -> int:
+    """How deeply the page's elements nest (in one pass, without recursion)."""
+    depth = {id(soup): 0}
+    deepest = 0
+    for node in soup.descendants:
+        if isinstance(node, Tag):
+            depth[id(node)] = level = depth[id(node.parent)] + 1
+            deepest = max(deepest, level)
+    return deepest
 
 
 def _decode(data: bytes, ctx: FileContext) -> str:

@@ -62,6 +62,18 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     return single_document(ctx, title, blocks, front, "markdown")
 
 
+class _FrontMatterLoader(yaml.SafeLoader):
+    """YAML's safe loader without aliases: ``*name`` can make a few lines of front matter stand for
+    billions of values ("billion laughs"), and front matter has no use for them."""
+
+    def compose_node(self, parent, index):
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.composer.ComposerError(None, None, f"aliases (*{event.anchor}) are not allowed",
+                                              event.start_mark)
+        return super().compose_node(parent, index)
+
+
 def split_front_matter(text: str, ctx: FileContext) -> tuple[dict[str, Any], str]:
     """The YAML mapping between a first ``---`` line and the next, and the rest of the file."""
     lines = text.split("\n")
@@ -71,7 +83,7 @@ def split_front_matter(text: str, ctx: FileContext) -> tuple[dict[str, Any], str
     if end is None:
         raise ctx.error("front matter is not closed (no second --- line)")
     try:
-        data = yaml.safe_load("\n".join(lines[1:end]))
+        data = yaml.load("\n".join(lines[1:end]), Loader=_FrontMatterLoader)  # noqa: S506 - a SafeLoader
     except yaml.YAMLError as exc:
         raise ctx.error(f"front matter is not valid YAML: {_yaml_problem(exc)}") from None
     if data is None:
