@@ -293,7 +293,7 @@ class Searcher:
         t = time.perf_counter()
         bm25.update((cid, deep[cid]) for cid in dense if cid not in bm25 and cid in deep)
         if self.fusion == "rrf":
-            fused = fuse_rrf([_ranking(bm25), _ranking(dense)], k=60)
+            fused = fuse_rrf([bm25, dense], k=60)
         else:
             fused = fuse_convex(bm25, dense, self.weight)
         timings["fuse"] = time.perf_counter() - t
@@ -477,10 +477,23 @@ def fuse_convex(bm25: dict[int, float], dense: dict[int, float], weight: float) 
     return {k: weight * d.get(k, 0.0) + (1 - weight) * b.get(k, 0.0) for k in set(b) | set(d)}
 
 
-def fuse_rrf(rankings: list[list[int]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion: Σ 1 / (k + rank)."""
+def fuse_rrf(rankings: list[list[int] | dict[int, float]], k: int = 60) -> dict[int, float]:
+    """Reciprocal rank fusion: Σ 1 / (k + rank). A ranking is a list of keys, best first, or a
+    dict of scores, where equal scores share the better rank (1, 2, 2, 4), so that identical
+    passages fuse to identical scores whatever order a retriever listed them in."""
     out: dict[int, float] = {}
     for ranking in rankings:
-        for rank, key in enumerate(ranking, 1):
+        ranks = _tied_ranks(ranking) if isinstance(ranking, dict) else {key: r for r, key in enumerate(ranking, 1)}
+        for key, rank in ranks.items():
             out[key] = out.get(key, 0.0) + 1.0 / (k + rank)
     return out
+
+
+def _tied_ranks(scores: dict[int, float]) -> dict[int, int]:
+    ranks: dict[int, int] = {}
+    previous, rank = None, 0
+    for position, key in enumerate(_ranking(scores), 1):
+        if scores[key] != previous:
+            previous, rank = scores[key], position
+        ranks[key] = rank
+    return ranks

@@ -186,9 +186,7 @@ def test_rrf_is_bounded_symmetric_and_monotone(first, second, k, data):
 
 @pytest.mark.parametrize("fusion, mode", [
     ("convex", "hybrid"), ("convex", "bm25"), ("convex", "dense"),
-    pytest.param("rrf", "hybrid", marks=pytest.mark.xfail(strict=True, reason=(
-        "indexer.search._ranking breaks equal scores by candidate order, so identical passages get "
-        "different RRF ranks and scores (reported; search.py is outside this change)"))),
+    ("rrf", "hybrid"),
 ])
 def test_tied_scores_rank_by_document_id(tmp_path, fusion, mode):
     """Identical documents tie; among them the order is doc_id's, whatever the retriever's order."""

@@ -143,3 +143,10 @@ def test_a_query_model_other_than_the_index_model_is_refused(kb, settings):
     same_weights = FakeEmbedder()
     same_weights.name = "fake-hash-embedder+onnx"  # another runtime of the same weights: served
     assert Searcher(settings, embedder=same_weights).search("permits", k=3).hits
+
+
+def test_rrf_gives_equal_scores_the_same_rank():
+    fused = fuse_rrf([{1: 0.9, 2: 0.5, 3: 0.5, 4: 0.1}, [4, 3, 2, 1]], k=60)
+    assert fused[2] != fused[3]  # the list ranking still orders 3 before 2
+    tied = fuse_rrf([{1: 0.9, 2: 0.5, 3: 0.5, 4: 0.1}], k=60)
+    assert tied[2] == tied[3] == 1 / 62 and tied[4] == 1 / 64
