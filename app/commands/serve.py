@@ -15,7 +15,8 @@ What it does:
 
 Sizing for a small machine: ``UCC_WORKERS`` processes (default 2) of ``UCC_THREADS`` threads
 (default 1; gthread workers, keep-alive 5 s), and when ``UCC_TORCH_THREADS`` is 0 each worker's
-PyTorch gets ``cores // (workers × threads)`` threads (at least 1), so the workers do not fight
+encoder (ONNX Runtime's intra-op threads, or PyTorch's) gets ``cores // (workers × threads)``
+threads (at least 1), so the workers do not fight
 over the cores. Worker timeout 120 s (loading the model counts against it), graceful shutdown 30 s.
 
 A newly built index generation (``ucc index`` or ``POST /api/v1/admin/reindex`` while serving) is
@@ -52,7 +53,8 @@ def bind_address(host: str, port: int) -> str:
 
 
 def torch_threads(settings: Settings, workers: int, threads: int, cores: int | None = None) -> int:
-    """PyTorch threads per worker: the setting if given, else the cores shared out (at least 1)."""
+    """Encoder threads per worker (ONNX Runtime or PyTorch): the setting if given, else the cores
+    shared out (at least 1)."""
     if settings.torch_threads > 0:
         return int(settings.torch_threads)
     cores = cores or os.cpu_count() or 1
