@@ -3,8 +3,9 @@ progress, SIGKILL them, and keep a question-log writer busy meanwhile.
 
 Two ways to start `ucc index`, both real processes running the real command line:
 
-- ``exec``: ``python -m app index KB`` (pays Python, torch and sentence-transformers imports
-  every time: seconds to over ten on a busy 2-core machine);
+- ``exec``: ``python -m app index KB`` (pays every import each time: about half a second with
+  the default ONNX encoder, seconds to over ten with ``UCC_EMBED_BACKEND=torch`` on a busy
+  2-core machine);
 - ``fork``: a long-lived process (``python -m tests.crash_harness zygote``) imports those modules
   once, then forks one child per run that calls ``app.cli.main(["index", KB])``. The child loads
   the model, reads, embeds, writes and commits exactly as ``python -m app index`` does; only the
