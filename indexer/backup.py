@@ -41,6 +41,7 @@ from pathlib import Path
 
 from . import store as st
 from .build import build_lock
+from .store import fsync_path
 from .errors import IndexNotBuilt, UccError
 
 FORMAT = "ucc-backup"
@@ -129,7 +130,7 @@ def create_backup(data_dir: Path, dest: Path, databases: tuple[str, ...] = (),
         _write_durably(staging / MANIFEST, json.dumps(manifest, indent=2).encode("utf-8"))
         _fsync_tree(staging)
         os.rename(staging, dest)  # onto a missing or empty folder
-        _fsync_dir(dest.parent)
+        fsync_path(dest.parent)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
@@ -329,11 +330,11 @@ def _swap_in(staging: Path, data_dir: Path, occupied: bool) -> str | None:
     """Put ``staging`` in the place of ``data_dir``; returns where the old contents went."""
     if not data_dir.exists():
         os.rename(staging, data_dir)
-        _fsync_dir(data_dir.parent)
+        fsync_path(data_dir.parent)
         return None
     if not occupied:
         os.rename(staging, data_dir)  # onto an empty folder
-        _fsync_dir(data_dir.parent)
+        fsync_path(data_dir.parent)
         return None
     aside = data_dir.parent / f"{data_dir.name}.replaced-{datetime.now().strftime('%Y%m%dT%H%M%S')}"
     while aside.exists():
@@ -344,7 +345,7 @@ def _swap_in(staging: Path, data_dir: Path, occupied: bool) -> str | None:
         else:
             os.rename(data_dir, aside)
             os.rename(staging, data_dir)
-    _fsync_dir(data_dir.parent)
+    fsync_path(data_dir.parent)
     return str(aside)
 
 
@@ -372,11 +373,7 @@ def _files_under(root: Path):
 
 
 def _describe(root: Path, path: Path) -> dict:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_BLOCK), b""):
-            h.update(block)
-    return {"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": h.hexdigest()}
+    return {"path": path.relative_to(root).as_posix(), "bytes": path.stat().st_size, "sha256": st.sha256_file(path)}
 
 
 def _copy(source: Path, target: Path) -> None:
@@ -410,18 +407,6 @@ def _write_durably(path: Path, data: bytes) -> None:
 def _fsync_tree(root: Path) -> None:
     for path in [root, *root.rglob("*")]:
         if path.is_dir():
-            _fsync_dir(path)
+            fsync_path(path)
         else:
-            fd = os.open(path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
-
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+            fsync_path(path)

@@ -27,7 +27,7 @@ import numpy as np
 
 from . import store as st
 from .chunking import chunk_document
-from .documents import Chunk, SourceDocument
+from .documents import SourceDocument
 from .embedders import Embedder, get_embedder
 from .errors import BuildInProgress, DocumentError, InvalidRequest
 from .loaders import discover, load_file
@@ -210,7 +210,7 @@ class _Builder:
                 if old and not force and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
                     self._count_unchanged(rel, old[3])
                     continue
-                state.sha256 = _sha256(path)
+                state.sha256 = st.sha256_file(path)
                 if old and not force and old[2] == state.sha256:
                     state.error = old[3]
                     touch.append(state)
@@ -509,13 +509,6 @@ def _facets(doc: SourceDocument) -> list[tuple[str, str]]:
                 out.add((facet, str(v).strip().lower()))
     return sorted(out)
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _now() -> str:

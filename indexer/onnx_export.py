@@ -36,6 +36,7 @@ from pathlib import Path
 import numpy as np
 
 from .errors import ModelUnavailable
+from .store import fsync_path, sha256_file
 
 FORMAT = 1
 FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
@@ -141,17 +142,10 @@ def _problem(folder: Path, model_path: Path, full: bool) -> str | None:
         file = folder / name
         if not file.is_file() or file.stat().st_size != recorded.get("bytes"):
             return f"{file} is missing or truncated"
-        if full and _sha256(file) != recorded.get("sha256"):
+        if full and sha256_file(file) != recorded.get("sha256"):
             return f"{file} does not match its recorded SHA-256"
     return None
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def _replace_folder(tmp: Path, folder: Path) -> None:
@@ -168,15 +162,8 @@ def _replace_folder(tmp: Path, folder: Path) -> None:
     finally:
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    _fsync_dir(folder.parent)
+    fsync_path(folder.parent)
 
-
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 # -- the export itself ----------------------------------------------------------------------
@@ -234,25 +221,18 @@ def _export_into(model_path: Path, out: Path) -> dict:
         "pooling": encoder.pooling,
         "dim": int(expected.shape[1]),
         "max_seq_length": int(reference.max_seq_length),
-        "files": {file.name: {"bytes": file.stat().st_size, "sha256": _sha256(file)} for file in (fp32, int8)},
+        "files": {file.name: {"bytes": file.stat().st_size, "sha256": sha256_file(file)} for file in (fp32, int8)},
         "check": check,
         "versions": {"torch": torch.__version__, "transformers": transformers.__version__,
                      "onnx": onnx.__version__, "onnxruntime": onnxruntime.__version__},
         "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
     }
     for file in (fp32, int8):
-        _fsync_file(file)
+        fsync_path(file)
     (out / MANIFEST).write_text(json.dumps(manifest, indent=2))  # written last: it marks the export complete
-    _fsync_file(out / MANIFEST)
+    fsync_path(out / MANIFEST)
     return manifest
 
-
-def _fsync_file(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def run_onnx_file(file: Path, hf_tokenizer, texts, max_length: int) -> np.ndarray:

@@ -13,6 +13,7 @@ build.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import sqlite3
@@ -185,6 +186,24 @@ class Store:
         return faiss.read_index(str(path))
 
 
+def fsync_path(path: Path) -> None:
+    """Flush a file, or a folder's entries (after a rename into it), to the disk."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def sha256_file(path: Path) -> str:
+    """The SHA-256 of a file's bytes (hex), read in 1 MiB blocks."""
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
 def write_faiss_atomically(index, final: Path) -> None:
     """Write beside the target, fsync, rename into place, fsync the folder."""
     import faiss
@@ -192,17 +211,9 @@ def write_faiss_atomically(index, final: Path) -> None:
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = final.with_name(final.name + ".tmp")
     faiss.write_index(index, str(tmp))
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    fsync_path(tmp)
     os.replace(tmp, final)
-    dir_fd = os.open(final.parent, os.O_RDONLY)
-    try:
-        os.fsync(dir_fd)
-    finally:
-        os.close(dir_fd)
+    fsync_path(final.parent)
 
 
 def build_faiss(ids: np.ndarray, vectors: np.ndarray, dim: int):
