@@ -33,7 +33,9 @@ def chunk_document(doc: SourceDocument, count_tokens: TokenCounter, max_tokens: 
     for (section, page), texts in _groups(doc):
         header = _fit_header(header_for(doc.title, section), count_tokens, max_tokens)
         header_tokens = count_tokens([header])[0] if header else 0
-        budget = max(max_tokens - header_tokens - 2, _MIN_BUDGET)
+        # The header is at most a third of the window, so the passage keeps two thirds; the floor
+        # only matters for tiny windows, and never lets header + passage exceed the window.
+        budget = max(max_tokens - header_tokens - 2, min(_MIN_BUDGET, max_tokens // 2))
         for body in _pack(texts, count_tokens, budget):
             embed_text = f"{header}\n{body}" if header else body
             chunks.append(
