@@ -25,7 +25,6 @@ from __future__ import annotations
 import json
 import re
 import secrets
-import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -77,12 +76,11 @@ class ConversationStore:
     FILE = "conversations.db"
 
     def __init__(self, path: str | Path, turns: int = 6, ttl: float = 3600, clock: Callable[[], float] = time.time):
-        path = Path(path)
-        self.path = path / self.FILE if path.suffix == "" and (path.is_dir() or not path.exists()) else path
+        self._connections = st.ThreadConnections(path, self.FILE, _SCHEMA)
+        self.path = self._connections.path
         self.max_turns = max(1, int(turns))
         self.ttl = float(ttl)
         self.clock = clock
-        self._local = threading.local()
         self._last_sweep = 0.0
         self._db()  # create the schema now: errors show at start-up, not at the first question
 
@@ -91,12 +89,7 @@ class ConversationStore:
         return cls(settings.data_dir / cls.FILE, turns=settings.conversation_turns, ttl=settings.conversation_ttl)
 
     def _db(self):
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = st.connect(self.path, timeout_ms=5000)
-            db.conn.executescript(_SCHEMA)
-            self._local.db = db
-        return db
+        return self._connections.get()
 
     @staticmethod
     def new_id() -> str:
@@ -185,10 +178,7 @@ class ConversationStore:
         return self._db().execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
+        self._connections.close()
 
 
 # --- places -------------------------------------------------------------------------

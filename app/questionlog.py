@@ -32,7 +32,6 @@ import math
 import os
 import re
 import secrets
-import threading
 import time
 from collections import Counter
 from dataclasses import dataclass
@@ -170,15 +169,15 @@ class QuestionLog:
 
     def __init__(self, path: str | Path, salt: str | bytes | None = None, retention_days: float = 180,
                  clock: Callable[[], float] = time.time):
-        path = Path(path)
-        self.path = path / self.FILE if path.suffix == "" and (path.is_dir() or not path.exists()) else path
+        # durable: a recorded question or rating survives a power loss
+        self._connections = st.ThreadConnections(path, self.FILE, _SCHEMA, durable=True)
+        self.path = self._connections.path
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if isinstance(salt, str):
             salt = salt.encode("utf-8")
         self._salt = salt or load_or_create_salt(self.path.parent)
         self.retention_days = float(retention_days or 0)
         self.clock = clock
-        self._local = threading.local()
         self._last_purge = 0.0
         self._db()  # create the schema now: errors show at start-up, not at the first question
 
@@ -188,16 +187,8 @@ class QuestionLog:
                    retention_days=settings.log_retention_days)
 
     def _db(self):
-        db = self._connection()
+        db = self._connections.get()
         self._purge_if_due()
-        return db
-
-    def _connection(self):
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = st.connect(self.path, timeout_ms=5000, durable=True)  # feedback survives a power loss
-            db.conn.executescript(_SCHEMA)
-            self._local.db = db
         return db
 
     def _purge_if_due(self) -> None:
@@ -211,10 +202,7 @@ class QuestionLog:
             self.purge()
 
     def close(self) -> None:
-        db = getattr(self._local, "db", None)
-        if db is not None:
-            db.conn.close()
-            self._local.db = None
+        self._connections.close()
 
     # -- privacy ------------------------------------------------------------------------------
     def hash_user(self, raw_id: Any) -> str | None:
@@ -280,7 +268,7 @@ class QuestionLog:
         if self.retention_days <= 0:
             return 0
         cutoff = (self.clock() if now is None else now) - self.retention_days * 86400
-        conn = self._connection().conn
+        conn = self._connections.get().conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             n = conn.execute("DELETE FROM feedback WHERE at < ? OR answer_id IN (SELECT id FROM asks WHERE at < ?)",

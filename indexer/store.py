@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import sqlite3
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -122,6 +123,34 @@ def connect(path: Path, timeout_ms: int = 10_000, durable: bool = False) -> sqli
     conn.execute(f"PRAGMA synchronous = {'FULL' if durable else 'NORMAL'}")
     conn.execute("PRAGMA foreign_keys = ON")
     return sqlite_utils.Database(conn)
+
+
+class ThreadConnections:
+    """One connection per thread to one SQLite file (see :func:`connect`), its ``schema`` script
+    run on each first open. ``path`` may name the folder: ``file`` is then the file inside it."""
+
+    def __init__(self, path: str | Path, file: str, schema: str, timeout_ms: int = 5000, durable: bool = False):
+        path = Path(path)
+        self.path = path / file if path.suffix == "" and (path.is_dir() or not path.exists()) else path
+        self.schema = schema
+        self.timeout_ms = timeout_ms
+        self.durable = durable
+        self._local = threading.local()
+
+    def get(self) -> sqlite_utils.Database:
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = connect(self.path, timeout_ms=self.timeout_ms, durable=self.durable)
+            db.conn.executescript(self.schema)
+            self._local.db = db
+        return db
+
+    def close(self) -> None:
+        """Close this thread's connection (others close with their threads)."""
+        db = getattr(self._local, "db", None)
+        if db is not None:
+            db.conn.close()
+            self._local.db = None
 
 
 def ensure_schema(db: sqlite_utils.Database) -> None:
