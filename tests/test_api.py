@@ -606,7 +606,7 @@ def test_metrics_are_summed_over_workers(tmp_path):
     a.observe_request("GET", "/api/v1/search", 200, 0.004)
     b.observe_request("GET", "/api/v1/search", 200, 0.2)
     b.observe_answer("answered", "web")
-    b._maybe_dump(force=True)
+    b._dump()
     text = a.render({"generation": 3, "chunks": 10, "documents": 2})
     assert 'ucc_http_requests_total{method="GET",route="/api/v1/search",status="200"} 2' in text
     assert 'ucc_http_request_duration_seconds_bucket{route="/api/v1/search",le="0.005"} 1' in text
@@ -620,8 +620,8 @@ def test_a_worker_that_goes_idle_still_publishes_its_last_counts(tmp_path):
     """The snapshot is rewritten within a second of a change even when no request follows."""
     worker, scraper = Metrics(tmp_path), Metrics(tmp_path)
     scraper._pid = worker._pid + 1
-    worker.observe_request("GET", "/api/v1/search", 200, 0.01)  # written at once
-    worker.observe_request("GET", "/api/v1/search", 200, 0.01)  # within the second: left to the flusher
+    worker.observe_request("GET", "/api/v1/search", 200, 0.01)
+    worker.observe_request("GET", "/api/v1/search", 200, 0.01)  # and no request after these
     worker.observe_answer("answered", "web")
     line = 'ucc_http_requests_total{method="GET",route="/api/v1/search",status="200"} 2'
     deadline = time.time() + 10

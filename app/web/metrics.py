@@ -53,7 +53,6 @@ class Metrics:
         self._requests: dict[tuple[str, str, str], int] = {}
         self._durations: dict[str, list[float]] = {}  # route -> [bucket counts..., +Inf count, sum]
         self._answers: dict[tuple[str, str], int] = {}
-        self._last_dump = 0.0
         self._dirty = False
         self._flusher: threading.Thread | None = None
         self._pid = os.getpid()
@@ -77,14 +76,14 @@ class Metrics:
                 h[len(self.buckets)] += 1
             h[-1] += seconds
             self._dirty = True
-        self._maybe_dump()
+        self._start_flusher()
 
     def observe_answer(self, status: str, channel: str) -> None:
         with self._lock:
             key = (status, channel)
             self._answers[key] = self._answers.get(key, 0) + 1
             self._dirty = True
-        self._maybe_dump()
+        self._start_flusher()
 
     # -- snapshots ----------------------------------------------------------------------------
     def snapshot(self) -> dict[str, Any]:
@@ -98,17 +97,11 @@ class Metrics:
                 "rss": _rss_bytes(),
             }
 
-    def _maybe_dump(self, force: bool = False) -> None:
-        """Write this worker's snapshot now if forced or a second has passed since the last one;
-        otherwise make sure the flusher thread writes it within a second (a worker that goes
-        idle right after a burst must not keep its last counts to itself)."""
+    def _dump(self) -> None:
+        """Write this worker's snapshot now (the flusher does it within a second of a change;
+        rendering ``/metrics`` does it at once)."""
         if self.directory is None:
             return
-        now = time.monotonic()
-        if not force and now - self._last_dump < DUMP_EVERY:
-            self._start_flusher()
-            return
-        self._last_dump = now
         with self._lock:
             self._dirty = False
         data = json.dumps(self.snapshot())
@@ -121,7 +114,9 @@ class Metrics:
             pass  # metrics never fail a request
 
     def _start_flusher(self) -> None:
-        if self._flusher is not None and self._flusher.is_alive():
+        """Requests only count; one daemon thread per worker writes the snapshot when it changed,
+        so a worker that goes idle right after a burst still publishes its last counts."""
+        if self.directory is None or self._flusher is not None and self._flusher.is_alive():
             return
         with self._lock:
             if self._flusher is not None and self._flusher.is_alive():
@@ -133,12 +128,12 @@ class Metrics:
         while True:
             time.sleep(DUMP_EVERY)
             if self._dirty:
-                self._maybe_dump(force=True)
+                self._dump()
 
     def _snapshots(self) -> list[dict[str, Any]]:
         if self.directory is None:
             return [self.snapshot()]
-        self._maybe_dump(force=True)
+        self._dump()
         out = []
         for path in sorted(self.directory.glob("worker-*.json")):
             try:
