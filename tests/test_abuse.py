@@ -25,7 +25,7 @@ from app.web import create_app
 from indexer.settings import load_settings
 
 from .conftest import REPO
-from .test_slack import SECRET, FakeSlack, mention, sign
+from .test_slack import bot, event_body, mention, sign, slack  # noqa: F401 (fixtures)
 
 TOKEN = "abuse-admin-token-0123456789"
 ORIGIN = "https://community.example"
@@ -261,27 +261,9 @@ def test_a_burst_is_cut_at_the_limit_and_other_clients_are_served(tmp_path, know
 
 
 @pytest.fixture
-def slack():
-    fake = FakeSlack()
-    yield fake
-    fake.close()
-
-
-@pytest.fixture
-def slack_client(slack, tmp_path, knowledge_searcher_fake, catalog):
-    from bots.app import build_app
-    from bots.flask_adapter import create_flask_app
-
-    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": SECRET,
-                              "UCC_SLACK_API_URL": slack.url + "/api/", "UCC_DATA_DIR": str(tmp_path / "slack")})
-    assistant = Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog)
-    return create_flask_app(build_app(settings, assistant)).test_client()
-
-
-def _event(event: dict, event_id: str) -> str:
-    return json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
-                       "event_time": int(time.time()), "event": event,
-                       "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]})
+def slack_client(bot):
+    """The bot of tests/test_slack.py (fake Slack API, fake-embedder index) behind the Flask adapter."""
+    return bot[0]
 
 
 def _post(client, body: str, headers: dict):
@@ -289,13 +271,13 @@ def _post(client, body: str, headers: dict):
 
 
 def slack_still_serving(client, slack, answered: int) -> None:
-    body = _event(mention("How do cities run one-stop shops?", ts="990.1"), "EvFresh")
+    body = event_body(mention("How do cities run one-stop shops?", ts="990.1"), "EvFresh")
     assert _post(client, body, sign(body)).status_code == 200
     assert len(slack.wait("chat.postMessage", answered + 1)) == answered + 1
 
 
 def test_a_replayed_slack_request_is_answered_once(slack_client, slack):
-    body = _event(mention("How do cities run participatory budgets?", ts="500.1"), "EvReplay")
+    body = event_body(mention("How do cities run participatory budgets?", ts="500.1"), "EvReplay")
     headers = sign(body)
     assert _post(slack_client, body, headers).status_code == 200
     assert len(slack.wait("chat.postMessage")) == 1
@@ -309,7 +291,7 @@ def test_a_replayed_slack_request_is_answered_once(slack_client, slack):
 
 
 def test_a_captured_slack_request_replayed_later_is_rejected(slack_client, slack):
-    body = _event(mention("How do cities run participatory budgets?", ts="600.1"), "EvOld")
+    body = event_body(mention("How do cities run participatory budgets?", ts="600.1"), "EvOld")
     old = sign(body, timestamp=int(time.time()) - 6 * 60)  # valid signature, over five minutes old
     assert _post(slack_client, body, old).status_code == 401
     fresh_stamp = {**old, "X-Slack-Request-Timestamp": str(int(time.time()))}  # new time, old signature

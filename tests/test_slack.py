@@ -125,10 +125,15 @@ def sign(body: str, timestamp: int | None = None, secret: str = SECRET) -> dict:
     return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": sig}
 
 
-def post_event(client, event: dict, event_id: str = "Ev1", headers: dict | None = None):
-    body = json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
+def event_body(event: dict, event_id: str = "Ev1") -> str:
+    """The JSON body Slack sends for ``event`` (an event_callback for the bot UBOT)."""
+    return json.dumps({"type": "event_callback", "team_id": "T1", "api_app_id": "A1", "event_id": event_id,
                        "event_time": int(time.time()), "event": event,
                        "authorizations": [{"team_id": "T1", "user_id": "UBOT", "is_bot": True}]})
+
+
+def post_event(client, event: dict, event_id: str = "Ev1", headers: dict | None = None):
+    body = event_body(event, event_id)
     return client.post("/slack/events", data=body, content_type="application/json",
                        headers={**sign(body), **(headers or {})})
 
