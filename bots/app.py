@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import logging
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from . import blocks as kit
 from .listeners import actions, commands, events
 from .listeners.common import bot_for
+from .verification import response_hosts, response_url_allowed
 
 log = logging.getLogger("ucc.slack")
 BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
@@ -60,9 +61,12 @@ def build_app(settings, assistant, client: WebClient | None = None, **app_kwargs
     if not any(isinstance(f, WithholdBodies) for f in verification.filters):
         verification.addFilter(WithholdBodies())
     bot = bot_for(app, assistant, settings)
+    app.use(_response_urls_guard(settings))
     app.use(bot.dedupe.middleware())
     for module in (events, commands, actions):
         module.register(app, assistant, settings)
+
+    hosts = response_hosts(settings.slack_api_url)
 
     @app.error
     def on_error(error, body, logger, respond=None, say=None):
@@ -70,14 +74,37 @@ def build_app(settings, assistant, client: WebClient | None = None, **app_kwargs
         text = kit.error_text(error)
         try:
             if respond is not None and isinstance(body, dict) and body.get("response_url"):
+                if not response_url_allowed(body["response_url"], hosts, settings.slack_api_url):
+                    return  # never reached: the guard refuses such requests before any listener
                 respond(response_type="ephemeral", replace_original=False, text=text)
             elif say is not None:
-                event = (body or {}).get("event") or {}
+                event = body.get("event") if isinstance(body, dict) else None
+                event = event if isinstance(event, dict) else {}
                 say(text=text, thread_ts=event.get("thread_ts") or event.get("ts"))
         except Exception:  # the reply itself failed: nothing more to do than log it
             logger.exception("Could not tell the user about the error")
 
     return app
+
+
+def _response_urls_guard(settings):
+    """A middleware refusing a request whose ``response_url`` points anywhere but Slack's hosts:
+    the bot answers through that URL, so it must never be one that a body can choose."""
+    hosts = response_hosts(settings.slack_api_url)
+
+    def guard(body, next, logger):
+        urls = []
+        if isinstance(body, dict):
+            urls.append(body.get("response_url"))
+            for item in body.get("response_urls") if isinstance(body.get("response_urls"), list) else []:
+                urls.append(item.get("response_url") if isinstance(item, dict) else item)
+        bad = [u for u in urls if u is not None and not response_url_allowed(u, hosts, settings.slack_api_url)]
+        if bad:
+            logger.warning("Refused a Slack request whose response_url is not on Slack's hosts")
+            return BoltResponse(status=400, body="invalid response_url")
+        return next()
+
+    return guard
 
 
 def run_socket_mode(settings, assistant) -> None:  # pragma: no cover - needs a real workspace

@@ -1,23 +1,48 @@
-"""HTTP mode: a tiny Flask app that hands Slack's requests (events, commands, buttons) to bolt."""
+"""HTTP mode: a tiny Flask app that hands Slack's requests (events, commands, buttons) to bolt.
+
+Every request is verified first (bots/verification.py): one that Slack did not sign is answered
+401 before bolt, any listener, middleware or error handler sees its body, so nothing is posted
+anywhere on its behalf. A signed body that is not what Slack sends (a list for an event, a string
+for ``actions``) is answered 400.
+"""
 
 from __future__ import annotations
+
+import logging
 
 from flask import Flask, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 
+from .verification import shape_problem, verify_request
+
 MAX_BODY_BYTES = 1 << 20  # Slack's events, commands and button payloads are a few kilobytes
+log = logging.getLogger("ucc.slack")
 
 
-def create_flask_app(bolt_app, path: str = "/slack/events") -> Flask:
+def create_flask_app(bolt_app, path: str = "/slack/events", signing_secret: str | None = None) -> Flask:
+    """The Flask app serving ``path``; ``signing_secret`` defaults to the bolt app's own."""
     handler = SlackRequestHandler(bolt_app)
+    secret = signing_secret if signing_secret is not None else (bolt_app._signing_secret or "")
     web = Flask("ucc-slack")
     web.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES  # 413 past it, before anything is parsed
 
     @web.post(path)
     def slack_events():
+        body = request.get_data(cache=True)
+        problem = verify_request(secret, body, request.headers.get("X-Slack-Request-Timestamp"),
+                                 request.headers.get("X-Slack-Signature"))
+        if problem:
+            log.info("Rejected a Slack request (%s; body withheld)", problem)
+            return {"error": "invalid request"}, 401
+        problem = shape_problem(body, request.content_type)
+        if problem:
+            log.warning("A signed Slack request was malformed (%s; body withheld)", problem)
+            return {"error": "invalid request"}, 400
         try:
             return handler.handle(request)
-        except (ValueError, RecursionError):  # bolt parses the body before it checks the signature
+        except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
+            # bolt parses the body into dicts before routing; a signed but malformed one lands here
+            log.warning("A signed Slack request had a body bolt could not read (body withheld)")
             return {"error": "invalid request"}, 400
 
     return web

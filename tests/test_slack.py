@@ -182,7 +182,7 @@ def test_a_rejected_request_is_logged_without_its_body(bot, slack, caplog):
         r = client.post("/slack/events", data=body, content_type="application/json",
                         headers=sign(body, secret="wrong-secret"))
     assert r.status_code == 401
-    assert "Invalid request signature" in caplog.text  # the fact is logged
+    assert "Rejected a Slack request (invalid signature" in caplog.text  # the fact is logged
     assert "Maria Rossi" not in caplog.text and "via Roma" not in caplog.text
 
 
