@@ -342,5 +342,8 @@ def _register() -> None:
     from app.commands.check import check_command
     main.add_command(check_command)
 
+    from app.commands.answer_eval import eval_answers_command
+    main.add_command(eval_answers_command)
+
 
 _register()
