@@ -30,7 +30,7 @@ from .chunking import chunk_document
 from .documents import SourceDocument
 from .embedders import Embedder, get_embedder
 from .errors import BuildInProgress, DocumentError, InvalidRequest
-from .loaders import discover, load_file
+from .loaders import FileLimits, discover, load_file
 from .settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -154,6 +154,7 @@ class _Builder:
         self.config = index_config(embedder, self.max_tokens)
         self.mkey = self.config["model_key"]
         self.report = BuildReport()
+        self.limits = FileLimits.from_settings(settings)
 
     # -- the steps ------------------------------------------------------
     def run(self, roots: list[Path]) -> BuildReport:
@@ -201,16 +202,21 @@ class _Builder:
         for root in roots:
             base = root if root.is_dir() else root.parent
             root_key = str(base)
-            for path in discover(root):
+            for path in discover(root, self._skip):
                 rel = path.relative_to(base).as_posix()
-                seen.add((root_key, rel))
-                stat = path.stat()
-                state = _FileState(root_key, rel, stat.st_mtime_ns, stat.st_size)
-                old = known.get((root_key, rel))
-                if old and not force and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
-                    self._count_unchanged(rel, old[3])
+                try:
+                    stat = path.stat()
+                    old = known.get((root_key, rel))
+                    if old and not force and old[0] == stat.st_mtime_ns and old[1] == stat.st_size:
+                        seen.add((root_key, rel))
+                        self._count_unchanged(rel, old[3])
+                        continue
+                    state = _FileState(root_key, rel, stat.st_mtime_ns, stat.st_size)
+                    state.sha256 = st.sha256_file(path)
+                except OSError as exc:  # vanished or unreadable since it was listed
+                    self._skip(rel, f"cannot read the file ({exc.strerror or exc})")
                     continue
-                state.sha256 = st.sha256_file(path)
+                seen.add((root_key, rel))
                 if old and not force and old[2] == state.sha256:
                     state.error = old[3]
                     touch.append(state)
@@ -224,6 +230,9 @@ class _Builder:
         removed = [(r, p) for (r, p) in known if r in dir_roots and (r, p) not in seen]
         self.report.removed.extend(p for _, p in removed)
         return changed, touch, removed
+
+    def _skip(self, rel: str, reason: str) -> None:
+        self.report.skipped.append({"path": rel, "reason": reason})
 
     def _count_unchanged(self, rel: str, error: str | None) -> None:
         if error:
@@ -268,7 +277,7 @@ class _Builder:
 
     def _load_one(self, state: _FileState) -> None:
         try:
-            state.documents = load_file(Path(state.root) / state.rel, Path(state.root))
+            state.documents = load_file(Path(state.root) / state.rel, Path(state.root), self.limits)
         except DocumentError as exc:
             state.error = exc.reason
         if state.error:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as _dt
 import math
 import re
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +27,38 @@ _STRING_FIELDS = ("kind", "city", "country", "url")
 
 
 @dataclass(frozen=True)
+class FileLimits:
+    """Per-file limits of a build (UCC_MAX_FILE_MB, UCC_MAX_PAGES, UCC_MAX_PARAGRAPHS,
+    UCC_MAX_PARSE_SECONDS): a file past one is skipped with the reason, the build goes on."""
+
+    max_bytes: int = 32 << 20
+    max_pages: int = 2000
+    max_paragraphs: int = 100_000
+    max_seconds: float = 60.0
+
+    @classmethod
+    def from_settings(cls, settings) -> FileLimits:
+        return cls(max_bytes=int(settings.max_file_mb * (1 << 20)), max_pages=settings.max_pages,
+                   max_paragraphs=settings.max_paragraphs, max_seconds=settings.max_parse_seconds)
+
+
+@dataclass(frozen=True)
 class FileContext:
-    """The file being loaded: where it is and how it is named in the index."""
+    """The file being loaded: where it is, how it is named in the index, and its limits."""
 
     path: Path
     source: str
+    limits: FileLimits = FileLimits()
+    started: float = 0.0  # time.monotonic() when loading began; 0: no parse-time limit
+
+    def check_time(self) -> None:
+        """Raise once the file has taken longer than its parse-time limit (called in long loops)."""
+        if self.started and time.monotonic() - self.started > self.limits.max_seconds:
+            raise self.error(f"took longer than {self.limits.max_seconds:g} s to parse (UCC_MAX_PARSE_SECONDS)")
+
+    def check_count(self, what: str, count: int, limit: int, setting: str) -> None:
+        if count > limit:
+            raise self.error(f"too many {what} ({count:,} > {limit:,}; {setting})")
 
     @property
     def stem(self) -> str:

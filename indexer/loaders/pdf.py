@@ -32,7 +32,7 @@ _LETTER = re.compile(r"[^\W\d_]")
 def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     with _quiet_pypdf():
         reader = _open(data, ctx)
-        pages, failures = _page_texts(reader)
+        pages, failures = _page_texts(reader, ctx)
         info = _info(reader)
     if not any(p.strip() for p in pages):
         if failures and not any(pages):
@@ -92,11 +92,17 @@ def _open(data: bytes, ctx: FileContext) -> Any:
     return reader
 
 
-def _page_texts(reader: Any) -> tuple[list[str], list[str]]:
+def _page_texts(reader: Any, ctx: FileContext) -> tuple[list[str], list[str]]:
     """Text of every page ('' for a page that fails), and the failures met."""
     pages: list[str] = []
     failures: list[str] = []
+    try:
+        count = len(reader.pages)
+    except Exception as exc:  # a broken page tree
+        raise ctx.error(f"corrupt PDF ({_short(exc)})") from None
+    ctx.check_count("pages", count, ctx.limits.max_pages, "UCC_MAX_PAGES")
     for page in reader.pages:
+        ctx.check_time()
         try:
             pages.append(page.extract_text() or "")
         except Exception as exc:

@@ -43,7 +43,7 @@ class _Para:
 
 def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     document = _open(data, ctx)
-    parts = list(_parts(document))
+    parts = list(_parts(document, ctx))
     if not parts:
         raise ctx.error("no text (the document is empty)")
     if not any(isinstance(p, _Para) and p.level is not None for p in parts):
@@ -61,17 +61,38 @@ def _open(data: bytes, ctx: FileContext) -> Any:
 
     if not zipfile.is_zipfile(io.BytesIO(data)):
         raise ctx.error("corrupt DOCX (not a ZIP archive)")
+    _check_size(data, ctx)
     try:
         return Document(io.BytesIO(data))
     except Exception as exc:  # python-docx raises many types for broken packages
         raise ctx.error(f"corrupt DOCX ({squash(str(exc))[:160] or type(exc).__name__})") from None
 
 
-def _parts(document: Any) -> Iterator[_Para | list[str]]:
+_PARAGRAPH_TAG = re.compile(rb"<w:p[ >/]")
+
+
+def _check_size(data: bytes, ctx: FileContext) -> None:
+    """Refuse, before python-docx parses it, a package whose unpacked XML is over the file-size
+    limit (a ZIP bomb) or whose body holds more paragraphs than UCC_MAX_PARAGRAPHS."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as package:
+            unpacked = sum(i.file_size for i in package.infolist() if i.filename.endswith(".xml"))
+            if unpacked > ctx.limits.max_bytes:
+                raise ctx.error(f"too large once unpacked ({unpacked:,} bytes of XML > {ctx.limits.max_bytes:,}; "
+                                "UCC_MAX_FILE_MB)")
+            body = package.read("word/document.xml") if "word/document.xml" in package.namelist() else b""
+    except (zipfile.BadZipFile, OSError, RuntimeError, EOFError) as exc:
+        raise ctx.error(f"corrupt DOCX ({squash(str(exc))[:160] or type(exc).__name__})") from None
+    ctx.check_count("paragraphs", len(_PARAGRAPH_TAG.findall(body)), ctx.limits.max_paragraphs,
+                    "UCC_MAX_PARAGRAPHS")
+
+
+def _parts(document: Any, ctx: FileContext) -> Iterator[_Para | list[str]]:
     """The body in order: paragraphs with text, and tables as lists of block texts."""
     from docx.table import Table
 
     for part in document.iter_inner_content():
+        ctx.check_time()
         if isinstance(part, Table):
             texts = _table(part)
             if texts:
