@@ -75,6 +75,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_FUSION", "convex", "How hybrid mode fuses BM25 and dense scores: convex or rrf (k=60)."),
     Setting("UCC_CANDIDATES", 100, "Chunks each retriever proposes before fusion.", int),
     Setting("UCC_KEEP_GENERATIONS", 2, "Index generations kept on disk (the live one included).", int),
+    Setting("UCC_MAX_FILE_MB", 32.0, "Largest file the indexer reads, in MB (a DOCX also once unpacked); larger ones are skipped with the reason.", float),
+    Setting("UCC_MAX_PAGES", 2000, "Most pages of a PDF the indexer reads; longer ones are skipped with the reason.", int),
+    Setting("UCC_MAX_PARAGRAPHS", 100000, "Most paragraphs of a DOCX the indexer reads; denser ones are skipped with the reason.", int),
+    Setting("UCC_MAX_PARSE_SECONDS", 60.0, "Most seconds the indexer spends parsing one PDF or DOCX; slower ones are skipped with the reason.", float),
     # The assistant (app/)
     Setting(
         "UCC_ANSWER_MIN_SCORE",
