@@ -105,7 +105,13 @@ SETTINGS: tuple[Setting, ...] = (
         "embeds the widget). Empty: no cross-origin access.",
     ),
     Setting("UCC_FRAME_ANCESTORS", "'none'", "CSP frame-ancestors: who may frame the service's pages (e.g. 'self' https://community.example)."),
-    Setting("UCC_ADMIN_TOKEN", "", "Bearer token for the moderator console and admin routes; empty: they are closed."),
+    Setting(
+        "UCC_ADMIN_TOKEN",
+        "",
+        "Bearer token for the moderator console and admin routes; empty: they are closed. At least 16 "
+        "characters, not a repetition or a run (make one with python -c 'import secrets; "
+        "print(secrets.token_urlsafe(32))'); a weak one stops every command at start.",
+    ),
     Setting("UCC_LOG_SALT", "", "Secret salt for hashing user ids in the question log; empty: a random one kept in UCC_DATA_DIR."),
     Setting("UCC_LOG_RETENTION_DAYS", 180, "Question-log and feedback rows older than this are deleted.", int),
     Setting("UCC_MAX_BODY_BYTES", 65536, "Largest request body the API accepts.", int),
@@ -143,6 +149,52 @@ class Settings:
         return Path(self.values["UCC_KNOWLEDGE_DIR"])
 
 
+ADMIN_TOKEN_MIN_LENGTH = 16
+ADMIN_TOKEN_MIN_DISTINCT = 8
+ADMIN_TOKEN_MIN_SURPRISES = 10
+MAKE_ADMIN_TOKEN = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+
+
+def admin_token_problem(token: str) -> str | None:
+    """Why ``token`` is too weak for UCC_ADMIN_TOKEN, or None if it will do (an empty token is
+    fine: it closes the console and the admin routes). The message never contains the token.
+
+    Weak: fewer than 16 characters; fewer than 8 different ones; a repetition of a shorter string
+    (``changemechangeme``); or fewer than 10 characters that neither repeat the one before nor
+    continue a run from it (``aaaa``, ``1234``, ``dcba``), which catches ``Password1234567!``.
+    A random token (``secrets.token_urlsafe(32)``: 43 characters, 256 bits) passes by far.
+    """
+    if not token:
+        return None
+    if len(token) < ADMIN_TOKEN_MIN_LENGTH:
+        return (f"it is {len(token)} character{'s' if len(token) != 1 else ''} long; it needs at least "
+                f"{ADMIN_TOKEN_MIN_LENGTH}")
+    distinct = len(set(token))
+    if distinct < ADMIN_TOKEN_MIN_DISTINCT:
+        return (f"it uses only {distinct} different character{'s' if distinct != 1 else ''}; it needs at least {ADMIN_TOKEN_MIN_DISTINCT} "
+                f"(and {ADMIN_TOKEN_MIN_LENGTH} characters)")
+    if token in (token + token)[1:-1]:
+        return f"it is a shorter string repeated; it needs {ADMIN_TOKEN_MIN_LENGTH} characters that do not repeat"
+    surprises = 1 + sum(1 for a, b in zip(token, token[1:]) if abs(ord(b) - ord(a)) > 1)
+    if surprises < ADMIN_TOKEN_MIN_SURPRISES:
+        return (f"it is mostly runs or repeated characters (like 'aaaa' or '1234'); it needs at least "
+                f"{ADMIN_TOKEN_MIN_LENGTH} characters, {ADMIN_TOKEN_MIN_SURPRISES} of them not continuing "
+                f"the one before")
+    return None
+
+
+def _check_admin_token(token: Any) -> None:
+    from .errors import ConfigurationError
+
+    problem = admin_token_problem(str(token or ""))
+    if problem:
+        raise ConfigurationError(
+            f"UCC_ADMIN_TOKEN is too weak: {problem}. Anyone who can reach /console or /api/v1/admin "
+            f"could guess it. Make a random one with {MAKE_ADMIN_TOKEN}, put it in UCC_ADMIN_TOKEN "
+            f"(e.g. /etc/ucc/secrets.env) and start again; leave UCC_ADMIN_TOKEN empty to keep the "
+            f"console and the admin routes closed.")
+
+
 def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Settings:
     """Read every setting from ``environ`` (default ``os.environ``); keyword overrides win."""
     from .errors import ConfigurationError
@@ -163,4 +215,5 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         if name not in _BY_NAME:
             raise ConfigurationError(f"unknown setting {name}")
         values[name] = value
+    _check_admin_token(values["UCC_ADMIN_TOKEN"])  # refuse to start with a guessable one
     return Settings(values)
