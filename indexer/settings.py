@@ -171,8 +171,8 @@ def admin_token_problem(token: str) -> str | None:
                 f"{ADMIN_TOKEN_MIN_LENGTH}")
     distinct = len(set(token))
     if distinct < ADMIN_TOKEN_MIN_DISTINCT:
-        return (f"it uses only {distinct} different character{'s' if distinct != 1 else ''}; it needs at least {ADMIN_TOKEN_MIN_DISTINCT} "
-                f"(and {ADMIN_TOKEN_MIN_LENGTH} characters)")
+        return (f"it uses only {distinct} different character{'s' if distinct != 1 else ''}; it needs at least "
+                f"{ADMIN_TOKEN_MIN_DISTINCT} (and {ADMIN_TOKEN_MIN_LENGTH} characters)")
     if token in (token + token)[1:-1]:
         return f"it is a shorter string repeated; it needs {ADMIN_TOKEN_MIN_LENGTH} characters that do not repeat"
     surprises = 1 + sum(1 for a, b in zip(token, token[1:]) if abs(ord(b) - ord(a)) > 1)

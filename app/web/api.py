@@ -47,7 +47,7 @@ from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
 from ..questionlog import CHANNELS, QuestionLog, iso
 from .errors import error_response
 from .metrics import Metrics
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, failure_throttle, log_wrong_token
 
 log = logging.getLogger("ucc.web.api")
 
@@ -470,7 +470,10 @@ def examples():
 # --- admin -----------------------------------------------------------------------------------
 
 def admin_required(view: Callable) -> Callable:
-    """404 when UCC_ADMIN_TOKEN is empty (admin routes are off); 401 without the right bearer token."""
+    """404 when UCC_ADMIN_TOKEN is empty (admin routes are off); 401 without the right bearer token.
+    Wrong tokens count in the wrong-token throttle shared with the console (429 with Retry-After
+    past a few; see :class:`app.web.ratelimit.FailureThrottle`) and are logged without the token
+    or the client's address; a request without credentials is not an attempt."""
 
     @wraps(view)
     def wrapped(*args, **kwargs):
@@ -479,9 +482,19 @@ def admin_required(view: Callable) -> Callable:
             fail(404, "admin_disabled", "Admin routes are disabled on this server (UCC_ADMIN_TOKEN is not set).")
         header = request.headers.get("Authorization", "")
         scheme, _, given = header.partition(" ")
-        if scheme.lower() != "bearer" or not hmac.compare_digest(given.strip().encode(), token.encode()):
-            fail(401, "unauthorized", "This route needs the admin bearer token.",
-                 headers={"WWW-Authenticate": 'Bearer realm="ucc-admin"'})
+        unauthorized = {"WWW-Authenticate": 'Bearer realm="ucc-admin"'}
+        if scheme.lower() != "bearer" or not given.strip():
+            fail(401, "unauthorized", "This route needs the admin bearer token.", headers=unauthorized)
+        throttle = failure_throttle(current_app)
+        client = throttle.client_key(request.remote_addr)
+        wait, failures = throttle.attempt(client)
+        if wait:
+            fail(429, "too_many_requests", f"Too many wrong admin tokens from your address; try again in {wait} "
+                 f"second{'s' if wait != 1 else ''}.", headers={"Retry-After": str(wait)})
+        if not hmac.compare_digest(given.strip().encode(), token.encode()):
+            log_wrong_token(throttle, f"admin API, {request.url_rule.rule}", client, failures)
+            fail(401, "unauthorized", "This route needs the admin bearer token.", headers=unauthorized)
+        throttle.succeeded(client)
         return view(*args, **kwargs)
 
     return wrapped

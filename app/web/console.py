@@ -10,10 +10,14 @@
     /console/sign-in, /console/sign-out
 
 Access needs UCC_ADMIN_TOKEN: without it every page answers 404 and says how to open the console.
-With it, a moderator signs in with the token (a session cookie: HttpOnly, SameSite=Strict, Secure
-over https, path /console, signed with a key derived from the token, valid for eight hours) or sends
-``Authorization: Bearer <token>``. Every POST from a signed-in browser carries a CSRF token tied to
-the session.
+With it, a moderator signs in with the token or sends ``Authorization: Bearer <token>``. Signing in
+makes a server-side session (:class:`SessionStore`, SQLite in UCC_DATA_DIR, shared by every worker):
+the cookie (HttpOnly, SameSite=Strict, Secure over https, path /console, signed with a key derived
+from the token) carries a random session id, and the session ends at sign-out, after 30 minutes
+unused or eight hours after sign-in, whichever comes first; a copy of the cookie dies with it. Every
+POST from a signed-in browser carries a CSRF token tied to the session. Wrong tokens, at sign-in or
+in the header, are throttled per client address across workers and logged without the token or the
+address (:class:`app.web.ratelimit.FailureThrottle`).
 
 The views only translate HTTP to :class:`app.assistant.Assistant` calls; templates escape every
 retrieved string (Jinja autoescape). The pages work without JavaScript; ``static/console.js`` adds
@@ -27,7 +31,6 @@ import hashlib
 import hmac
 import re
 import secrets
-import threading
 import time
 import unicodedata
 from dataclasses import replace
@@ -41,13 +44,14 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.errors import InvalidRequest, NotFound, UccError
 
+from .ratelimit import failure_throttle, log_wrong_token
+
 bp = Blueprint("console", __name__, url_prefix="/console")
 
-SESSION_SECONDS = 8 * 3600
+SESSION_SECONDS = 8 * 3600  # a session ends this long after sign-in, however busy
+SESSION_IDLE_SECONDS = 30 * 60  # ... or this long after its last use
 COOKIE_NAME = "ucc_console"
 COOKIE_PATH = "/console"
-SIGN_IN_FAILURES = 10  # failed sign-ins from one address within SIGN_IN_WINDOW before a pause
-SIGN_IN_WINDOW = 300
 DEFAULT_N = 5
 MAX_N = 20
 DEFAULT_DAYS = 30
@@ -111,27 +115,109 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode("utf-8"), expected.encode("utf-8"))
 
 
+# --- server-side sessions ------------------------------------------------------------------
+
+
+_SESSIONS_SCHEMA = """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,             -- SHA-256 of the session id in the cookie; never the id itself
+    created REAL NOT NULL,
+    seen REAL NOT NULL,              -- last use, written at most once a minute
+    expires REAL NOT NULL            -- created + SESSION_SECONDS
+);
+"""
+
+
+class SessionStore:
+    """Signed-in console sessions, in SQLite in UCC_DATA_DIR so that every worker sees a sign-out.
+
+    The cookie carries a random id (32 bytes); the table keeps only its SHA-256, so a copy of the
+    table (a backup, a leaked file) signs nobody in. A session is valid until it is ended (sign-out),
+    :data:`SESSION_IDLE_SECONDS` after its last use or :data:`SESSION_SECONDS` after sign-in.
+    Rows are made only by a right token, so the table stays as small as the number of sign-ins.
+    """
+
+    FILE = "console-sessions.db"
+    TOUCH_EVERY = 60.0
+
+    def __init__(self, data_dir, clock=time.time, lifetime: float = SESSION_SECONDS,
+                 idle: float = SESSION_IDLE_SECONDS):
+        from indexer.store import ThreadConnections
+
+        self._connections = ThreadConnections(data_dir, self.FILE, _SESSIONS_SCHEMA)
+        self.path = self._connections.path
+        self.clock = clock
+        self.lifetime = float(lifetime)
+        self.idle = float(idle)
+
+    @staticmethod
+    def _key(session_id: str) -> str:
+        return hashlib.sha256(session_id.encode("utf-8")).hexdigest()
+
+    def create(self) -> str:
+        """A new session; returns the id for the cookie. Ended and expired sessions are deleted."""
+        now = self.clock()
+        session_id = secrets.token_urlsafe(32)
+        with self._connections.get().conn as conn:
+            conn.execute("DELETE FROM sessions WHERE expires <= ? OR seen <= ?", [now, now - self.idle])
+            conn.execute("INSERT INTO sessions (id, created, seen, expires) VALUES (?, ?, ?, ?)",
+                         [self._key(session_id), now, now, now + self.lifetime])
+        return session_id
+
+    def valid(self, session_id: Any) -> bool:
+        """Whether ``session_id`` names a live session (its last use is then brought up to now)."""
+        if not isinstance(session_id, str) or not session_id:
+            return False
+        now = self.clock()
+        key = self._key(session_id)
+        db = self._connections.get()
+        row = db.execute("SELECT seen, expires FROM sessions WHERE id = ?", [key]).fetchone()
+        if row is None or now >= row[1] or now - row[0] >= self.idle:
+            return False
+        if now - row[0] >= self.TOUCH_EVERY:
+            with db.conn as conn:
+                conn.execute("UPDATE sessions SET seen = ? WHERE id = ? AND seen < ?", [now, key, now])
+        return True
+
+    def end(self, session_id: Any) -> None:
+        if isinstance(session_id, str) and session_id:
+            with self._connections.get().conn as conn:
+                conn.execute("DELETE FROM sessions WHERE id = ?", [self._key(session_id)])
+
+    def close(self) -> None:
+        self._connections.close()
+
+
+def session_store(app=None) -> SessionStore:
+    """The app's session store, made on first use."""
+    app = app or current_app
+    store = app.extensions.get("ucc.console_sessions")
+    if store is None:
+        store = app.extensions.setdefault("ucc.console_sessions",
+                                          SessionStore(app.extensions["ucc.settings"].data_dir))
+    return store
+
+
 # --- access ----------------------------------------------------------------------------------
 
 
-_failures: dict[str, list[float]] = {}
-_failures_lock = threading.Lock()
+def _check_token(given: str, expected: str, where: str) -> int:
+    """Compare ``given`` with the admin token under the wrong-token throttle: 0 when it is right,
+    -1 when it is wrong (logged), else the seconds the client must wait before trying again."""
+    throttle = failure_throttle(current_app)
+    client = throttle.client_key(request.remote_addr)
+    wait, failures = throttle.attempt(client)
+    if wait:
+        return wait
+    if _same(given, expected):
+        throttle.succeeded(client)
+        return 0
+    log_wrong_token(throttle, where, client, failures)
+    return -1
 
 
-def _throttled(addr: str) -> bool:
-    now = time.monotonic()
-    with _failures_lock:
-        recent = [t for t in _failures.get(addr, []) if now - t < SIGN_IN_WINDOW]
-        _failures[addr] = recent
-        return len(recent) >= SIGN_IN_FAILURES
-
-
-def _record_failure(addr: str) -> None:
-    with _failures_lock:
-        _failures.setdefault(addr, []).append(time.monotonic())
-        if len(_failures) > 10000:  # a flood of addresses: forget the oldest
-            for key in list(_failures)[:5000]:
-                _failures.pop(key, None)
+def _wait_message(wait: int) -> str:
+    return f"Too many wrong tokens from your address. Wait {wait} second{'s' if wait != 1 else ''} and try again."
 
 
 def _bearer() -> str | None:
@@ -142,10 +228,7 @@ def _bearer() -> str | None:
 
 
 def _signed_in() -> bool:
-    if not session.get("signed_in"):
-        return False
-    issued = session.get("issued")
-    return isinstance(issued, (int, float)) and 0 <= time.time() - issued < SESSION_SECONDS
+    return bool(session.get("sid")) and session_store().valid(session.get("sid"))
 
 
 def csrf_token() -> str:
@@ -178,12 +261,13 @@ def _gate():
     g.console_bearer = False
     g.console_authed = False
     if bearer is not None:
-        addr = request.remote_addr or "?"
-        if _throttled(addr):
-            return _page("console/error.html", 429, title="Too many attempts",
-                         message="Too many wrong tokens. Wait a few minutes and try again.")
-        if not _same(bearer, token):
-            _record_failure(addr)
+        route = request.url_rule.rule if request.url_rule is not None else "an unknown page"  # not the raw path
+        outcome = _check_token(bearer, token, f"console bearer header, {route}")
+        if outcome > 0:
+            resp = _page("console/error.html", 429, title="Too many attempts", message=_wait_message(outcome))
+            resp.headers["Retry-After"] = str(outcome)
+            return resp
+        if outcome < 0:
             resp = _page("console/error.html", 401, title="Not signed in",
                          message="The bearer token is not the console's admin token.")
             resp.headers["WWW-Authenticate"] = 'Bearer realm="ucc-console"'
@@ -272,16 +356,16 @@ def sign_in():
         return _page("console/sign_in.html", next=target)
     if not _csrf_ok():
         return _csrf_failed()
-    addr = request.remote_addr or "?"
-    if _throttled(addr):
-        return _page("console/sign_in.html", 429, next=target,
-                     error="Too many failed attempts. Wait a few minutes and try again.")
-    if not _same(request.form.get("token", ""), _admin_token()):
-        _record_failure(addr)
+    outcome = _check_token(request.form.get("token", ""), _admin_token(), "console sign-in")
+    if outcome > 0:
+        resp = _page("console/sign_in.html", 429, next=target, error=_wait_message(outcome))
+        resp.headers["Retry-After"] = str(outcome)
+        return resp
+    if outcome < 0:
         return _page("console/sign_in.html", 401, next=target, error="That is not the console's admin token.")
+    session_store().end(session.get("sid"))  # signing in again replaces a session, never adds one
     session.clear()  # a fresh session: nothing from before signing in carries over
-    session["signed_in"] = True
-    session["issued"] = int(time.time())
+    session["sid"] = session_store().create()
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = False
     return redirect(target, code=303)
@@ -289,6 +373,7 @@ def sign_in():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
+    session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every worker
     session.clear()
     return redirect(url_for("console.sign_in", signed_out=1), code=303)
 

@@ -1,4 +1,5 @@
-"""Per-client rate limits for the API: a token bucket per client, in memory.
+"""Per-client rate limits for the API (a token bucket per client, in memory) and the wrong-token
+throttle of the console and the admin API (:class:`FailureThrottle`, in SQLite, shared by workers).
 
 Each client may make ``UCC_RATE_LIMIT`` requests per minute (0: no limit), with bursts up to
 that many; past it the API answers 429 with ``Retry-After`` (whole seconds until a request
@@ -11,17 +12,22 @@ limit, or run Werkzeug's ``ProxyFix`` so that ``remote_addr`` is the client's ow
 
 Each gunicorn worker keeps its own buckets, so with ``UCC_WORKERS`` workers a client may get up
 to that many times the limit in the worst case (the kernel spreads connections over workers).
+Guesses at the admin token are not left to that: :class:`FailureThrottle` keeps its counts in
+``UCC_DATA_DIR/auth-throttle.db``, which every worker shares.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 import secrets
 import threading
 import time
 from typing import Callable
+
+log = logging.getLogger("ucc.web.auth")
 
 MAX_CLIENTS = 50_000  # buckets kept before idle ones are dropped
 
@@ -67,3 +73,122 @@ class RateLimiter:
         full = self.capacity / self.rate if self.rate else 0.0
         for key in [k for k, (_, last) in self._buckets.items() if now - last >= full]:
             del self._buckets[key]
+
+
+# --- wrong admin tokens ------------------------------------------------------------------------
+
+_THROTTLE_SCHEMA = """
+CREATE TABLE IF NOT EXISTS attempts (
+    client TEXT PRIMARY KEY,         -- keyed hash of the client's address; never the address
+    failures INTEGER NOT NULL,       -- attempts in a row not (yet) proven right
+    last REAL NOT NULL,              -- time of the last attempt let through
+    next REAL NOT NULL               -- no attempt from this client before this time
+);
+"""
+
+
+class FailureThrottle:
+    """Wrong admin tokens per client address, shared by every worker (SQLite in UCC_DATA_DIR).
+
+    Used by the console's sign-in, its bearer header and the admin API: they guess the same
+    secret, so they share one count. The first :attr:`FREE` attempts in a row go through at
+    once; after that each attempt waits ``BASE * 2**k`` seconds after the one before, capped at
+    :attr:`MAX_DELAY` (1, 2, 4, 8, 15, 15, ...). An attempt during the wait is refused (429) and
+    does not lengthen it, so the right token is never kept out longer than :attr:`MAX_DELAY`
+    after the last attempt let through; a right token ends the count. The count is forgotten
+    :attr:`FORGET` seconds after the last attempt.
+
+    :meth:`attempt` counts an attempt as failed *before* the token is compared (and
+    :meth:`succeeded` takes it back), in one write transaction: two workers cannot both let
+    through the same free attempt, however many requests arrive at once.
+
+    Clients are known by an HMAC of their address with a key shared by the workers (the log
+    salt, with its own label): the table and the log hold that, never the address.
+    """
+
+    FILE = "auth-throttle.db"
+    FREE = 5
+    BASE = 1.0
+    MAX_DELAY = 15
+    FORGET = 900.0
+    PURGE_EVERY = 300.0
+
+    def __init__(self, data_dir, key: bytes, clock: Callable[[], float] = time.time):
+        from indexer.store import ThreadConnections
+
+        self._connections = ThreadConnections(data_dir, self.FILE, _THROTTLE_SCHEMA)
+        self.path = self._connections.path
+        self._key = hmac.new(key, b"ucc-auth-throttle-v1", hashlib.sha256).digest()
+        self.clock = clock
+        self._last_purge = 0.0
+
+    @classmethod
+    def from_settings(cls, settings) -> FailureThrottle:
+        from app.questionlog import load_or_create_salt
+
+        salt = str(settings.log_salt or "").encode("utf-8") or load_or_create_salt(settings.data_dir)
+        return cls(settings.data_dir, salt)
+
+    def client_key(self, address: str | None) -> str:
+        """A keyed hash of the client's address, the same in every worker (24 hex digits)."""
+        return hmac.new(self._key, (address or "unknown").encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+    def delay(self, failures: int) -> float:
+        """Seconds the next attempt waits after ``failures`` attempts in a row."""
+        if failures < self.FREE:
+            return 0.0
+        return float(min(self.MAX_DELAY, self.BASE * 2 ** min(failures - self.FREE, 30)))
+
+    def attempt(self, client: str) -> tuple[int, int]:
+        """Let an attempt from ``client`` through, counted as a failure until :meth:`succeeded`:
+        ``(0, failures in a row)``; or refuse it: ``(seconds to wait, failures)``."""
+        now = self.clock()
+        db = self._connections.get()
+        row = db.execute("SELECT failures, last, next FROM attempts WHERE client = ?", [client]).fetchone()
+        if row and now - row[1] < self.FORGET and now < row[2]:
+            return max(1, math.ceil(row[2] - now)), row[0]  # refused without a write
+        with db.conn:  # one write transaction: check again and count, atomically across workers
+            db.conn.execute("BEGIN IMMEDIATE")
+            row = db.execute("SELECT failures, last, next FROM attempts WHERE client = ?", [client]).fetchone()
+            failures = 0 if row is None or now - row[1] >= self.FORGET else row[0]
+            if row is not None and failures and now < row[2]:
+                return max(1, math.ceil(row[2] - now)), failures
+            failures += 1
+            db.execute("INSERT OR REPLACE INTO attempts (client, failures, last, next) VALUES (?, ?, ?, ?)",
+                       [client, failures, now, now + self.delay(failures)])
+        if row is None and now - self._last_purge >= self.PURGE_EVERY:
+            self._last_purge = now
+            self.purge(now)
+        return 0, failures
+
+    def succeeded(self, client: str) -> None:
+        """The attempt was right: forget the client's count."""
+        with self._connections.get().conn as conn:
+            conn.execute("DELETE FROM attempts WHERE client = ?", [client])
+
+    def purge(self, now: float | None = None) -> int:
+        """Forget clients whose last attempt is older than :attr:`FORGET`."""
+        now = self.clock() if now is None else now
+        with self._connections.get().conn as conn:
+            return conn.execute("DELETE FROM attempts WHERE last < ?", [now - self.FORGET]).rowcount
+
+    def close(self) -> None:
+        self._connections.close()
+
+
+def failure_throttle(app) -> FailureThrottle:
+    """The app's wrong-token throttle, made on first use (a server without an admin token never
+    opens its file)."""
+    throttle = app.extensions.get("ucc.auth_throttle")
+    if throttle is None:
+        throttle = app.extensions.setdefault("ucc.auth_throttle",
+                                             FailureThrottle.from_settings(app.extensions["ucc.settings"]))
+    return throttle
+
+
+def log_wrong_token(throttle: FailureThrottle, where: str, client: str, failures: int) -> None:
+    """A warning for a wrong admin token: where, which client (its keyed hash) and how many in a
+    row; never the token that was sent, the right one or the address."""
+    log.warning("wrong admin token (%s) from client %s: %d failed attempt%s in a row%s", where, client, failures,
+                "" if failures == 1 else "s",
+                f"; the next one waits {throttle.delay(failures):.0f} s" if throttle.delay(failures) else "")
