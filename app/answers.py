@@ -305,7 +305,7 @@ class Answerer:
     def ask(self, question: str, conversation: str | None = None, filters: dict | None = None) -> AnswerResult:
         t0 = time.perf_counter()
         timings: dict[str, float] = {}
-        question = self._check(question)
+        question = self.check_question(question)
         flt = normalise_filters(filters)  # InvalidRequest on unknown filters
         flt_in = {k: (v[0] if len(v) == 1 else v) for k, v in flt.items()}
         conv_id = None
@@ -390,7 +390,7 @@ class Answerer:
 
     # -- stages ------------------------------------------------------------------------------
     @staticmethod
-    def _check(question: Any) -> str:
+    def check_question(question: Any) -> str:
         if not isinstance(question, str):
             raise InvalidRequest("The question must be text.")
         text = " ".join(question.split())

@@ -9,6 +9,7 @@ answer, the structured data behind it, and the route taken.
 
 from __future__ import annotations
 
+import re
 import time
 from functools import cached_property
 from typing import Any
@@ -17,15 +18,17 @@ from indexer.errors import NotFound
 from indexer.search import Searcher
 from indexer.settings import Settings
 
+from . import network
 from .answers import Answerer
 from .benchmark import Benchmark
 from .catalog import Catalog
 from .cities import CityDirectory
-from .conversations import ConversationStore
+from .conversations import ConversationStore, Turn, resolve
 from .examples import examples as find_examples
 from .examples import session_pack
 from .generator import generator_from_settings
 from .learning import learn_from
+from .reply import Reply, data_citation, examples_reply, learn_from_reply, ranking_reply, scores_reply, similar_reply
 from .router import Route, route
 
 
@@ -68,53 +71,116 @@ class Assistant:
         return route(question, self.catalog)
 
     def ask(self, question: str, conversation: str | None = None, filters: dict | None = None) -> dict[str, Any]:
-        """Answer a question; questions about scores, peers or examples go to those capabilities."""
+        """Answer a question (see :class:`~app.reply.Reply` for the shape). Every turn is routed: questions
+        about scores, rankings, peers, examples, members or the dashboard go to those capabilities, first
+        or inside a conversation; follow-ups of a routed answer ("what about Porto?") are routed again."""
+        return self.reply(question, conversation, filters).to_dict()
+
+    def reply(self, question: str, conversation: str | None = None, filters: dict | None = None) -> Reply:
         t0 = time.perf_counter()
-        r = self.route(question or "")
-        follow_up = bool(conversation and self.conversations.last(conversation))
-        if r.intent == "answer" or follow_up or filters:
-            result = self.answerer.ask(question, conversation=conversation, filters=filters).to_dict()
-            result["intent"] = "answer"
-            result["route"] = r.to_dict()
-            return result
+        question = self.answerer.check_question(question)
+        conv_id = ConversationStore.check_id(conversation) if conversation else None
+        history = self.conversations.turns(conv_id) if conv_id else []
+        asked, follow_up = question, "new"
+        rewritten = self._routed_follow_up(question, history) if history else None
+        if rewritten:
+            asked, follow_up = rewritten, "place"
+        elif history and self._answer_follow_up(question, history, filters):
+            return self._cited(question, conv_id, filters, self.route(question), t0)
+        r = self.route(asked)
+        net = network.read(asked, self.catalog, r.cities) if self.catalog.has_cities and not filters else None
+        if not net and (r.intent == "answer" or filters):
+            return self._cited(question, conv_id, filters, r, t0)
         try:
-            data, text = self._routed(r, question)
+            reply = self._network(net, r) if net else self._routed(r, asked)
         except NotFound:
             # e.g. a member without published scores: a cited answer is still better than nothing
-            result = self.answerer.ask(question, conversation=conversation, filters=filters).to_dict()
-            result.update(intent="answer", route=r.to_dict())
-            return result
-        return {
-            "status": "answered",
-            "intent": r.intent,
-            "answer": text,
-            "data": data,
-            "citations": [],
-            "route": r.to_dict(),
-            "timings_ms": {"total": round((time.perf_counter() - t0) * 1000, 2)},
-        }
+            return self._cited(question, conv_id, filters, r, t0)
+        reply.question, reply.resolved_question, reply.follow_up = question, asked, follow_up
+        reply.conversation_id = conv_id or ConversationStore.new_id()
+        self._remember(reply, r, net)
+        reply.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+        return reply
 
-    def _routed(self, r: Route, question: str) -> tuple[dict[str, Any], str]:
+    # -- turns --------------------------------------------------------------------------------
+    def _cited(self, question: str, conv_id: str | None, filters: dict | None, r: Route, t0: float) -> Reply:
+        result = self.answerer.ask(question, conversation=conv_id, filters=filters).to_dict()
+        reply = Reply.from_answer(result, "answer", r.to_dict())
+        return reply
+
+    def _answer_follow_up(self, question: str, history: list[Turn], filters: dict | None) -> bool:
+        """Whether ``question`` continues the conversation's cited answers ("who else does that?",
+        "how did they measure it?", "and in Spain?" after a cited answer)."""
+        last = history[-1]
+        if last.intent not in ("", "answer"):
+            return False
+        return resolve(question, history, self.answerer.places(), filters).kind != "new"
+
+    def _routed_follow_up(self, question: str, history: list[Turn]) -> str | None:
+        """The question a place-only follow-up of a routed answer stands for: "what about Porto?"
+        after Ghent's scores is "How does Porto score on the dashboard?"."""
+        last = history[-1]
+        if not last.template:
+            return None
+        res = resolve(question, history, self.answerer.places())
+        if res.kind != "place" or res.place is None:
+            return None
+        return last.template.replace("{place}", res.place.name)
+
+    def _remember(self, reply: Reply, r: Route, net: network.NetworkQuestion | None) -> None:
+        cities = [i["slug"] for p in reply.parts if p.get("type") == "cities" for i in p.get("items", []) if i.get("slug")]
+        self.conversations.append(reply.conversation_id, Turn(
+            question=reply.question, resolved_question=reply.resolved_question, query=reply.resolved_question,
+            subject=reply.resolved_question, cities=list(dict.fromkeys(cities)), status=reply.status,
+            intent=reply.intent, template=_template(reply, r, net),
+        ))
+
+    def _network(self, net: network.NetworkQuestion, r: Route) -> Reply:
+        if net.kind == "compare":
+            found = network.compare(self.benchmark, [self.directory.resolve(c).slug for c in net.cities], r.revision)
+        elif net.kind == "dashboard":
+            found = network.dashboard(self.catalog, self.benchmark, r.revision)
+        else:
+            found = network.members(net, self.catalog, self.catalog.membership)
+        citations = [data_citation(i, s) for i, s in enumerate(found.sources, 1)]
+        intent = {"member_count": "members"}.get(net.kind, net.kind)
+        return Reply(question="", status="answered", intent=intent, answer=found.text, data=found.data,
+                     parts=found.parts + [{"type": "citations", "items": citations}], citations=citations,
+                     route=r.to_dict(), label="data")
+
+    def _routed(self, r: Route, question: str) -> Reply:
+        if r.intent in ("ranking", "scores") and r.subindicator and not r.city:
+            found = network.subindicator_ranking(self.benchmark, self.catalog, r.subindicator, r.revision,
+                                                 weakest=bool(_WEAKEST.search(question)))
+            return Reply(question="", status="answered", intent="ranking", answer=found.text, data=found.data,
+                         parts=found.parts, route=r.to_dict(), label="data")
         if r.intent == "scores" and r.city:
             data = self.scores(r.city, r.revision)
-            return data, scores_text(data, r.subindicator)
-        if r.intent in ("scores", "ranking"):
+            text, parts = scores_reply(data, r.subindicator)
+        elif r.intent in ("scores", "ranking"):
             data = self.benchmark.ranking(r.revision)
-            return data, ranking_text(data)
-        if r.intent == "similar" and r.city:
+            text, parts = ranking_reply(data)
+        elif r.intent == "similar" and r.city:
             data = self.similar(r.city)
-            return data, similar_text(data)
-        if r.intent == "learn_from" and r.city:
-            data = self.learn_from(r.city, r.subindicator)
-            return data, data.get("summary", "")
-        if r.intent == "examples":
+            text, parts = similar_reply(data)
+        elif r.intent == "learn_from" and r.city:
+            data = self.learn_from(r.city, r.subindicator or self._topic_subindicator(r.topic))
+            text, parts = learn_from_reply(data)
+        elif r.intent == "examples":
             # "Show me Madrid's case studies" leaves no topic once the routing words are gone:
             # the question itself is then the topic, narrowed by the city.
             topic = r.topic.strip() or question
             items = self.examples(topic, n=5, filters={"city": r.city} if r.city else None)
             data = {"topic": topic, "examples": items}
-            return data, examples_text(topic, items)
-        raise NotFound("Nothing to route this question to.")
+            text, parts = examples_reply(topic, items)
+        else:
+            raise NotFound("Nothing to route this question to.")
+        return Reply(question="", status="answered", intent=r.intent, answer=text, data=data, parts=parts,
+                     route=r.to_dict(), label="data")
+
+    def _topic_subindicator(self, topic: str) -> str | None:
+        """The dashboard sub-indicator a learn-from topic is about ("accessibility" -> 2.3 Usability)."""
+        return network.topic_subindicator(topic, self.catalog, self.benchmark, self.searcher) if topic else None
 
     def similar(self, city: str, k: int = 5, basis: str = "all") -> dict[str, Any]:
         return self.directory.similar(city, k=k, basis=basis)
@@ -137,40 +203,25 @@ class Assistant:
         return session_pack(self.searcher, self.catalog, topic, n, filters, one_per_city=one_per_city)
 
 
-# -- short text answers for routed results ----------------------------------------------------
-def _label(data: dict) -> str:
-    return f"(self-assessment, dashboard revision {data.get('revision')}; source: {data.get('source')})"
+_WEAKEST = re.compile(r"\b(?:worst|weakest|lowest|least|last|bottom)\b", re.IGNORECASE)
 
 
-def scores_text(data: dict, subindicator: str | None = None) -> str:
-    subs = data.get("subindicators", [])
-    head = f"{data['name']} scores {data['percent']}% on the UserCentriCities dashboard"
-    if data.get("published_rank"):
-        head += f" (published rank {data['published_rank']})"
-    focus = [s for s in subs if s["id"] == subindicator]
-    if focus:
-        s = focus[0]
-        body = f"On {s['id']} {s['name']} it answered yes to {s['yes']} of {s['total']} questions ({s['colour']})."
-    else:
-        strong = [f"{s['id']} {s['name']}" for s in subs if s["fraction"] >= 0.999][:3]
-        weak = [f"{s['id']} {s['name']} ({s['yes']}/{s['total']})" for s in sorted(subs, key=lambda s: s["fraction"])[:3]]
-        body = (f"Full marks on {', '.join(strong)}. " if strong else "") + f"Weakest: {', '.join(weak)}."
-    return f"{head}. {body} {_label(data)}"
-
-
-def ranking_text(data: dict) -> str:
-    rows = data.get("ranking", [])[:5]
-    top = ", ".join(f"{r['rank']}. {r['name']} {r['percent']}%" for r in rows)
-    return f"Top of the named dashboard rows: {top}. {_label(data)}"
-
-
-def similar_text(data: dict) -> str:
-    parts = [f"{m['name']} ({m['why']})" for m in data.get("matches", [])[:3]]
-    return f"Members most like {data['name']}: " + "; ".join(parts) + "." if parts else f"No similar member found for {data['name']}."
-
-
-def examples_text(topic: str, items: list[dict]) -> str:
-    if not items:
-        return f"No service or case in the knowledge base is close enough to “{topic}”."
-    listed = "; ".join(f"{e['title']} ({e.get('city_name') or e.get('city')})" for e in items)
-    return f"Examples on “{topic}”: {listed}."
+def _template(reply: Reply, r: Route, net: network.NetworkQuestion | None) -> str:
+    """The question a place-only follow-up of this routed answer asks, with {place} for the place."""
+    if net is not None:
+        if net.kind == "compare":
+            return "Compare " + ", ".join(reply.data.get("cities", [{}])[i].get("name", "") for i in
+                                          range(len(reply.data.get("cities", [])))) + " and {place} on the dashboard"
+        if net.kind == "members" and net.countries:
+            return "Which members are in {place}?"
+        return ""
+    if reply.intent == "scores" and r.city:
+        return "How does {place} score on the dashboard?"
+    if reply.intent == "similar":
+        return "Which members are most like {place}?"
+    if reply.intent == "learn_from":
+        sub = reply.data.get("focus", [{}])[0].get("name") if r.subindicator or r.topic else None
+        return "Who should {place} learn from" + (f" on {sub}" if sub else "") + "?"
+    if reply.intent == "examples":
+        return f"Examples of {reply.data.get('topic')} in {{place}}"
+    return ""

@@ -366,6 +366,13 @@ class Catalog:
         return load_cities(self.knowledge_dir / CITIES_FILE)
 
     @cached_property
+    def membership(self) -> dict[str, Any]:
+        """The ``membership`` block of ``cities.yaml``: count, as_of, count_note, sources (may be empty)."""
+        data = read_yaml(self.knowledge_dir / CITIES_FILE)
+        block = data.get("membership") if isinstance(data, dict) else None
+        return dict(block) if isinstance(block, dict) else {}
+
+    @cached_property
     def principles(self) -> list[Principle]:
         return load_principles(self.knowledge_dir / PRINCIPLES_FILE)
 

@@ -549,7 +549,7 @@ class CityDirectory:
                 order = sorted(used, key=lambda b: (-WEIGHTS[b] * pct[b], b))
                 short = [part for b in order for part in raw[b][1][: 2 if b == "context" else 1]
                          if part not in _NEGATIVE]
-                why = "; ".join(short) + f" [bases: {', '.join(used)}]"
+                why = "; ".join(short)  # the bases are a field of their own, not part of the reason
             else:
                 score = raw[basis][0]
                 why = "; ".join(raw[basis][1])

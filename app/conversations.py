@@ -49,6 +49,8 @@ class Turn:
     doc_cities: list[str | None] = field(default_factory=list)  # the city of each cited document
     status: str = ""
     at: float = 0.0
+    intent: str = ""  # the route that answered: answer, scores, similar, members...
+    template: str = ""  # a routed answer's question with {place} for its place ("what about Porto?")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -112,7 +114,8 @@ class ConversationStore:
         if row is None or row[0] < now - self.ttl:
             return []
         rows = db.execute("SELECT data FROM turns WHERE conversation_id = ? ORDER BY seq", [cid]).fetchall()
-        return [Turn(**json.loads(r[0])) for r in rows]
+        known = set(Turn.__dataclass_fields__)
+        return [Turn(**{k: v for k, v in json.loads(r[0]).items() if k in known}) for r in rows]
 
     def last(self, conversation_id: str) -> Turn | None:
         turns = self.turns(conversation_id)

@@ -146,7 +146,7 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
         against = f" against {member.name}'s {mine.scores[sub.id]}" if mine is not None else ""
         why = f"answered Yes to {score.yes} of {score.n} questions on {label}{against}"
         if match and match.get("why"):
-            why += "; similar: " + match["why"].split(" [bases:")[0]
+            why += "; similar: " + match["why"]
         peers.append({
             "city": c,
             "name": directory.catalog.city(c).name,
