@@ -295,6 +295,19 @@ def test_failed_attempts_are_logged_without_secret_or_address(make_app, caplog):
     assert "sign-in" in failures[0] and "/api/v1/admin/topics" in failures[1] and "/console/ranking" in failures[2]
 
 
+def test_successful_sign_ins_and_admin_calls_are_logged_too(make_app, caplog):
+    client = make_app().test_client()
+    caplog.set_level(logging.INFO)
+    assert sign_in(client).status_code == 303
+    sign_out(client)
+    assert client.get("/api/v1/admin/unanswered", headers={"Authorization": f"Bearer {TOKEN}"}).status_code == 200
+    events = [r.getMessage() for r in caplog.records if r.name == "ucc.web.auth"]
+    assert any(m.startswith("admin token accepted (console sign-in) from client ") for m in events), events
+    assert any(m.startswith("signed out (console) from client ") for m in events), events
+    assert any("admin token accepted (admin API, GET /api/v1/admin/unanswered)" in m for m in events), events
+    assert TOKEN not in caplog.text and "127.0.0.1" not in caplog.text
+
+
 def test_the_log_line_cannot_be_forged_through_the_path(make_app, caplog):
     client = make_app().test_client()
     caplog.set_level(logging.INFO)

@@ -47,7 +47,7 @@ from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
 from ..questionlog import CHANNELS, QuestionLog, iso
 from .errors import error_response
 from .metrics import Metrics
-from .ratelimit import RateLimiter, failure_throttle, log_wrong_token
+from .ratelimit import RateLimiter, failure_throttle, log_auth, log_wrong_token
 
 log = logging.getLogger("ucc.web.api")
 
@@ -495,6 +495,7 @@ def admin_required(view: Callable) -> Callable:
             log_wrong_token(throttle, f"admin API, {request.url_rule.rule}", client, failures)
             fail(401, "unauthorized", "This route needs the admin bearer token.", headers=unauthorized)
         throttle.succeeded(client)
+        log_auth("admin token accepted", f"admin API, {request.method} {request.url_rule.rule}", client)
         return view(*args, **kwargs)
 
     return wrapped

@@ -44,7 +44,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.errors import InvalidRequest, NotFound, UccError
 
-from .ratelimit import failure_throttle, log_wrong_token
+from .ratelimit import failure_throttle, log_auth, log_wrong_token
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -72,7 +72,10 @@ def session_secret(token: str) -> bytes:
 
 
 class ConsoleSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed cookie session, keyed by the admin token and scoped to the console."""
+    """Flask's signed cookie session, keyed by the admin token and scoped to the console. It
+    carries the CSRF token and, once signed in, the id of a :class:`SessionStore` session."""
+
+    digest_method = staticmethod(hashlib.sha256)  # HMAC-SHA256 (Flask's default is SHA-1)
 
     def get_signing_serializer(self, app):
         token = _admin_token(app)
@@ -211,6 +214,7 @@ def _check_token(given: str, expected: str, where: str) -> int:
         return wait
     if _same(given, expected):
         throttle.succeeded(client)
+        log_auth("admin token accepted", where, client)
         return 0
     log_wrong_token(throttle, where, client, failures)
     return -1
@@ -373,7 +377,9 @@ def sign_in():
 
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
-    session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every worker
+    if session.get("sid"):
+        session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every worker
+        log_auth("signed out", "console", failure_throttle(current_app).client_key(request.remote_addr))
     session.clear()
     return redirect(url_for("console.sign_in", signed_out=1), code=303)
 

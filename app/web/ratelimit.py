@@ -181,9 +181,27 @@ def failure_throttle(app) -> FailureThrottle:
     opens its file)."""
     throttle = app.extensions.get("ucc.auth_throttle")
     if throttle is None:
+        _log_to_stderr()
         throttle = app.extensions.setdefault("ucc.auth_throttle",
                                              FailureThrottle.from_settings(app.extensions["ucc.settings"]))
     return throttle
+
+
+def _log_to_stderr() -> None:
+    """Authentication events reach the journal at INFO even when nothing configured logging
+    (gunicorn configures only its own loggers; Python's fallback shows warnings only)."""
+    if log.level == logging.NOTSET:
+        log.setLevel(logging.INFO)
+    if not log.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+        log.addHandler(handler)
+
+
+def log_auth(event: str, where: str, client: str) -> None:
+    """An authentication decision that went through (``event``: "admin token accepted",
+    "signed in", "signed out"), with the client's keyed hash; never a token or an address."""
+    log.info("%s (%s) from client %s", event, where, client)
 
 
 def log_wrong_token(throttle: FailureThrottle, where: str, client: str, failures: int) -> None:
