@@ -326,3 +326,16 @@ def test_the_throttle_keeps_no_client_address(make_app, tmp_path):
     sign_in(client, token="a-wrong-guess")
     raw = (tmp_path / "var" / FailureThrottle.FILE).read_bytes()
     assert b"127.0.0.1" not in raw
+
+
+def test_the_security_docs_state_the_limits_the_code_has():
+    from app.web import console
+    from app.web.ratelimit import FailureThrottle
+    from indexer.settings import ADMIN_TOKEN_MIN_DISTINCT, ADMIN_TOKEN_MIN_LENGTH
+
+    text = " ".join((REPO / "docs" / "security.md").read_text(encoding="utf-8").split())
+    assert f"{FailureThrottle.FREE} tries at once" in text
+    assert f"at most {FailureThrottle.MAX_DELAY} seconds between tries" in text
+    assert f"{console.SESSION_IDLE_SECONDS // 60} minutes unused and {console.SESSION_SECONDS // 3600} hours" in text
+    assert f"at least {ADMIN_TOKEN_MIN_LENGTH} characters, {ADMIN_TOKEN_MIN_DISTINCT} different ones" in text
+    assert f"about {86400 // FailureThrottle.MAX_DELAY:,} tries a day" in text
