@@ -199,6 +199,33 @@ def test_workers_share_the_wrong_token_throttle(tmp_path):
     assert guesses[1].count(401) <= 3, guesses
 
 
+def test_simultaneous_guesses_on_two_workers_get_only_the_free_tries(tmp_path):
+    """Counting happens in one write transaction: a burst spread over workers and threads gets
+    exactly FREE attempts through, not FREE per worker or per thread."""
+    import threading
+
+    from app.web.ratelimit import FailureThrottle
+
+    workers = [FailureThrottle(tmp_path / "var", b"salt", clock=Clock()) for _ in range(2)]
+    client = workers[0].client_key("198.51.100.7")
+    assert workers[1].client_key("198.51.100.7") == client  # the same key in every worker
+    start = threading.Barrier(16)
+    let_through = []
+
+    def guess(throttle):
+        start.wait()
+        wait, _ = throttle.attempt(client)
+        if not wait:
+            let_through.append(1)
+
+    threads = [threading.Thread(target=guess, args=(workers[i % 2],)) for i in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(let_through) == FailureThrottle.FREE
+
+
 def test_the_right_token_is_kept_out_for_a_short_while_only(make_app):
     from app.web.ratelimit import FailureThrottle
 
