@@ -35,8 +35,9 @@ from typing import Any, Protocol, Sequence
 import numpy as np
 
 from indexer.errors import InvalidRequest, UccError
-from indexer.search import MAX_QUERY_CHARS, Hit, normalise_filters, snippet
+from indexer.search import MAX_QUERY_CHARS, Hit, Passage, normalise_filters, snippet
 
+from . import reader
 from . import sentences as sn
 from .conversations import ConversationStore, Places, Resolution, Turn, resolve, short_title
 
@@ -60,6 +61,9 @@ PLACE_COVERAGE_MIN = 0.55
 # --- composition limits ---------------------------------------------------------------------
 
 MAX_SENTENCES = 4
+SENTENCE_WEIGHT = 0.55  # the sentence's own cosine to the question ...
+PASSAGE_WEIGHT = 0.15  # ... and its passage's: an answer sentence often lacks the subject its paragraph names
+TYPE_BONUS = 0.08  # a unit holding the kind of answer the question expects (app/reader.py; bench/RESULTS.md)
 MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGIN of the best
 SECOND_MARGIN = 0.3
 MAX_WORDS = 90
@@ -376,6 +380,8 @@ class Answerer:
         texts: list[str] = []
         for text in self._all_passages():
             texts.extend(s.text for s in sn.sentences(text) if sn.is_prose(s.text))
+        for doc in self._documents()[1].values():  # the front matter's facts are quoted too
+            texts.extend(reader.fact_units(doc.metadata or {}))
         texts = list(dict.fromkeys(texts))[: self._sentence_vecs.size]
         for start in range(0, len(texts), 256):
             self._embed_sentences(texts[start:start + 256])
@@ -486,13 +492,13 @@ class Answerer:
                 shown = ", ".join(dict.fromkeys(p.name for p in places.find(res.query)))
                 result.notes.append(f"The knowledge base has material on {shown}, but not on this.")
         if not answerable:
-            result.nearest = self._nearest(hits)
             if scope < self.scope_min:
-                result.reason = "outside_scope"
+                result.reason = "outside_scope"  # no "nearest matches": they would be unrelated
                 result.notes.insert(0, "This does not look like a question about public services or the "
                                        "UserCentriCities network.")
             else:
                 result.reason = "no_content"
+                result.nearest = self._nearest(hits)
                 if res.kind == "others":
                     result.notes.append("No other member in the knowledge base does this, as far as it shows.")
             result.evidence["unknown_names"] = missing
@@ -597,11 +603,17 @@ class Answerer:
     def _compose(self, query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
                  kind: str = "new") -> list[_Candidate]:
         cands: list[_Candidate] = []
+        atype = reader.expected_type(query)
         for hi, hit in enumerate(hits):
             for pi, passage in enumerate(hit.passages):
                 for s in sn.sentences(passage.text):
                     if sn.is_prose(s.text) and len(s.text.split()) <= MAX_SENTENCE_WORDS and not _META.search(s.text):
                         cands.append(_Candidate(hi, pi, s, passage))
+            if atype is not None:  # the front matter's facts answer "how many" and "when" questions best
+                best = max((p.dense or 0.0) for p in hit.passages) if hit.passages else (hit.dense_score or 0.0)
+                for fi, unit in enumerate(reader.fact_units(hit.metadata)):
+                    fact = Passage(chunk_id="", text=unit, section="Outcomes", page=None, score=0.0, dense=best)
+                    cands.append(_Candidate(hi, len(hit.passages) + fi, sn.Sentence(unit, 0, 0, False), fact))
         if not cands:  # tables or lists only: quote what there is
             for hi, hit in enumerate(hits[:1]):
                 for pi, passage in enumerate(hit.passages[:1]):
@@ -629,9 +641,12 @@ class Answerer:
             if qstems:
                 sstems = {_stem(w) for w in sn.words(c.sentence.text)}
                 lex = len(qstems & sstems) / len(qstems)
-            c.score = 0.7 * c.sim + 0.3 * lex - 0.02 * c.hit_index - 0.01 * c.passage_index
+            c.score = (SENTENCE_WEIGHT * c.sim + PASSAGE_WEIGHT * (c.passage.dense or 0.0) + 0.3 * lex
+                       - 0.02 * c.hit_index - 0.01 * c.passage_index)
             if _ANAPHORA.match(c.sentence.text):
                 c.score -= 0.04
+            if reader.holds_type(c.sentence.text, atype, query):
+                c.score += TYPE_BONUS
             if kind == "measure":  # "how did they measure it?": results sections and figures first
                 if _RESULTS_SECTION.search(c.passage.section or ""):
                     c.score += 0.1
@@ -683,7 +698,13 @@ class Answerer:
                 hit = hits[c.hit_index]
                 numbers[c.hit_index] = len(numbers) + 1
                 citations.append(self._citation(numbers[c.hit_index], hit, c.passage, places))
-            parts.append(f"{c.sentence.text} [{numbers[c.hit_index]}]")
+            text = c.sentence.text
+            hit = hits[c.hit_index]
+            city = places.city_name(hit.city) if hit.city else None
+            whose = reader.subject_of(hit.title, city)
+            if reader.needs_subject(text, [city or "", whose]):
+                text = f"({whose}) {text}"
+            parts.append(f"{text} [{numbers[c.hit_index]}]")
         return " ".join(parts), citations
 
     @staticmethod

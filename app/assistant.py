@@ -139,7 +139,7 @@ class Assistant:
         if net.kind == "compare":
             found = network.compare(self.benchmark, [self.directory.resolve(c).slug for c in net.cities], r.revision)
         elif net.kind == "dashboard":
-            found = network.dashboard(self.catalog, self.benchmark, r.revision)
+            found = network.dashboard(self.catalog, self.benchmark, r.revision, net.pillar)
         else:
             found = network.members(net, self.catalog, self.catalog.membership)
         citations = [data_citation(i, s) for i, s in enumerate(found.sources, 1)]

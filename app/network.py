@@ -62,6 +62,7 @@ names how many number count show tell me us please are there give all every curr
 belongs belonging europe european eu country countries based located come comes which's whose that this these
 those any our its their it they them has have had network's members' usercentricities' s there's so far yet
 today nation nations state states since when year years as still also altogether total overall in
+rather than instead not opposed made up consist consists does do its make makes up under inside within
 """.split())
 
 
@@ -74,26 +75,36 @@ class NetworkQuestion:
     joined_year: str | None = None
     capital: bool = False
     cities: list[str] = field(default_factory=list)
+    pillar: str | None = None  # a dashboard question about one pillar
+    joined: bool = False  # asks when members joined
 
 
 def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQuestion | None:
     """The network question ``question`` asks, or None when it asks something else."""
     text = fold(question)
-    if len(cities) >= 2 and (_COMPARE.search(text) or _SCORE_WORDS.search(text)) and not _ASKS_HOW.search(text):
+    if len(cities) >= 2 and (_COMPARE.search(text) or (_SCORE_WORDS.search(text) and not _ASKS_HOW.search(text))):
         return NetworkQuestion("compare", cities=list(cities))
     if cities or not _ASK.search(text):
         return None
-    if _DASHBOARD.search(text) and _PARTS.search(text) and _only_filler(text, [_DASHBOARD, _PARTS, _ASK]):
-        return NetworkQuestion("dashboard")
+    pillars = _pillar_names(catalog)
+    named = [name for key, name in pillars.items() if re.search(rf"\b{re.escape(key)}\b", text)]
+    if (_DASHBOARD.search(text) or named) and _PARTS.search(text):
+        pillar_words = re.compile(r"\b(?:" + "|".join(map(re.escape, pillars)) + r")\b") if pillars else _PARTS
+        if _only_filler(text, [_PARTS, _DASHBOARD, _ASK, pillar_words]):
+            return NetworkQuestion("dashboard", pillar=named[0] if named else None)
     if not (_MEMBER_WORDS.search(text) or _countries(text, catalog)):
         return None
     countries = _countries(text, catalog)
     q = NetworkQuestion("members", countries=countries)
-    if _TYPE_REGION.search(text) and not _TYPE_CITY.search(text):
-        q.member_type = "region"
+    region, city = _TYPE_REGION.search(text), _TYPE_CITY.search(text)
+    if region and (not city or (_RATHER.search(text) and region.start() < city.start())):
+        q.member_type = "region"  # "regions", "regions rather than cities"
+    elif city and region and _RATHER.search(text):
+        q.member_type = "city"
     if _FOUNDING.search(text):
         q.founding = True
     if _JOINED.search(text):
+        q.joined = True
         year = _YEAR.search(text)
         q.joined_year = year.group(1) if year else None
     q.capital = bool(_CAPITALS.search(text))
@@ -112,6 +123,18 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
 
 
 _ASKS_HOW = re.compile(r"\b(?:how (?:do|does|did|can|could|should)|why)\b")
+_RATHER = re.compile(r"\b(?:rather than|instead of|not|as opposed to)\b")
+
+
+def _pillar_names(catalog: Any) -> dict[str, str]:
+    """Folded pillar names of every revision -> the name ("user-centricity performance")."""
+    names = {}
+    for rev in catalog.framework.revisions:
+        for p in rev.pillars:
+            names[fold(p.name)] = p.name
+            last = fold(p.name).split()[-1]
+            names.setdefault(last, p.name)  # "the performance pillar"
+    return names
 
 
 def _countries(text: str, catalog: Any) -> list[str]:
@@ -196,12 +219,11 @@ def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Net
         described.insert(0, "capital")
     if q.joined_year:
         chosen = [c for c in chosen if (c.joined or "").startswith(q.joined_year)]
-    elif q.founding is None and not q.countries and not q.member_type and not q.capital:
+    elif q.joined:
         chosen = [c for c in chosen if c.joined]  # "who joined?": the members with a known date
     what = " ".join(described + ([] if q.member_type else ["members"]))
     where = f" in {_join_names(q.countries)}" if q.countries else ""
-    when = f" that joined in {q.joined_year}" if q.joined_year else (" with a known joining date" if
-                                                                     not (described or where) else "")
+    when = f" that joined in {q.joined_year}" if q.joined_year else (" with a known joining date" if q.joined else "")
     items = [member_item(c) for c in chosen]
     if not items:
         text = f"The UserCentriCities network has no {what}{where}{when}."
@@ -216,17 +238,25 @@ def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Net
                          [{"type": "cities", "title": "Members", "items": items}], [source])
 
 
-def dashboard(catalog: Any, benchmark: Any, revision: str | None = None) -> NetworkAnswer:
-    """The dashboard's pillars, sub-indicators and questions in one revision."""
+def dashboard(catalog: Any, benchmark: Any, revision: str | None = None, pillar: str | None = None) -> NetworkAnswer:
+    """The dashboard's pillars, sub-indicators and questions in one revision (or one pillar's)."""
     rev_id = revision if revision else benchmark.latest_revision()
     fw = catalog.framework
     rev = fw.revision(rev_id)
     subs = rev.subindicators
     pillar_text = "; ".join(
         f"{p.name} ({', '.join(f'{s.id} {s.name}' for s in p.subindicators)})" for p in rev.pillars)
-    text = (f"The UserCentriCities benchmarking dashboard (revision {rev.revision}) has {len(rev.pillars)} pillars, "
-            f"{len(subs)} sub-indicators and {rev.question_count} questions. The pillars: {pillar_text}. "
-            f"Each member answers the questions yes or no about itself: the scores are a {fw.assessment}.")
+    one = next((p for p in rev.pillars if p.name == pillar), None)
+    if one is not None:
+        text = (f"The {one.name} pillar of the UserCentriCities benchmarking dashboard (revision {rev.revision}) has "
+                f"{len(one.subindicators)} sub-indicators: "
+                + _join_names([f"{s.id} {s.name} ({s.n} questions)" for s in one.subindicators])
+                + f". The dashboard has {len(rev.pillars)} pillars, {len(subs)} sub-indicators and "
+                f"{rev.question_count} questions in all.")
+    else:
+        text = (f"The UserCentriCities benchmarking dashboard (revision {rev.revision}) has {len(rev.pillars)} pillars, "
+                f"{len(subs)} sub-indicators and {rev.question_count} questions. The pillars: {pillar_text}.")
+    text += f" Each member answers the questions yes or no about itself: the scores are a {fw.assessment}."
     rows = [{"pillar": p.name, "id": s.id, "name": s.name, "questions": s.n} for p in rev.pillars for s in p.subindicators]
     source = {"title": f"{fw.name} (knowledge/benchmark/framework.yaml)", "url": (rev.sources or fw.sources or [None])[0],
               "source": "benchmark/framework.yaml"}

@@ -10,6 +10,7 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
+from app import reader
 from app import sentences as sn
 from app.answers import MIN_SCORE, AnswerResult, Answerer
 from app.conversations import ConversationStore
@@ -24,7 +25,11 @@ def parts(answer: str) -> list[tuple[str, int]]:
     """(sentence, citation number) pairs of an extractive answer; the whole text must parse."""
     found = [(m.group(1).strip(), int(m.group(2))) for m in _MARKED.finditer(answer)]
     assert " ".join(f"{s} [{n}]" for s, n in found) == answer, answer
-    return found
+    # a quote that leans on its document for its subject is preceded by whose it is: "(Rotterdam, MeldR) The app ..."
+    return [(_SUBJECT.sub("", s, count=1), n) for s, n in found]
+
+
+_SUBJECT = re.compile(r"^\([^()]+\) (?=[A-Z])")
 
 
 _CHUNKS: dict = {}
@@ -39,7 +44,12 @@ def doc_passages(searcher, doc_id: str) -> list[str]:
             f"SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc WHERE {ist.live_clause()} AND d.doc_id = :doc",
             {"gen": gen, "doc": doc_id},
         ).fetchall()
-        _CHUNKS[key] = [sn.normalise(r[0]) for r in rows]
+        meta = db.execute(
+            f"SELECT d.metadata FROM documents d WHERE {ist.live_clause()} AND d.doc_id = :doc",
+            {"gen": gen, "doc": doc_id},
+        ).fetchone()
+        facts = reader.fact_units(json.loads(meta[0])) if meta else []  # the front matter's outcomes
+        _CHUNKS[key] = [sn.normalise(r[0]) for r in rows] + facts
     return _CHUNKS[key]
 
 
@@ -277,8 +287,8 @@ def test_a_city_alone_offers_that_citys_topics(answerer):
 def test_outside_scope(answerer, question):
     r = answerer.ask(question)
     assert (r.status, r.reason) == ("cannot_answer", "outside_scope")
-    assert r.answer == "" and not r.citations and r.nearest
-    assert all({"title", "doc_id", "similarity", "snippet"} <= set(n) for n in r.nearest)
+    assert r.answer == "" and not r.citations
+    assert r.nearest == []  # unrelated "closest matches" would only mislead
 
 
 @pytest.mark.parametrize(

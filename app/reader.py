@@ -1,0 +1,122 @@
+"""The reader: which quoted unit answers the question asked, not only the topic.
+
+The composer (app/answers.py) scores every candidate unit — sentences, list items and the front
+matter's facts (a document's ``outcomes``) — by its similarity to the question and its share of the
+question's words. The reader adds what the question *expects*:
+
+- :func:`expected_type`: the kind of answer asked for, from the question's form — ``number``
+  ("how many", "how much", "what share", "what fee"), ``date`` ("when", "which year", "since
+  when"), ``name`` ("which platform/software/tool...", "who", "where"), ``method`` ("how does X notify...",
+  "how do cities ...") — or None;
+- :func:`holds_type`: whether a unit holds an answer of that type (a figure that is not only a
+  year, a year or month, a proper name not in the question, a means: "by replying", "through",
+  "via", "using");
+- :func:`fact_units`: a document's front-matter outcomes as quotable units;
+- :func:`needs_subject`: whether a quoted unit leans on its document for its subject ("this",
+  "the service", "the city"), so that the answer names whose it is.
+
+The weights (``TYPE_BONUS`` in app/answers.py) were set on ../shared/eval/answers-dev and checked on
+tests/data/answerable.jsonl; see bench/RESULTS.md.
+"""
+
+from __future__ import annotations
+
+import re
+
+_NUMBER_Q = re.compile(
+    r"^\s*(?:how (?:many|much|large|big|long|often|high|far)|what (?:share|percentage|proportion|fee|cost|price|"
+    r"amount|number|size|budget|sum|figure|rate)|which (?:share|percentage|proportion)|what (?:was|is) the (?:budget|"
+    r"cost|number|size|share|fee))\b", re.IGNORECASE)
+_NUMBER_ANYWHERE = re.compile(r"\bhow (?:many|much|large|big)\b", re.IGNORECASE)
+_DATE_Q = re.compile(r"^\s*(?:when\b|since when\b|(?:in |from )?(?:which|what) year\b|how long ago\b|"
+                     r"in what year\b|(?:what|which) (?:date|month)\b)", re.IGNORECASE)
+_DATE_ANYWHERE = re.compile(r"\b(?:since when|which year|what year|when (?:did|was|were|does|is))\b", re.IGNORECASE)
+_NAME_Q = re.compile(
+    r"^\s*(?:(?:which|what) (?:\w+ )?(?:platform|software|tool|system|technology|app|application|product|company|"
+    r"firm|vendor|supplier|organi[sz]ation|body|agency|programme|program|partner|network|foundation|university|"
+    r"framework|standard|solution|engine|open[- ]source \w+)s?\b|who\b|where\b|in which (?:city|town|"
+    r"municipality|country|region)\b)", re.IGNORECASE)
+_METHOD_Q = re.compile(r"^\s*how (?:do|does|did|can|could|should|would|is|are|was|were)\b", re.IGNORECASE)
+
+_FIGURE = re.compile(r"(?:\d[\d,.\s]*\d|\d)\s*(?:%|per ?cent|percent|million|thousand|m\b|k\b|€|eur\b)?|"
+                     r"[€$£]\s?\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                     r"thirty|forty|fifty|hundred|thousand|million|billion|half|dozen)\b", re.IGNORECASE)
+_YEAR_ONLY = re.compile(r"^(?:19|20)\d\d$")
+_DATE = re.compile(r"\b(?:19|20)\d\d\b|\b(?:January|February|March|April|May|June|July|August|September|October|"
+                   r"November|December)\b")
+_MEANS = re.compile(r"\b(?:by (?:\w+ing|text|sms|e-?mail|letter|post|phone)|through|via|using|with an? (?:app|"
+                    r"message|letter|form|call)|sends?|sent|receives?|received|replying|notif\w*|text message|sms|"
+                    r"e-?mail|letter|push)\b", re.IGNORECASE)
+_PROPER = re.compile(r"(?<![.!?]\s)(?<!^)\b([A-Z][A-Za-z0-9]+(?:[A-Z][a-z]+)*)\b")
+_DEPENDENT = re.compile(
+    r"^(?:It|Its|This|These|They|Their|That|Those)\b|^The (?:service|city|app|platform|project|region|scheme|"
+    r"programme|tool|team|pilot|winner|jury|municipality)\b|\b(?:this (?:service|app|platform|project|scheme|"
+    r"programme|tool|pilot))\b", re.IGNORECASE)
+
+
+def expected_type(question: str) -> str | None:
+    """``number``, ``date``, ``name``, ``method`` or None (see the module docstring)."""
+    q = question.strip()
+    if _NUMBER_Q.search(q) or _NUMBER_ANYWHERE.search(q):
+        return "number"
+    if _DATE_Q.search(q) or _DATE_ANYWHERE.search(q):
+        return "date"
+    if _NAME_Q.search(q):
+        return "name"
+    if _METHOD_Q.search(q):
+        return "method"
+    return None
+
+
+def _figures(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _FIGURE.finditer(text) if m.group(0).strip()]
+
+
+def holds_type(text: str, atype: str | None, question: str = "") -> bool:
+    """Whether ``text`` holds an answer of type ``atype`` that the question does not already state."""
+    if atype is None:
+        return False
+    if atype == "number":
+        asked = set(_figures(question))
+        return any(not _YEAR_ONLY.match(f.strip(" ,.")) and f not in asked for f in _figures(text))
+    if atype == "date":
+        return bool(_DATE.search(text))
+    if atype == "name":
+        asked = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", question)}
+        return any(m.group(1).lower() not in asked for m in _PROPER.finditer(text))
+    if atype == "method":
+        return bool(_MEANS.search(text))
+    return False
+
+
+def fact_units(metadata: dict) -> list[str]:
+    """The front matter's quotable facts of a document: its outcomes, each a sentence."""
+    units = []
+    for outcome in metadata.get("outcomes") or []:
+        text = outcome.get("text") if isinstance(outcome, dict) else outcome
+        if isinstance(text, str) and len(text.split()) >= 4:
+            units.append(" ".join(text.split()))
+    return units
+
+
+def needs_subject(text: str, names: list[str]) -> bool:
+    """Whether a quoted unit leans on its document for its subject and names none of ``names``."""
+    if not _DEPENDENT.search(text):
+        return False
+    low = text.lower()
+    return not any(n and n.lower() in low for n in names)
+
+
+def subject_of(title: str, city: str | None) -> str:
+    """Whose a quote is, shortly: "Rotterdam, MeldR" for "Rotterdam: MeldR, co-designing one reporting
+    app" in Rotterdam; "Helsinki, Proactive offer of pre-primary education places"."""
+    head, sep, rest = title.partition(":")
+    name = head.strip()
+    if sep and city and name.lower() == city.lower():
+        name = re.split(r"[,;(]| - | – ", rest.strip())[0].strip() or name
+    elif sep and len(name.split()) > 6:
+        name = title
+    name = re.sub(r"\s*\([^()]*\)", "", name).strip(" .")
+    if city and city.lower() not in name.lower():
+        return f"{city}, {name}"
+    return name
