@@ -498,7 +498,8 @@ class Answerer:
                                        "UserCentriCities network.")
             else:
                 result.reason = "no_content"
-                result.nearest = self._nearest(hits)
+                if not missing:  # a name the index never mentions: the nearest matches are about something else
+                    result.nearest = self._nearest(hits)
                 if res.kind == "others":
                     result.notes.append("No other member in the knowledge base does this, as far as it shows.")
             result.evidence["unknown_names"] = missing

@@ -59,18 +59,14 @@ def share_button(share_id: str | None) -> list[dict]:
 
 
 def answer_blocks(result: dict, answer_id: str | None = None) -> list[dict]:
-    """An answer: its text, numbered sources as links, related cities, suggestions, 👍/👎."""
-    data = result.get("data")
-    if result.get("intent") == "scores" and isinstance(data, dict) and data.get("subindicators"):
-        return scores_blocks(data) + feedback_buttons(answer_id)
+    """An answer: its text, its structured parts (score tables, cities with reasons, examples with
+    links, numbered sources), suggestions and 👍/👎."""
     blocks = [section(escape(result.get("answer") or result.get("reason") or "I have no answer to that."))]
-    citations = result.get("citations") or []
-    if citations:
-        lines = []
-        for c in citations:
-            city = f" — {escape(c.get('city_name') or c.get('city'))}" if (c.get("city_name") or c.get("city")) else ""
-            lines.append(f"[{c.get('n')}] {link(c.get('url'), c.get('title'))}{city}")
-        blocks.append(section("*Sources*\n" + "\n".join(lines)))
+    parts = result.get("parts")
+    if parts is None:  # an older result without parts: its citations are the one part
+        parts = [{"type": "citations", "items": result.get("citations") or []}]
+    for part in parts:
+        blocks.extend(part_blocks(part))
     options = result.get("clarifying_options") or []
     if options:
         blocks.append(section("*Did you mean…*\n" + "\n".join(f"• {escape(o.get('question') or o.get('label'))}"
@@ -87,7 +83,50 @@ def answer_blocks(result: dict, answer_id: str | None = None) -> list[dict]:
     follow_ups = result.get("follow_ups") or []
     if follow_ups:
         blocks.append(context("*You could also ask:* " + " · ".join(escape(q) for q in follow_ups[:3])))
-    return blocks + feedback_buttons(answer_id)
+    return blocks[:45] + feedback_buttons(answer_id)  # Slack allows 50 blocks a message
+
+
+def part_blocks(part: dict) -> list[dict]:
+    """One structured part of an answer as Slack blocks."""
+    kind, title = part.get("type"), escape(part.get("title") or "")
+    if kind == "citations":
+        lines = []
+        for c in part.get("items") or []:
+            city = f" — {escape(c.get('city_name') or c.get('city'))}" if (c.get("city_name") or c.get("city")) else ""
+            lines.append(f"[{c.get('n')}] {link(c.get('url'), c.get('title'))}{city}")
+        return [section("*Sources*\n" + "\n".join(lines))] if lines else []
+    if kind in ("score_table", "table"):
+        columns = [str(c) for c in part.get("columns") or []]
+        rows = [[str(x) for x in row] for row in part.get("rows") or []]
+        if not rows:
+            return []
+        widths = [max(len(r[i]) if i < len(r) else 0 for r in [columns] + rows) for i in range(len(columns))]
+        widths = [min(w, 40) for w in widths]
+        lines = ["  ".join(c[:40].ljust(w) for c, w in zip(r, widths)).rstrip() for r in [columns] + rows]
+        if part.get("totals"):
+            lines.append("  ".join(["Overall".ljust(widths[0])] + [f"{t}%".ljust(w) for t, w in
+                                                                  zip(part["totals"], widths[1:])]).rstrip())
+        out = [section(f"*{title}*\n```{_clip(escape(chr(10).join(lines)), SECTION_LIMIT - 60)}```")]
+        if part.get("note"):
+            out.append(context(escape(part["note"])))
+        return out
+    if kind == "cities":
+        lines = [f"• *{escape(i.get('name'))}*" + (f" — {escape(i.get('why'))}" if i.get("why") else "")
+                 for i in (part.get("items") or [])[:12]]
+        return [section(f"*{title}*\n" + "\n".join(lines))] if lines else []
+    if kind == "examples":
+        return _example_lines(title, part.get("items") or [])
+    return []
+
+
+def _example_lines(title: str, items: list[dict]) -> list[dict]:
+    lines = []
+    for e in items:
+        who = escape(e.get("city_name") or e.get("city") or "")
+        year = f", {e['year']}" if e.get("year") else ""
+        summary = escape(str(e.get("summary") or "")[:200])
+        lines.append(f"• {link(e.get('url'), e.get('title'))} ({who}{year})" + (f"\n   {summary}" if summary else ""))
+    return [section(f"*{title}*\n" + "\n".join(lines))] if lines else []
 
 
 def scores_table(data: dict, subindicator: str | None = None) -> str:
@@ -136,13 +175,7 @@ def learn_blocks(data: dict) -> list[dict]:
 def examples_blocks(topic: str, items: list[dict]) -> list[dict]:
     if not items:
         return [section(f"No service or case in the knowledge base is close enough to “{escape(topic)}”.")]
-    lines = []
-    for e in items:
-        who = escape(e.get("city_name") or e.get("city") or "")
-        year = f", {e['year']}" if e.get("year") else ""
-        summary = escape(str(e.get("summary") or "")[:200])
-        lines.append(f"• {link(e.get('url'), e.get('title'))} ({who}{year})" + (f"\n   {summary}" if summary else ""))
-    return [section(f"*Examples on “{escape(topic)}”*\n" + "\n".join(lines))]
+    return _example_lines(f"Examples on “{escape(topic)}”", items)
 
 
 def message_blocks(text: str) -> list[dict]:

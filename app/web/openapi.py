@@ -92,7 +92,8 @@ def _schemas() -> dict[str, dict]:
              "revision": S("Dashboard revision, e.g. 2023."), "source": nullable(S("Where the figures come from."))}
     score = obj({"id": S(), "name": S(), "yes": I(), "total": I(), "fraction": N(), "colour": S(enum=["green", "orange", "red"])},
                 required=["id", "name", "yes", "total", "fraction", "colour"])
-    citation = obj({"n": I("The marker [n] in the answer."), "doc_id": S(), "title": S(), "source": S(),
+    citation = obj({"n": I("The marker [n] in the answer."), "doc_id": nullable(S("null for the data files.")),
+                    "title": S(), "source": S(),
                     "url": nullable(S()), "city": nullable(S()), "city_name": nullable(S()), "kind": nullable(S()),
                     "snippet": S(), "page": nullable(I()), "section": S()},
                    required=["n", "doc_id", "title", "source", "url", "city", "kind", "snippet"])
@@ -109,38 +110,46 @@ def _schemas() -> dict[str, dict]:
                    "year": nullable(I()), "kind": nullable(S()), "summary": S(), "url": nullable(S()), "doc_id": S(),
                    "source": S(), "score": N(), "award": nullable(ANY_OBJ), "subindicators": STRS,
                    "principles": STRS, "member": B()})
-    ask_answer = obj(
+    part = obj({"type": S("What the part holds; each face renders it as a card.",
+                          enum=["score_table", "cities", "examples", "table", "citations"]),
+                "title": S(), "columns": STRS, "rows": arr({"type": "array"}, "score_table and table: one list of cells a row."),
+                "colours": arr(STRS, "score_table: the dashboard colour of each cell (green, orange, red)."),
+                "totals": arr(I(), "score_table: each member's overall percentage."), "note": S(),
+                "items": arr(ANY_OBJ, "cities: slug, name, why, url; examples: title, city_name, summary, url; "
+                                      "citations: as in citations.")},
+               required=["type"])
+    ask = obj(
         {"question": S(), "status": S(enum=["answered", "need_more_detail", "cannot_answer"]),
-         "reason": nullable(S("cannot_answer only: outside_scope or no_content.", enum=["outside_scope", "no_content"])),
-         "answer": S("Sentences quoted from the sources, each followed by its marker [n]."),
+         "intent": S("The capability that answered.", enum=["answer", "scores", "ranking", "similar", "learn_from",
+                                                               "examples", "members", "dashboard", "compare"]),
+         "answer": S("Readable sentences: quotes each followed by its marker [n] for cited answers, or a "
+                     "summary of the data for the other intents."),
+         "parts": arr(ref("AnswerPart"), "Structured parts beside the text: score tables, lists of cities or "
+                                         "examples with links, citations."),
          "citations": arr(ref("Citation")),
+         "data": {"type": "object", "description": "What the capability returned (routed intents): the same as GET "
+                  "/benchmark, /benchmark/{slug}, /cities/{slug}/similar, /cities/{slug}/learn-from, {topic, examples}, "
+                  "or the member list / dashboard structure / comparison."},
+         "reason": nullable(S("cannot_answer only: outside_scope or no_content.", enum=["outside_scope", "no_content"])),
          "related": arr(obj({"doc_id": S(), "title": S(), "city": nullable(S()), "city_name": nullable(S()),
                              "url": nullable(S()), "kind": nullable(S())}, required=["doc_id", "title", "city"])),
          "peers": arr(ANY_OBJ, "Cities to call: slug, name, documents."),
          "follow_ups": STRS,
-         "nearest": arr(ANY_OBJ, "cannot_answer only: the nearest documents."),
+         "nearest": arr(ANY_OBJ, "cannot_answer (no_content) only: the nearest documents."),
          "clarifying_options": arr(obj({"label": S(), "question": S(), "doc_id": nullable(S()), "kind": nullable(S()),
                                         "city": nullable(S())}, required=["label", "question"])),
-         "conversation_id": nullable(S("Send it back as conversation_id to ask a follow-up.")),
+         "conversation_id": nullable(S("Send it back as conversation_id to ask a follow-up (after any intent).")),
          "resolved_question": S("The question as understood (follow-ups made self-contained)."),
          "follow_up": S(enum=["new", "place", "measure", "others", "about"]),
-         "filters": ANY_OBJ, "label": S(enum=["extractive", "generated", "none"]), "notes": STRS,
+         "filters": ANY_OBJ, "label": S(enum=["extractive", "generated", "data", "none"]), "notes": STRS,
          "evidence": ANY_OBJ, "timings_ms": ANY_OBJ,
          "generation": nullable(I("The index generation every citation and related item comes from.")),
-         "intent": S(const="answer"), "route": ref("Route"),
-         "answer_id": ref("AnswerId"), "channel": ref("Channel")},
-        required=["question", "status", "reason", "answer", "citations", "related", "follow_ups", "nearest",
-                  "clarifying_options", "conversation_id", "label", "intent", "route", "answer_id", "channel"],
-        description="A cited answer, a request for more detail, or an honest cannot_answer.")
-    ask_routed = obj(
-        {"status": S(const="answered"), "intent": S(enum=["scores", "ranking", "similar", "learn_from", "examples"]),
-         "answer": S("A short text summary of the data."),
-         "data": {"type": "object", "description": "What the capability returned: the same as GET /benchmark, "
-                  "/benchmark/{slug}, /cities/{slug}/similar, /cities/{slug}/learn-from, or {topic, examples}."},
-         "citations": arr(ref("Citation")), "route": ref("Route"), "timings_ms": ANY_OBJ,
-         "answer_id": ref("AnswerId"), "channel": ref("Channel")},
-        required=["status", "intent", "answer", "data", "citations", "route", "answer_id", "channel"],
-        description="A question about scores, rankings, similar cities, peers or examples, routed to that capability.")
+         "route": ref("Route"), "answer_id": ref("AnswerId"), "channel": ref("Channel")},
+        required=["question", "status", "intent", "answer", "parts", "citations", "data", "reason", "related",
+                  "follow_ups", "nearest", "clarifying_options", "conversation_id", "label", "route", "answer_id",
+                  "channel"],
+        description="One shape for every question: a cited answer, a routed answer from data, a request for more "
+                    "detail, or an honest cannot_answer.")
     ranking_row = obj({"rank": I(), "city": S(), "name": S(), "percent": I(), "percentage": N(),
                        "published_rank": nullable(I()), "published_percent": nullable(I()), "recomputes": nullable(B())},
                       required=["rank", "city", "name", "percent"])
@@ -179,9 +188,8 @@ def _schemas() -> dict[str, dict]:
                            "user_id": nullable(S("An id of the asker (e.g. a Slack user id); only a salted hash "
                                                  "is stored.", maxLength=200))},
                           required=["question"], extra=False),
-        "AskResponse": {"oneOf": [ref("AskAnswer"), ref("AskRouted")]},
-        "AskAnswer": ask_answer,
-        "AskRouted": ask_routed,
+        "AskResponse": ask,
+        "AnswerPart": part,
         "Route": route,
         "Citation": citation,
         "Passage": passage,
