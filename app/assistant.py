@@ -82,6 +82,15 @@ class Assistant:
         conv_id = ConversationStore.check_id(conversation) if conversation else None
         history = self.conversations.turns(conv_id) if conv_id else []
         asked, follow_up = question, "new"
+        criterion = network.pick_criterion(question) if history and history[-1].cities else None
+        if criterion:  # "which of them is biggest?" after any answer that named members
+            found = network.pick(history[-1].cities, criterion, self.catalog, self.benchmark)
+            reply = self._network_reply(found, "members", self.route(question))
+            reply.question, reply.resolved_question, reply.follow_up = question, question, "about"
+            reply.conversation_id = conv_id
+            self._remember(reply, self.route(question), None)
+            reply.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
+            return reply
         rewritten = self._routed_follow_up(question, history) if history else None
         if rewritten:
             asked, follow_up = rewritten, "place"
@@ -142,8 +151,11 @@ class Assistant:
             found = network.dashboard(self.catalog, self.benchmark, r.revision, net.pillar)
         else:
             found = network.members(net, self.catalog, self.catalog.membership)
+        return self._network_reply(found, {"member_count": "members"}.get(net.kind, net.kind), r)
+
+    @staticmethod
+    def _network_reply(found: network.NetworkAnswer, intent: str, r: Route) -> Reply:
         citations = [data_citation(i, s) for i, s in enumerate(found.sources, 1)]
-        intent = {"member_count": "members"}.get(net.kind, net.kind)
         return Reply(question="", status="answered", intent=intent, answer=found.text, data=found.data,
                      parts=found.parts + [{"type": "citations", "items": citations}], citations=citations,
                      route=r.to_dict(), label="data")

@@ -109,7 +109,7 @@ def learn_from(
         "scores_missing": scores_missing,
         "note": note,
         "focus": items,
-        "summary": _summary(member.name, items, scores_missing),
+        "summary": _summary(member.name, items, scores_missing, asked=bool(subindicator and str(subindicator).strip())),
     }
 
 
@@ -220,7 +220,7 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
     return item
 
 
-def _summary(name: str, items: list[dict[str, Any]], scores_missing: bool) -> str:
+def _summary(name: str, items: list[dict[str, Any]], scores_missing: bool, asked: bool = False) -> str:
     if not items:
         return f"No weak spot to work on for {name}."
     lines = []
@@ -228,16 +228,19 @@ def _summary(name: str, items: list[dict[str, Any]], scores_missing: bool) -> st
         label = f"{it['subindicator']} {it['name']}"
         head = f"On {label}"
         if it["city_score"]:
-            head += f" ({it['city_score']['yes']}/{it['city_score']['total']})"
-        peers = [f"{p['name']} ({p['yes']}/{p['total']})" for p in it["peers"]]
-        text = head + (f", learn from {_join(peers)}" if peers else ", no named member scores higher")
+            head += f", {name} answered yes to {it['city_score']['yes']} of {it['city_score']['total']} questions"
+        peers = [f"{p['name']} ({p['yes']} of {p['total']})" for p in it["peers"]]
+        text = head + (f"; learn from {_join(peers)}" if peers else "; no named member scores higher")
         if it["guide"]:
             text += f"; read “{it['guide']['title']}” first"
         if it["examples"]:
             text += f"; see “{it['examples'][0]['title']}” ({it['examples'][0]['name']})"
         lines.append(text + ".")
-    intro = (f"{name} has no published scores; areas where members often score low:" if scores_missing
-             else f"{name}'s weakest areas in its self-assessment:")
+    if asked:
+        intro = f"Whom {name} could learn from (dashboard self-assessment):"
+    else:
+        intro = (f"{name} has no published scores; areas where members often score low:" if scores_missing
+                 else f"{name}'s weakest areas in its self-assessment:")
     return intro + " " + " ".join(lines)
 
 

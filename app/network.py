@@ -360,3 +360,61 @@ def topic_subindicator(topic: str, catalog: Any, benchmark: Any, searcher: Any =
         if score > best_score:
             best, best_score = s.id, score
     return best if best_score >= 1.0 else None
+
+
+_OF_THEM = re.compile(r"\b(?:which|who|what)(?: one| city| member| region)? (?:of|among) (?:them|these|those|the(?:se|m)? "
+                      r"(?:cities|members|regions))\b|\bthe (?:biggest|largest|smallest|best|strongest|weakest) "
+                      r"(?:one|of them)\b", re.IGNORECASE)
+_BIG = re.compile(r"\b(?:biggest|largest|most populous|most people|most residents)\b", re.IGNORECASE)
+_SMALL = re.compile(r"\b(?:smallest|least populous|fewest people)\b", re.IGNORECASE)
+_BEST = re.compile(r"\b(?:best|highest|strongest|top|scores? (?:the )?(?:most|highest))\b", re.IGNORECASE)
+_WORST = re.compile(r"\b(?:worst|lowest|weakest)\b", re.IGNORECASE)
+
+
+def pick_criterion(question: str) -> str | None:
+    """"which of them is biggest?" -> ``population``; "... scores best?" -> ``score``; else None."""
+    if not _OF_THEM.search(question):
+        return None
+    if _BIG.search(question):
+        return "population"
+    if _SMALL.search(question):
+        return "population-asc"
+    if _WORST.search(question):
+        return "score-asc"
+    if _BEST.search(question):
+        return "score"
+    return None
+
+
+def pick(slugs: list[str], criterion: str, catalog: Any, benchmark: Any) -> NetworkAnswer:
+    """The members of the last answer ordered by size or by dashboard score, the first named."""
+    members = [c for c in catalog.cities if c.slug in slugs]
+    if criterion.startswith("population"):
+        sized = [c for c in members if c.population_approx]
+        sized.sort(key=lambda c: c.population_approx, reverse=not criterion.endswith("asc"))
+        items = [member_item(c) | {"why": f"about {c.population_approx:,} people ({c.type})"} for c in sized]
+        word = "smallest" if criterion.endswith("asc") else "biggest"
+        text = (f"Of {_join_names([c.name for c in members])}, the {word} is {sized[0].name} (about "
+                f"{sized[0].population_approx:,} people, a rounded figure)." if sized else
+                "The member list gives no population for these members.")
+        return NetworkAnswer(text, {"criterion": criterion, "members": items},
+                             [{"type": "cities", "title": "By population (approximate)", "items": items}],
+                             [{"title": "UserCentriCities members (knowledge/cities.yaml)", "source": "cities.yaml",
+                               "url": None}])
+    rev = benchmark.latest_revision()
+    rows = benchmark.rows(rev)
+    scored = [(benchmark.city_scores(c.slug, rev), c) for c in members if c.slug in rows]
+    scored.sort(key=lambda t: t[0]["percentage"], reverse=criterion == "score")
+    items = [member_item(c) | {"why": f"{d['percent']}% on the dashboard"} for d, c in scored]
+    word = "lowest" if criterion.endswith("asc") else "highest"
+    text = (f"Of {_join_names([c.name for c in members])}, {scored[0][1].name} scores {word} on the dashboard "
+            f"({scored[0][0]['percent']}%, self-assessment, revision {rev})." if scored else
+            "None of these members has published dashboard scores.")
+    unscored = [c.name for c in members if c.slug not in rows]
+    if scored and unscored:
+        text += f" No scores are published for {_join_names(unscored)}."
+    return NetworkAnswer(text, {"criterion": criterion, "members": items},
+                         [{"type": "cities", "title": f"By dashboard score, revision {rev} (self-assessment)",
+                           "items": items}],
+                         [{"title": "UserCentriCities dashboard scores", "url": benchmark.source(rev),
+                           "source": "benchmark/scores"}])

@@ -54,7 +54,7 @@ def test_weakest_subindicators_first_with_peers_that_score_better(parts, catalog
     first = r["focus"][0]
     assert first["city_score"] == {"yes": 0, "total": 2, "fraction": 0.0, "colour": "red"}
     assert first["peers"][0]["city"] == "milan"  # the only named member with 2/2 on 3.2
-    assert "Ghent's weakest areas" in r["summary"] and "Milan (2/2)" in r["summary"]
+    assert "Ghent's weakest areas" in r["summary"] and "Milan (2 of 2)" in r["summary"]
 
 
 def test_green_peers_come_before_merely_better_ones(parts):

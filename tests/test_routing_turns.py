@@ -114,3 +114,15 @@ def test_a_slash_command_routes_every_intent(bot, slack):
         post_form(client, command(slack, f"ask {question}", n))
         reply = slack.wait(f"/response/{n}")[0]
         assert holds in _slack_text(reply), (question, _slack_text(reply)[:300])
+
+
+@pytest.mark.parametrize("first, follow_up, holds", [
+    ("Which members are in Spain?", "which of them is biggest?", "the biggest is Catalonia"),
+    ("Which members are in Italy?", "Which of them scores best?", "Milan scores highest"),
+    ("Which cities are similar to Espoo?", "which of these scores lowest?", "scores lowest"),
+])
+def test_which_of_them_after_a_list_of_members(client, first, follow_up, holds):
+    one = ask(client, first)
+    two = ask(client, follow_up, one["conversation_id"])
+    assert two["status"] == "answered" and holds in two["answer"], two["answer"]
+    assert two["conversation_id"] == one["conversation_id"]
