@@ -61,7 +61,7 @@ PLACE_COVERAGE_MIN = 0.55
 # --- composition limits ---------------------------------------------------------------------
 
 MAX_SENTENCES = 4
-SENTENCE_WEIGHT = 0.55  # the sentence's own cosine to the question ...
+SENTENCE_WEIGHT = 0.45  # the sentence's own cosine to the question ...
 PASSAGE_WEIGHT = 0.15  # ... and its passage's: an answer sentence often lacks the subject its paragraph names
 TYPE_BONUS = 0.08  # a unit holding the kind of answer the question expects (app/reader.py; bench/RESULTS.md)
 MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGIN of the best
