@@ -1,6 +1,7 @@
 """Build the Slack bot: a slack-bolt App over the assistant.
 
-HTTP mode: serve ``SlackRequestHandler(build_app(...))`` at /slack/events (see bots/flask_adapter.py).
+HTTP mode: serve ``SlackRequestHandler(build_app(...))`` at /slack/events (see bots/flask_adapter.py)
+under gunicorn with ``ucc serve``'s options (:func:`serve_http`).
 Socket Mode: :func:`run_socket_mode` (needs SLACK_APP_TOKEN, no public URL).
 """
 
@@ -119,7 +120,28 @@ def run_socket_mode(settings, assistant) -> None:  # pragma: no cover - needs a 
     SocketModeHandler(build_app(settings, assistant), settings.slack_app_token).start()
 
 
-def main(argv: list[str] | None = None) -> int:  # pragma: no cover - needs a real workspace
+def http_options(settings, host: str, port: int) -> dict:
+    """The gunicorn options of the HTTP mode: ``ucc serve``'s (threaded workers that read each whole
+    request before a thread sees it, no access log, no client addresses in error lines)."""
+    from app.commands.serve import gunicorn_options
+
+    return {**gunicorn_options(settings, host, port), "proc_name": "ucc-slack"}
+
+
+def serve_http(settings, host: str, port: int) -> None:
+    """POST /slack/events under gunicorn; each worker builds the bot after the fork (the master
+    never loads the model). Blocks until stopped."""
+    from app.httpserver import wsgi_server
+
+    from .flask_adapter import MAX_BODY_BYTES, wsgi
+
+    options = http_options(settings, host, port)
+    print(f"Serving Slack's requests at http://{options['bind'][0]}/slack/events with {options['workers']} "
+          f"worker(s) x {options['threads']} thread(s); stop with Ctrl-C.", flush=True)
+    wsgi_server(options, lambda: wsgi(settings), max_body_bytes=MAX_BODY_BYTES).run()
+
+
+def main(argv: list[str] | None = None) -> int:
     """``python -m bots.app [--http [--host H] [--port P]]``: Socket Mode by default when SLACK_APP_TOKEN is set."""
     import argparse
 
@@ -140,13 +162,10 @@ def main(argv: list[str] | None = None) -> int:  # pragma: no cover - needs a re
         if not ok:
             print(message)
             return 2
-        assistant = Assistant(settings)
-        if socket_mode:
-            run_socket_mode(settings, assistant)
+        if socket_mode:  # pragma: no cover - needs a real workspace
+            run_socket_mode(settings, Assistant(settings))
         else:
-            from .flask_adapter import create_flask_app
-
-            create_flask_app(build_app(settings, assistant)).run(host=args.host, port=args.port, threaded=True)
+            serve_http(settings, args.host, args.port)
     except UccError as e:
         print(f"Error: {e}")
         return 1

@@ -13,11 +13,16 @@ What it does:
    app and loads the model and the live FAISS index once, when it starts, then serves;
 3. prints the URLs of the widget demo, the console and the API docs.
 
+Slow clients: the workers are gthread workers whose event loop reads each whole request before a
+thread sees it (:class:`app.httpserver.BufferedThreadWorker`), so a client trickling its headers
+or body holds no thread; it has 10 s to send its request and is then disconnected. Measured with
+tests/test_slow_clients.py (bench/RESULTS.md). ``ucc slack --http`` runs under the same options.
+
 Sizing for a small machine: ``UCC_WORKERS`` processes (default 2) of ``UCC_THREADS`` threads
-(default 1; gthread workers, keep-alive 5 s), and when ``UCC_TORCH_THREADS`` is 0 each worker's
-encoder (ONNX Runtime's intra-op threads, or PyTorch's) gets ``cores // (workers × threads)``
-threads (at least 1), so the workers do not fight
-over the cores. Worker timeout 120 s (loading the model counts against it), graceful shutdown 30 s.
+(default 1; keep-alive 5 s, at most 256 open connections a worker), and when
+``UCC_TORCH_THREADS`` is 0 each worker's encoder (ONNX Runtime's intra-op threads, or PyTorch's)
+gets ``cores // (workers × threads)`` threads (at least 1), so the workers do not fight over the
+cores. Worker timeout 120 s (loading the model counts against it), graceful shutdown 30 s.
 
 A newly built index generation (``ucc index`` or ``POST /api/v1/admin/reindex`` while serving) is
 picked up by every worker on its next query, without a restart: a query reads the live generation
@@ -46,6 +51,8 @@ log = logging.getLogger("ucc.serve")
 TIMEOUT = 120
 GRACEFUL_TIMEOUT = 30
 KEEPALIVE = 5
+WORKER_CONNECTIONS = 256  # open connections a worker holds (each may buffer a request of up to ~1 MB)
+WORKER_CLASS = "app.httpserver.BufferedThreadWorker"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -72,7 +79,8 @@ def gunicorn_options(settings: Settings, host: str | None = None, port: int | No
         "bind": [bind_address(host, port)],
         "workers": workers,
         "threads": threads,
-        "worker_class": "gthread",
+        "worker_class": WORKER_CLASS,  # gthread, reading whole requests before a thread sees them
+        "worker_connections": WORKER_CONNECTIONS,
         "preload_app": False,  # each worker loads the model and the index itself, once
         "timeout": TIMEOUT,
         "graceful_timeout": GRACEFUL_TIMEOUT,
@@ -81,6 +89,7 @@ def gunicorn_options(settings: Settings, host: str | None = None, port: int | No
         "errorlog": "-",
         "loglevel": "info",
         "accesslog": None,  # the question log and /metrics say what happened; no IPs in files
+        # nor in error lines: the worker's own error pages log the problem, not the address
         "limit_request_line": 8190,
         "limit_request_fields": 100,
         # gunicorn >= 25 opens a control socket at one fixed path per user; two servers (or a
@@ -121,23 +130,19 @@ def warm(app) -> None:
 
 def make_server(options: dict[str, Any], metrics_dir: Path, environ: dict[str, str] | None = None):
     """A gunicorn application; each worker calls ``load()`` after the fork."""
-    from gunicorn.app.base import BaseApplication
+    from app.httpserver import wsgi_server
 
-    class UccServer(BaseApplication):
-        def load_config(self) -> None:
-            for key, value in options.items():
-                if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
-                    self.cfg.set(key, value)
+    settings = load_settings(environ)
 
-        def load(self):
-            from app.web import create_app
+    def load():
+        from app.web import create_app
 
-            app = create_app(load_settings(environ),
-                             test_config={"UCC_METRICS_DIR": str(metrics_dir), "UCC_GUNICORN_RELOAD": True})
-            warm(app)
-            return app
+        app = create_app(load_settings(environ),
+                         test_config={"UCC_METRICS_DIR": str(metrics_dir), "UCC_GUNICORN_RELOAD": True})
+        warm(app)
+        return app
 
-    return UccServer()
+    return wsgi_server(options, load, max_body_bytes=settings.max_body_bytes)
 
 
 def reset_metrics(metrics_dir: Path) -> None:

@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from indexer.errors import UccError
 from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
@@ -134,12 +135,29 @@ def _after(response: Response) -> Response:
 
 # --- input -----------------------------------------------------------------------------------
 
+def request_body() -> bytes:
+    """The request's body, 413 past UCC_MAX_BODY_BYTES: from its Content-Length before it is read,
+    and for a chunked body (no Content-Length) as soon as it runs past the limit. Werkzeug stops
+    reading a chunked body at the limit and hands back the truncated part, which would be a 400."""
+    try:
+        raw = request.get_data(cache=True)
+        limit = request.max_content_length
+        if request.content_length is None and limit is not None and len(raw) >= limit \
+                and request.environ["wsgi.input"].read(1):
+            raise RequestEntityTooLarge()
+    except HTTPException:
+        raise
+    except Exception:  # noqa: BLE001 - the server could not read it (e.g. a malformed chunk size)
+        fail(400, "invalid_body", "The request body could not be read.")
+    return raw
+
+
 def json_body(fields: dict[str, tuple[type, ...]], required: tuple[str, ...] = ()) -> dict[str, Any]:
     """The request's JSON object, checked: only ``fields``, each of its types (None allowed for
     optional fields), every ``required`` one present."""
     if not request.is_json:
         fail(415, "unsupported_media_type", "Send a JSON object with Content-Type: application/json.")
-    raw = request.get_data(cache=True)  # 413 past UCC_MAX_BODY_BYTES
+    raw = request_body()  # 413 past UCC_MAX_BODY_BYTES
     try:
         data = json.loads((raw or b"null").decode("utf-8-sig"))  # strict: json.loads(bytes) lets surrogates pass
         json.dumps(data, ensure_ascii=False).encode("utf-8")  # and so would a "\ud800" escape
@@ -624,7 +642,7 @@ def _write_job(path: Path, job: dict[str, Any]) -> None:
 def admin_reindex():
     """Start the incremental build of the knowledge base in a background thread (202)."""
     query_args(())
-    if request.get_data(cache=True).strip():
+    if request_body().strip():
         json_body({})  # no options: an empty JSON object at most
     app = current_app._get_current_object()
     jobs: dict[str, threading.Thread] = app.extensions["ucc.jobs"]
@@ -720,7 +738,7 @@ def _import_upload(args: dict[str, Any]) -> tuple[str, bytes, str]:
     elif mimetype in IMPORT_TYPES:
         suffix = IMPORT_TYPES[mimetype]
         name = args.get("name") or ("import" + suffix)
-        content = request.get_data(cache=True)
+        content = request_body()
     else:
         fail(415, "unsupported_media_type", "Send CSV (text/csv) or YAML (application/yaml), or a multipart 'file'.")
     if not content.strip():
