@@ -28,6 +28,7 @@ from indexer.errors import InvalidRequest, UccError
 from indexer.search import Hit, MAX_QUERY_CHARS, normalise_filters
 
 from .catalog import Catalog
+from .links import http_url
 from .scoring import colour, fraction
 
 EXAMPLE_KINDS = ("service", "case")
@@ -715,12 +716,10 @@ def md_cell(text: Any) -> str:
 
 def md_url(url: str | None) -> str | None:
     """An http(s) URL usable as a Markdown link target, or None."""
+    url = http_url(str(url or "").strip().replace(" ", "%20"))
     if not url:
         return None
-    url = url.strip()
-    if not re.match(r"^https?://", url, re.IGNORECASE):
-        return None
-    return url.replace(" ", "%20").replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
+    return url.replace("(", "%28").replace(")", "%29").replace("<", "%3C").replace(">", "%3E")
 
 
 def md_link(label: str, url: str | None) -> str:

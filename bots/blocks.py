@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.links import http_url
+
 SECTION_LIMIT = 2900  # Slack allows 3,000 characters in a section's text
 MAX_QUESTION_CHARS = 2000
 
@@ -14,10 +16,13 @@ def escape(text: Any) -> str:
 
 
 def link(url: str | None, title: Any) -> str:
+    """A Slack link to ``url``, or only its label when ``url`` is not an http(s) URL (a knowledge
+    entry's ``javascript:`` or ``data:`` url never becomes a link)."""
     label = escape(title).replace("|", "¦") or "source"
-    if not url:
+    target = http_url(url)
+    if not target:
         return label
-    return f"<{str(url).replace('<', '%3C').replace('>', '%3E').replace('|', '%7C')}|{label}>"
+    return f"<{target.replace('<', '%3C').replace('>', '%3E').replace('|', '%7C')}|{label}>"
 
 
 def _clip(text: str, limit: int = SECTION_LIMIT) -> str:

@@ -87,3 +87,26 @@ def test_thread_map(tmp_path):
     assert t.lookup("C1", "1.0") is None
     t.remember("C1", "1.0", "conv-1")
     assert t.lookup("C1", "1.0") == "conv-1"
+
+
+HOSTILE_URLS = ["javascript:alert(document.cookie)", " JavaScript:alert(1)", "data:text/html,<script>x</script>",
+                "vbscript:msgbox(1)", "file:///etc/passwd", "slack://channel?id=C1", "//evil.example/x",
+                "https:/no-host", "https://", "http://exa mple.org/", "https://x.example/\x1b[31m"]
+
+
+def test_only_http_links_reach_slack():
+    """A knowledge entry's url becomes a link only when it is http(s), wherever the bot shows
+    one: sources, related items, nearest matches and examples (issue 16, point 8)."""
+    for url in HOSTILE_URLS:
+        assert kit.link(url, "Guide") == "Guide", url
+        result = {**RESULT,
+                  "citations": [{**RESULT["citations"][0], "url": url}],
+                  "related": [{"doc_id": "d", "title": "Rel", "city": "espoo", "url": url}],
+                  "nearest": [{"title": "Near", "url": url}]}
+        text = _text(kit.answer_blocks(result, "a1") + kit.examples_blocks("x", [{"title": "Ex", "url": url}]))
+        scheme = url.strip().split(":", 1)[0].lower()
+        assert f"<{url.strip()}" not in text and f"<{scheme}:" not in text.lower(), (url, text)
+        for label in ("Tallinn", "Rel", "Near", "Ex"):
+            assert label in text
+    assert kit.link("https://x.example/a?b=1", "Ok") == "<https://x.example/a?b=1|Ok>"
+    assert kit.link("HTTP://X.example/", "Ok") == "<HTTP://X.example/|Ok>"

@@ -44,6 +44,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.errors import InvalidRequest, NotFound, UccError
 
+from ..links import http_url
 from .ratelimit import failure_throttle, log_auth, log_wrong_token
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -754,8 +755,7 @@ def strip_private_columns(text: str) -> str:
 @bp.app_template_filter("console_url")
 def _console_url(url: Any) -> str | None:
     """An http(s) link target, or None (no javascript: or data: links from the knowledge base)."""
-    text = str(url or "").strip()
-    return text if re.match(r"^https?://[^\s]+$", text, re.IGNORECASE) else None
+    return http_url(url)
 
 
 @bp.app_template_filter("fraction")
