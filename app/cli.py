@@ -9,6 +9,7 @@ from pathlib import Path
 
 import click
 
+from app.terminal import json_shown, shown
 from indexer.errors import UccError
 from indexer.settings import load_settings
 
@@ -64,7 +65,7 @@ def _progress(quiet: bool) -> _Bars:
 
 
 def _emit_json(obj) -> None:
-    click.echo(json.dumps(obj, indent=2, ensure_ascii=False, default=str))
+    click.echo(json_shown(json.dumps(obj, indent=2, ensure_ascii=False, default=str)))
 
 
 @main.command()
@@ -101,7 +102,7 @@ def index(paths, as_json, quiet):
         f"({report.chunks_embedded} passages embedded, {report.chunks_reused} reused)."
     )
     for item in report.skipped:
-        click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
+        click.echo(f"  skipped {shown(item['path'])}: {shown(item['reason'])}", err=True)
 
 
 _FILTER_OPTIONS = ("city", "country", "kind", "principle", "subindicator", "year")
@@ -132,12 +133,12 @@ def search(query, k, mode, as_json, **filters):
         return
     if not result.hits:
         click.echo("No matches.")
-    for hit in result.hits:
-        where = ", ".join(x for x in (hit.kind, hit.city) if x)
+    for hit in result.hits:  # titles, paths, urls and snippets come from files: print them escaped
+        where = shown(", ".join(x for x in (hit.kind, hit.city) if x))
         page = f" p.{hit.page}" if hit.page else ""
-        click.echo(f"{hit.rank:>2}. {hit.title}  [{hit.score:.3f}]" + (f"  ({where})" if where else ""))
-        click.echo(f"    {hit.source}{page}" + (f"  {hit.url}" if hit.url else ""))
-        click.echo(f"    {hit.snippet}")
+        click.echo(f"{hit.rank:>2}. {shown(hit.title)}  [{hit.score:.3f}]" + (f"  ({where})" if where else ""))
+        click.echo(f"    {shown(hit.source)}{page}" + (f"  {shown(hit.url)}" if hit.url else ""))
+        click.echo(f"    {shown(hit.snippet)}")
 
 
 @main.command("eval")
@@ -197,22 +198,23 @@ def stats(as_json):
     for title, key in (("By kind", "by_kind"), ("By city", "by_city")):
         click.echo(title + ":")
         for name, c in data[key].items():
-            click.echo(f"  {name:<28} {c['documents']:>5} documents {c['chunks']:>6} chunks")
+            click.echo(f"  {shown(name):<28} {c['documents']:>5} documents {c['chunks']:>6} chunks")
     for title, key in (("By principle", "by_principle"), ("By sub-indicator", "by_subindicator")):
         click.echo(title + ":")
         for name, n in data[key].items():
-            click.echo(f"  {name:<44} {n:>5} documents")
+            click.echo(f"  {shown(name):<44} {n:>5} documents")
     gaps = data["gaps"]
     if "unavailable" not in gaps:
         click.echo("Gaps:")
-        click.echo("  members with no service: " + (", ".join(gaps["members_without_services"]) or "none"))
-        click.echo("  principles with no document: " + (", ".join(gaps["principles_without_documents"]) or "none"))
+        click.echo("  members with no service: " + (shown(", ".join(gaps["members_without_services"])) or "none"))
+        click.echo("  principles with no document: "
+                   + (shown(", ".join(gaps["principles_without_documents"])) or "none"))
         click.echo("  sub-indicators with no document: "
-                   + (", ".join(gaps["subindicators_without_documents"]) or "none"))
+                   + (shown(", ".join(gaps["subindicators_without_documents"])) or "none"))
     if data["skipped_files"]:
         click.echo("Skipped files:")
         for s in data["skipped_files"]:
-            click.echo(f"  {s['path']}: {s['reason']}")
+            click.echo(f"  {shown(s['path'])}: {shown(s['reason'])}")
 
 
 @main.command()
@@ -250,31 +252,33 @@ def ask(question, conversation, city, kind, as_json):
 
 
 def _print_answer(result: dict) -> None:
+    """The answer for a terminal; every text from the knowledge base is printed escaped."""
     status = result.get("status")
     if status == "need_more_detail":
-        click.echo(result.get("answer") or "Could you say a little more? For example:")
+        click.echo(shown(result.get("answer") or "Could you say a little more? For example:", lines=True))
         for option in result.get("clarifying_options", []):
-            click.echo(f"  - {option.get('label') or option.get('question') or option}")
+            click.echo(f"  - {shown(option.get('label') or option.get('question') or option)}")
     elif status == "cannot_answer":
-        click.echo(result.get("answer") or "I cannot answer that from the knowledge base.")
+        click.echo(shown(result.get("answer") or "I cannot answer that from the knowledge base.", lines=True))
         for near in result.get("nearest", [])[:3]:
-            click.echo(f"  nearest: {near.get('title')} ({near.get('source')})")
+            click.echo(f"  nearest: {shown(near.get('title'))} ({shown(near.get('source'))})")
     else:
-        click.echo(result.get("answer", ""))
+        click.echo(shown(result.get("answer", ""), lines=True))
     cites = result.get("citations", [])
     if cites:
         click.echo("\nSources:")
         for c in cites:
             where = ", ".join(x for x in (c.get("city"), c.get("kind")) if x)
             page = f" p.{c['page']}" if c.get("page") else ""
-            click.echo(f"  [{c['n']}] {c['title']}" + (f" ({where})" if where else "") + f" — {c.get('url') or c.get('source')}{page}")
+            click.echo(shown(f"  [{c['n']}] {c['title']}" + (f" ({where})" if where else "")
+                             + f" — {c.get('url') or c.get('source')}{page}"))
     related = result.get("related", [])
     if related:
-        click.echo("Related elsewhere: " + "; ".join(f"{r['title']} ({r.get('city')})" for r in related[:3]))
+        click.echo(shown("Related elsewhere: " + "; ".join(f"{r['title']} ({r.get('city')})" for r in related[:3])))
     if result.get("follow_ups"):
-        click.echo("You could ask: " + " | ".join(result["follow_ups"][:3]))
+        click.echo(shown("You could ask: " + " | ".join(result["follow_ups"][:3])))
     if result.get("conversation_id"):
-        click.echo(f"(conversation {result['conversation_id']})")
+        click.echo(f"(conversation {shown(result['conversation_id'])})")
 
 
 @main.command()
@@ -304,7 +308,7 @@ def up(ctx, no_serve, quiet):
     state = "rebuilt" if report.generation else "up to date"
     click.echo(f"Index {state}: {report.documents} documents, {report.chunks} chunks ({report.seconds:.1f} s).")
     for item in report.skipped:
-        click.echo(f"  skipped {item['path']}: {item['reason']}", err=True)
+        click.echo(f"  skipped {shown(item['path'])}: {shown(item['reason'])}", err=True)
     click.echo('Try:  .venv/bin/ucc ask "How did Helsinki offer pre-primary places without an application?"')
     click.echo('      .venv/bin/ucc search "proactive services for families" -k 5')
     click.echo("      .venv/bin/ucc serve")

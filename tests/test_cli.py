@@ -135,3 +135,31 @@ def test_stats_shows_knowledge_gaps(kb, monkeypatch):
     assert "2.2" in gaps["subindicators_without_documents"]
     text = run("stats").stdout
     assert "members with no service:" in text and "milan" in text
+
+
+HOSTILE = ('---\ntitle: "Snow \\e]0;owned\\a\\e[2J\\e[31mroutes \\u202eevil"\nkind: guide\n'
+           'url: "https://x.example/\\e[8m"\n---\n## Snow\nPlough routes \x1b[5mblink\x1b[0m and \x9b31m red, every morning.\n')
+
+
+def _raw_controls(text: str) -> list[str]:
+    return [c for c in text if (ord(c) < 32 and c not in "\n") or 0x7f <= ord(c) <= 0x9f or c == "\u202e"]
+
+
+def test_search_and_index_print_no_terminal_escapes(tmp_path):
+    """Titles, snippets, urls and paths from knowledge files reach the terminal escaped: an
+    escape sequence in a title cannot retitle the window, clear the screen or hide text
+    (issue 16, point 8)."""
+    root = tmp_path / "kb"
+    write(root / "snow.md", HOSTILE)
+    write(root / "bad\x1b[2J.md", "# Name\n")  # a file name with an escape: skipped, its name escaped
+    r = run("index", root)
+    assert r.exit_code == 0 and not _raw_controls(r.output), repr(r.output)
+    assert "bad\\x1b[2J.md" in r.output
+    r = run("search", "snow plough routes")
+    assert r.exit_code == 0, r.output
+    assert not _raw_controls(r.output), repr(r.output)
+    assert "Snow \\x1b]0;owned\\x07" in r.output and "\\u202eevil" in r.output and "\\x9b31m" in r.output
+    r = run("search", "snow plough routes", "--json")
+    assert not _raw_controls(r.output) and json.loads(r.output)["hits"][0]["title"].startswith("Snow \x1b]0;")
+    r = run("stats")
+    assert r.exit_code == 0 and not _raw_controls(r.output), repr(r.output)
