@@ -26,6 +26,7 @@ from ..benchmark import Benchmark
 from ..catalog import Catalog
 from ..cities import BASES, MAX_K, CityDirectory
 from ..learning import learn_from
+from ..terminal import shown as printable  # text from knowledge files, escaped for the terminal
 
 _ANSI = {"green": "green", "orange": "yellow", "red": "red"}
 
@@ -114,7 +115,8 @@ def similar_command(city: str, k: int, basis: str, as_json: bool) -> None:
         click.echo(f"Members most like {result['name']} (basis: {result['basis']})")
         if not result["matches"]:
             click.echo("No member to compare with on this basis.")
-        rows = [(i, m["name"], f"{m['score']:.3f}", m["why"]) for i, m in enumerate(result["matches"], 1)]
+        rows = [(i, printable(m["name"]), f"{m['score']:.3f}", printable(m["why"]))
+                for i, m in enumerate(result["matches"], 1)]
         for line in table(("#", "Member", "Score", "Why"), rows, right=(0, 2)):
             click.echo(line)
         if result.get("note"):
@@ -172,11 +174,11 @@ def learn_from_command(city: str, subindicator: str | None, k_peers: int, as_jso
             else:
                 click.echo("  No named member scores higher here.")
             if item["guide"]:
-                click.echo(f"  Read first: {item['guide']['title']} ({item['guide']['doc_id']})")
+                click.echo(f"  Read first: {printable(item['guide']['title'])} ({printable(item['guide']['doc_id'])})")
             if item["examples"]:
                 click.echo("  How others did it:")
                 for ex in item["examples"]:
-                    click.echo(f"    - {ex['title']} ({ex['kind']}, {ex['name']}) {ex['doc_id']}")
+                    click.echo(printable(f"    - {ex['title']} ({ex['kind']}, {ex['name']}) {ex['doc_id']}"))
             if item.get("examples_note"):
                 click.echo(f"  {item['examples_note']}")
 

@@ -19,6 +19,7 @@ from indexer.settings import load_settings
 
 from ..catalog import Catalog
 from ..examples import MAX_N, Example, examples, examples_csv, session_pack
+from ..terminal import json_shown, shown
 
 FORMATS = ("text", "md", "csv", "json")
 
@@ -59,6 +60,7 @@ def examples_command(topic, n, fmt, city, country, kind, subindicator, all_per_c
             output = examples_csv(found) if fmt == "csv" else render_text(topic, found)
     except UccError as exc:
         raise click.ClickException(exc.message) from None
+    output = json_shown(output) if fmt == "json" else shown(output, lines=True)  # titles come from files
     click.echo(output, nl=not output.endswith("\n"))
 
 
