@@ -315,6 +315,10 @@ def docs():
 
 ASK_FIELDS = {"question": (str,), "conversation_id": (str,), "filters": (dict,), "channel": (str,),
               "user_id": (str,)}
+# What the web face can vouch for: a question came over the web, from the widget or not. The Slack
+# bot and the command line record their own questions; a web client cannot speak for them.
+WEB_CHANNELS = ("web", "widget")
+WEB_USER_PREFIX = "web:"  # a user_id a web client claims is hashed apart from Slack's user ids
 
 
 @bp.post(f"{API}/ask")
@@ -322,11 +326,16 @@ def ask():
     data = json_body(ASK_FIELDS, required=("question",))
     question = check_text(data["question"], "question")
     channel = data.get("channel") or "web"
-    if channel not in CHANNELS:
-        fail(400, "invalid_channel", f"Unknown channel {channel!r}; use one of: {', '.join(CHANNELS)}.")
+    if channel not in WEB_CHANNELS:
+        other = " (the Slack bot and the command line record their own questions)" if channel in CHANNELS else ""
+        fail(400, "invalid_channel", f"Unknown channel {channel!r} for the web API{other}; use one of: "
+                                     f"{', '.join(WEB_CHANNELS)}.")
     user_id = data.get("user_id")
     if user_id is not None and len(user_id) > MAX_ID:
         fail(400, "invalid_user_id", f"user_id is at most {MAX_ID} characters.")
+    # Nothing vouches for an id a web client sends: it is logged as the web's, never as the same
+    # hash as a Slack user's, whatever the client claims.
+    user_id = WEB_USER_PREFIX + user_id if user_id else None
     filters = check_filters(data.get("filters"))
     conversation = data.get("conversation_id") or None
     assistant = _assistant()

@@ -184,9 +184,12 @@ def _schemas() -> dict[str, dict]:
                            "conversation_id": nullable(S("From a previous answer, to ask a follow-up.",
                                                          pattern="^([A-Za-z0-9_-]{8,64})?$")),
                            "filters": nullable(ref("Filters")),
-                           "channel": nullable(S("Empty or null: web.", enum=["", *CHANNELS])),
-                           "user_id": nullable(S("An id of the asker (e.g. a Slack user id); only a salted hash "
-                                                 "is stored.", maxLength=200))},
+                           "channel": nullable(S("Empty or null: web. The web API records only web and widget "
+                                                 "questions; slack and cli are 400 (those faces record their own).",
+                                                 enum=["", "web", "widget"])),
+                           "user_id": nullable(S("An id the client gives its user; only a salted hash of 'web:' and "
+                                                 "the id is stored, so it never matches a Slack user's.",
+                                                 maxLength=200))},
                           required=["question"], extra=False),
         "AskResponse": ask,
         "AnswerPart": part,
