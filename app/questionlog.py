@@ -4,8 +4,10 @@ One SQLite file (``questions.db`` under ``UCC_DATA_DIR``; WAL, busy timeout, wri
 sqlite-utils) with two tables:
 
 - ``asks``: one row per question asked on any channel (web, widget, slack, cli): the text, the
-  status of the answer (answered, need_more_detail, cannot_answer, error), the route taken, the
-  top sources cited, the latency, the index generation, and a salted hash of the user id;
+  status of the answer (answered, need_more_detail, cannot_answer, error), the route taken (and
+  whether a routed question fell back to a cited answer), the question a follow-up was rewritten
+  to, the start of the answer given (:data:`MAX_ANSWER_CHARS`), the top sources cited, the
+  latency, the index generation, and a salted hash of the user id;
 - ``feedback``: up or down ratings of an answer (by its ``answer_id``), with an optional comment.
 
 Nothing that identifies a person is stored: user ids (Slack ids, widget session ids) are
@@ -15,14 +17,21 @@ way, and IP addresses are never given to this module. Rows older than ``UCC_LOG_
 are deleted by :meth:`QuestionLog.purge`, which also runs by itself at the first use of the log
 in a process and then at most hourly, whether that use writes or reads.
 
-Analytics for moderators: :meth:`unanswered`, :meth:`down_rated`, :meth:`topics` (the most asked
-topics of a period, questions clustered by cosine similarity, each cluster labelled by its most
-central question and its top words: the agenda seed of the next UserCentriCafé) and
-:meth:`export_csv`.
+Analytics for moderators: :meth:`recent` (every question with its answer, route and outcome),
+:meth:`content_gaps` (what the knowledge base could not answer; failed routes are kept apart in
+:meth:`failed_routes`), :meth:`unanswered`, :meth:`down_rated`, :meth:`topics` (the most asked
+topics of a period: the questions embedded with the index's model and grouped by average-linkage
+agglomerative clustering on cosine similarity, each group labelled by its most central question:
+the agenda seed of the next UserCentriCafé) and :meth:`export_csv`. :func:`outcome` says a
+status in plain words.
+
+Logs made before the answer, route and follow-up columns existed are migrated in place when
+opened (``ALTER TABLE ... ADD COLUMN``): old rows keep everything and show no answer.
 """
 
 from __future__ import annotations
 
+import copy
 import csv
 import hashlib
 import hmac
@@ -32,8 +41,10 @@ import math
 import os
 import re
 import secrets
+import sqlite3
+import threading
 import time
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -55,11 +66,39 @@ MAX_COMMENT_CHARS = 2000
 MAX_SOURCES = 5
 SALT_FILE = "log-salt"
 PURGE_EVERY = 3600.0  # seconds between automatic purges
-TOPIC_QUESTIONS = 5000  # most recent questions clustered by topics()
-EMBED_THRESHOLD = 0.55  # cosine between a question and a cluster's centre (sentence embeddings)
-TFIDF_THRESHOLD = 0.30  # the same with TF-IDF vectors (no embedder given)
+MAX_ANSWER_CHARS = 300  # the start of the answer given, for moderators (the assistant's words)
+TOPIC_QUESTIONS = 2000  # most recent questions clustered by topics(): bounded work
+EMBED_THRESHOLD = 0.45  # average cosine between two groups of questions to merge them (sentence embeddings)
+TFIDF_THRESHOLD = 0.20  # the same with TF-IDF vectors (no embedder given)
+TOPIC_CACHE = 16  # topic lists kept, by log state
+VECTOR_CACHE = 4 * TOPIC_QUESTIONS  # question vectors kept, by embedder and text
 CSV_COLUMNS = ("asked_at", "answer_id", "channel", "status", "intent", "question", "sources", "latency_ms",
-               "generation", "user_hash", "conversation_hash", "rating", "comment")
+               "generation", "user_hash", "conversation_hash", "rating", "comment", "route", "route_failed",
+               "resolved_question", "answer")
+# Columns added after the first release, with their types: added to older logs when opened.
+_ADDED_COLUMNS = {"answer": "TEXT", "resolved_question": "TEXT", "follow_up": "TEXT", "route": "TEXT",
+                  "route_failed": "INTEGER"}
+# What a moderator reads for each status and reason.
+OUTCOMES = {
+    ("answered", None): "answered",
+    ("need_more_detail", None): "asked for more detail",
+    ("cannot_answer", "outside_scope"): "could not answer: outside the network's scope",
+    ("cannot_answer", "no_content"): "could not answer: nothing in the knowledge base",
+    ("cannot_answer", None): "could not answer",
+    ("error", None): "failed: an error on our side",
+}
+# The routes in a moderator's words (the assistant's intents).
+ROUTES = {
+    "answer": "cited answer",
+    "scores": "dashboard scores",
+    "ranking": "dashboard ranking",
+    "similar": "similar members",
+    "learn_from": "peers to learn from",
+    "examples": "examples",
+    "members": "members",
+    "dashboard": "dashboard overview",
+    "compare": "comparison",
+}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS asks (
@@ -74,7 +113,12 @@ CREATE TABLE IF NOT EXISTS asks (
     conversation_hash TEXT,
     sources TEXT NOT NULL,           -- JSON list of the top sources cited
     latency_ms REAL,
-    generation INTEGER
+    generation INTEGER,
+    answer TEXT,                     -- the start of the answer given (MAX_ANSWER_CHARS)
+    resolved_question TEXT,          -- what a follow-up was rewritten to (NULL when unchanged)
+    follow_up TEXT,                  -- how a follow-up was resolved: place | measure | others | about
+    route TEXT,                      -- the route the question was sent to (the router's intent)
+    route_failed INTEGER             -- 1: a routed question fell back to a cited answer
 );
 CREATE INDEX IF NOT EXISTS asks_at ON asks (at);
 CREATE INDEX IF NOT EXISTS asks_status ON asks (status, at);
@@ -179,7 +223,11 @@ class QuestionLog:
         self.retention_days = float(retention_days or 0)
         self.clock = clock
         self._last_purge = 0.0
+        self._cache_lock = threading.Lock()
+        self._topic_cache: OrderedDict[tuple, list[Topic]] = OrderedDict()
+        self._vector_cache: OrderedDict[tuple, np.ndarray] = OrderedDict()
         self._db()  # create the schema now: errors show at start-up, not at the first question
+        self._migrate()
 
     @classmethod
     def from_settings(cls, settings) -> QuestionLog:
@@ -190,6 +238,19 @@ class QuestionLog:
         db = self._connections.get()
         self._purge_if_due()
         return db
+
+    def _migrate(self) -> None:
+        """Add the columns a log made by an older release lacks; its rows are kept as they are."""
+        conn = self._connections.get().conn
+        have = {row[1] for row in conn.execute("PRAGMA table_info(asks)")}
+        for column, kind in _ADDED_COLUMNS.items():
+            if column in have:
+                continue
+            try:
+                conn.execute(f"ALTER TABLE asks ADD COLUMN {column} {kind}")
+            except sqlite3.OperationalError as exc:  # another process added it meanwhile
+                if "duplicate column" not in str(exc):
+                    raise
 
     def _purge_if_due(self) -> None:
         """Retention holds for readers too: whatever touches the log first in an hour (a question,
@@ -215,11 +276,16 @@ class QuestionLog:
     def record_ask(self, question: str, status: str, *, channel: str = "web", sources: Iterable[Any] = (),
                    latency_ms: float | None = None, user_id: Any = None, intent: str | None = None,
                    reason: str | None = None, conversation_id: str | None = None,
-                   generation: int | None = None) -> str:
+                   generation: int | None = None, answer: str | None = None,
+                   resolved_question: str | None = None, follow_up: str | None = None,
+                   route: str | None = None, route_failed: bool = False) -> str:
         """Store one ask; returns its ``answer_id`` (random, URL-safe).
 
         ``sources`` are doc ids or dicts with ``doc_id``/``source``/``title``; the first five are kept.
         ``user_id`` and ``conversation_id`` are hashed with the salt before they are stored.
+        ``answer`` is cut to its first :data:`MAX_ANSWER_CHARS` characters; ``resolved_question``
+        is kept only when it differs from the question (a rewritten follow-up). :func:`ask_details`
+        takes these from the assistant's result.
         """
         if channel not in CHANNELS:
             raise InvalidRequest(f"Unknown channel {channel!r}; use one of: {', '.join(CHANNELS)}.")
@@ -241,6 +307,11 @@ class QuestionLog:
             "sources": json.dumps(_sources(sources), ensure_ascii=False),
             "latency_ms": None if latency_ms is None else round(float(latency_ms), 2),
             "generation": generation,
+            "answer": _clip(answer, MAX_ANSWER_CHARS),
+            "resolved_question": _rewritten(text, resolved_question),
+            "follow_up": _short(follow_up) if follow_up not in (None, "", "new") else None,
+            "route": _short(route),
+            "route_failed": 1 if route_failed else 0,
         }
         self._db()["asks"].insert(row)
         return answer_id
@@ -297,6 +368,29 @@ class QuestionLog:
             raise NotFound("No answer has this answer_id.")
         return _ask(row)
 
+    def recent(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Every question of the period with its answer, route and outcome, newest first."""
+        return self._asks("1", since, until, limit)
+
+    def content_gaps(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Questions the knowledge base could not answer or that needed more detail, newest first;
+        not the failed routes (an error, or a routed question that fell back): those are
+        :meth:`failed_routes`, a fault of the service rather than a gap in the content."""
+        return self._asks("a.status IN ('need_more_detail', 'cannot_answer') AND COALESCE(a.route_failed, 0) = 0",
+                          since, until, limit)
+
+    def failed_routes(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Asks that failed (status error) or whose route fell back to a cited answer, newest first."""
+        return self._asks("(a.status = 'error' OR COALESCE(a.route_failed, 0) = 1)", since, until, limit)
+
+    def _asks(self, where: str, since: Any, until: Any, limit: int) -> list[dict[str, Any]]:
+        lo, hi = self._range(since, until)
+        rows = self._db().execute(
+            f"SELECT {_ASK_COLUMNS} FROM asks a WHERE a.at >= ? AND a.at < ? AND {where} "
+            "ORDER BY a.at DESC, a.rowid DESC LIMIT ?", [lo, hi, int(limit)],
+        ).fetchall()
+        return [_ask(r) for r in rows]
+
     def unanswered(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict[str, Any]]:
         """Questions the assistant could not answer (or asked to be clarified, or failed on),
         newest first."""
@@ -347,7 +441,8 @@ class QuestionLog:
             "SELECT a.at, a.id, a.channel, a.status, a.intent, a.question, a.sources, a.latency_ms, a.generation, "
             "a.user_hash, a.conversation_hash, "
             "(SELECT f.rating FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1), "
-            "(SELECT f.comment FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1) "
+            "(SELECT f.comment FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1), "
+            "a.route, a.route_failed, a.resolved_question, a.answer "
             "FROM asks a WHERE a.at >= ? AND a.at < ? ORDER BY a.at, a.rowid", [lo, hi],
         )
         for r in rows:
@@ -359,45 +454,81 @@ class QuestionLog:
                threshold: float | None = None) -> list[Topic]:
         """The ``k`` most asked topics of the period, most asked first.
 
-        Questions (the most recent :data:`TOPIC_QUESTIONS`) are embedded with ``embedder`` (an
-        object with ``embed_passages``; the searcher's model) or, without one, as TF-IDF vectors;
-        each distinct question, most asked first, joins the cluster whose centre is closest if the
-        cosine is at least ``threshold``, else starts a new one. A cluster is labelled by its most
-        central question and its top words.
+        The most recent :data:`TOPIC_QUESTIONS` questions of the period are embedded with ``embedder``
+        (an object with ``embed_passages``: the index's model) or, without one, as TF-IDF vectors,
+        and grouped by :func:`agglomerate` (average linkage on cosine similarity; two groups merge
+        while their questions are at least ``threshold`` similar on average). Repeats of a question
+        count towards its group. A group is labelled by its most central question and its top words.
+
+        Results are cached by the state of the log in the period (rows in it, newest and oldest
+        row) and question vectors by text, so a console reload embeds nothing and one new question
+        embeds one text.
         """
         if not 1 <= int(k) <= 100:
             raise InvalidRequest("k must be between 1 and 100.")
         lo, hi = self._range(since, until)
-        rows = self._db().execute(
-            "SELECT question, status FROM asks WHERE at >= ? AND at < ? AND question != '' "
-            "ORDER BY at DESC LIMIT ?", [lo, hi, TOPIC_QUESTIONS],
-        ).fetchall()
-        if not rows:
+        db = self._db()
+        picked = ("SELECT rowid, at, question, status FROM asks WHERE at >= ? AND at < ? AND question != '' "
+                  "ORDER BY at DESC, rowid DESC LIMIT ?")
+        state = db.execute(f"SELECT COUNT(*), MIN(rowid), MAX(rowid), MAX(at) FROM ({picked})",
+                           [lo, hi, TOPIC_QUESTIONS]).fetchone()
+        if not state[0]:
             return []
+        key = (tuple(state), int(k), threshold, _embedder_key(embedder))
+        with self._cache_lock:
+            if key in self._topic_cache:
+                self._topic_cache.move_to_end(key)
+                return copy.deepcopy(self._topic_cache[key])
+        rows = db.execute(picked, [lo, hi, TOPIC_QUESTIONS]).fetchall()
+        topics = self._cluster_topics([(q, st_) for _, _, q, st_ in rows], int(k), embedder, threshold)
+        with self._cache_lock:
+            self._topic_cache[key] = copy.deepcopy(topics)
+            while len(self._topic_cache) > TOPIC_CACHE:
+                self._topic_cache.popitem(last=False)
+        return topics
+
+    def _vectors(self, texts: list[str], embedder: Any) -> np.ndarray:
+        """``embedder.embed_passages`` of ``texts``, only the texts not embedded before."""
+        ident = _embedder_key(embedder)
+        with self._cache_lock:
+            known = {t: self._vector_cache[(ident, t)] for t in texts if (ident, t) in self._vector_cache}
+        todo = [t for t in dict.fromkeys(texts) if t not in known]
+        if todo:
+            fresh = np.asarray(embedder.embed_passages(todo), dtype=np.float32)
+            with self._cache_lock:
+                for t, v in zip(todo, fresh):
+                    known[t] = v
+                    self._vector_cache[(ident, t)] = v
+                while len(self._vector_cache) > VECTOR_CACHE:
+                    self._vector_cache.popitem(last=False)
+        return np.stack([known[t] for t in texts])
+
+    def _cluster_topics(self, rows: list[tuple[str, str]], k: int, embedder: Any,
+                        threshold: float | None) -> list[Topic]:
         counts: Counter[str] = Counter()
         shown: dict[str, str] = {}
         statuses: dict[str, Counter[str]] = {}
         for question, status in rows:
             key = " ".join(_words(question)) or question.casefold()
             counts[key] += 1
-            shown.setdefault(key, question)
+            shown.setdefault(key, question)  # the newest wording of a repeated question
             statuses.setdefault(key, Counter())[status] += 1
         keys = sorted(counts, key=lambda q: (-counts[q], q))
         texts = [shown[q] for q in keys]
         if embedder is not None:
-            vectors = np.asarray(embedder.embed_passages(texts), dtype=np.float32)
+            vectors = _unit(self._vectors(texts, embedder))
             limit = EMBED_THRESHOLD if threshold is None else threshold
         else:
             vectors = tfidf(texts)
             limit = TFIDF_THRESHOLD if threshold is None else threshold
         weights = np.asarray([counts[q] for q in keys], dtype=np.float32)
-        clusters = cluster(vectors, weights, limit)
         topics = []
-        for members in clusters:
-            centre = (vectors[members] * weights[members, None]).sum(axis=0)
-            norm = float(np.linalg.norm(centre)) or 1.0
-            central = max(members, key=lambda i: (float(vectors[i] @ centre) / norm, weights[i]))
-            total = int(weights[members].sum())
+        for members in agglomerate(vectors, limit):
+            sims = vectors[members] @ vectors[members].T
+            w = weights[members]
+            centrality = (sims * w[None, :]).sum(axis=1) / w.sum()  # mean similarity to the group's asks
+            central = members[max(range(len(members)), key=lambda i: (float(centrality[i]), w[i], -members[i]))]
+            total = int(w.sum())
             st_counts: Counter[str] = Counter()
             for i in members:
                 st_counts.update(statuses[keys[i]])
@@ -410,18 +541,87 @@ class QuestionLog:
                 answered_share=round(st_counts.get("answered", 0) / total, 3),
             ))
         topics.sort(key=lambda t: (-t.count, t.label))
-        return topics[: int(k)]
+        return topics[:k]
 
 
 # --- helpers ---------------------------------------------------------------------------------
 
-_ASK_COLUMNS = "a.id, a.at, a.question, a.status, a.intent, a.reason, a.channel, a.sources, a.latency_ms, a.generation"
+_ASK_COLUMNS = ("a.id, a.at, a.question, a.status, a.intent, a.reason, a.channel, a.sources, a.latency_ms, "
+                "a.generation, a.answer, a.resolved_question, a.follow_up, a.route, a.route_failed")
 
 
 def _ask(row: Sequence[Any]) -> dict[str, Any]:
-    return {"answer_id": row[0], "asked_at": iso(row[1]), "question": row[2], "status": row[3], "intent": row[4],
-            "reason": row[5], "channel": row[6], "sources": json.loads(row[7] or "[]"), "latency_ms": row[8],
-            "generation": row[9]}
+    out = {"answer_id": row[0], "asked_at": iso(row[1]), "question": row[2], "status": row[3], "intent": row[4],
+           "reason": row[5], "channel": row[6], "sources": json.loads(row[7] or "[]"), "latency_ms": row[8],
+           "generation": row[9], "answer": row[10], "resolved_question": row[11], "follow_up": row[12],
+           "route": row[13], "route_failed": bool(row[14])}
+    out["outcome"] = outcome(out["status"], out["reason"])
+    return out
+
+
+def outcome(status: str | None, reason: str | None = None) -> str:
+    """A status (and a cannot-answer reason) in a moderator's words: "answered", "asked for more
+    detail", "could not answer: outside the network's scope", "could not answer: nothing in the
+    knowledge base". A reason that is not a known code is said as it is."""
+    known = OUTCOMES.get((status, reason)) or OUTCOMES.get((status, None))
+    if known is None:
+        return (status or "unknown").replace("_", " ")
+    if reason and (status, reason) not in OUTCOMES:
+        return f"{known}: {reason.replace('_', ' ')}"
+    return known
+
+
+def route_words(route: str | None) -> str | None:
+    """A route (an intent) in a moderator's words; None for none."""
+    if not route:
+        return None
+    return ROUTES.get(route, route.replace("_", " "))
+
+
+def ask_details(result: dict[str, Any] | None) -> dict[str, Any]:
+    """The keyword arguments of :meth:`QuestionLog.record_ask` that describe the answer given,
+    from the assistant's result (``Assistant.ask``): the answer, the rewritten question, how a
+    follow-up was resolved, the route and whether a routed question fell back to a cited answer
+    (the router sent it to a capability, which found nothing, and a cited answer was given)."""
+    if not isinstance(result, dict):
+        return {}
+    route = result.get("route") if isinstance(result.get("route"), dict) else {}
+    routed = route.get("intent") or None
+    follow_up = result.get("follow_up") or "new"
+    fell_back = bool(routed and routed != "answer" and result.get("intent") == "answer"
+                     and follow_up == "new" and not result.get("filters"))
+    return {"answer": result.get("answer") or None, "resolved_question": result.get("resolved_question") or None,
+            "follow_up": follow_up, "route": routed or result.get("intent") or None, "route_failed": fell_back}
+
+
+def _clip(text: Any, limit: int) -> str | None:
+    flat = " ".join(str(text or "").split())
+    if not flat:
+        return None
+    return flat if len(flat) <= limit else flat[: limit - 1].rstrip() + "…"
+
+
+def _short(value: Any) -> str | None:
+    return _clip(value, 40)
+
+
+def _rewritten(question: str, resolved: Any) -> str | None:
+    text = _clip(resolved, MAX_QUESTION_CHARS)
+    if text is None or text.casefold() == question.casefold():
+        return None
+    return text
+
+
+def _embedder_key(embedder: Any) -> tuple | None:
+    if embedder is None:
+        return None
+    return (type(embedder).__name__, getattr(embedder, "name", None), getattr(embedder, "dim", None), id(embedder))
+
+
+def _unit(vectors: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
 
 
 def _sources(items: Iterable[Any]) -> list[dict[str, Any]]:
@@ -470,28 +670,52 @@ def tfidf(texts: Sequence[str]) -> np.ndarray:
     return m / norms
 
 
-def cluster(vectors: np.ndarray, weights: np.ndarray, threshold: float) -> list[list[int]]:
-    """Greedy centroid clustering in the given order (most asked first): each item joins the
-    cluster whose weighted centre is most similar, if at least ``threshold``; else starts one."""
-    centres: list[np.ndarray] = []
-    members: list[list[int]] = []
-    for i, v in enumerate(vectors):
-        best, best_sim = -1, threshold
-        if centres:
-            c = np.stack(centres)
-            norms = np.linalg.norm(c, axis=1)
-            norms[norms == 0] = 1.0
-            sims = (c @ v) / norms
-            j = int(np.argmax(sims))
-            if sims[j] >= best_sim:
-                best, best_sim = j, float(sims[j])
-        if best < 0:
-            centres.append(v * weights[i])
-            members.append([i])
-        else:
-            centres[best] = centres[best] + v * weights[i]
-            members[best].append(i)
-    return members
+def agglomerate(vectors: np.ndarray, threshold: float) -> list[list[int]]:
+    """Average-linkage agglomerative clustering of unit ``vectors`` by cosine similarity: start with
+    one group per vector and merge the two most similar groups (the mean cosine over all pairs
+    across them) while that mean is at least ``threshold``. Deterministic; groups are returned as
+    sorted index lists, in the order of their first member. A zero vector (a question without a
+    content word) is similar to nothing and stays alone.
+
+    Numpy only, O(n^2) memory and about O(n^2) time: each row keeps its most similar other group,
+    recomputed only for the rows a merge touches.
+    """
+    n = len(vectors)
+    if n == 0:
+        return []
+    if n == 1:
+        return [[0]]
+    sims = np.asarray(vectors, dtype=np.float64) @ np.asarray(vectors, dtype=np.float64).T
+    np.fill_diagonal(sims, -np.inf)
+    alive = np.ones(n, dtype=bool)
+    size = np.ones(n, dtype=np.float64)
+    members: dict[int, list[int]] = {i: [i] for i in range(n)}
+    best = np.argmax(sims, axis=1)
+    best_sim = sims[np.arange(n), best]
+    while True:
+        masked = np.where(alive, best_sim, -np.inf)
+        a = int(np.argmax(masked))
+        if masked[a] < threshold:
+            break
+        b = int(best[a])
+        a, b = min(a, b), max(a, b)
+        # Lance-Williams update for average linkage: the merged row is the size-weighted mean
+        row = (size[a] * sims[a] + size[b] * sims[b]) / (size[a] + size[b])
+        sims[a], sims[:, a] = row, row
+        sims[a, a] = -np.inf
+        sims[b], sims[:, b] = -np.inf, -np.inf
+        alive[b] = False
+        size[a] += size[b]
+        members[a].extend(members.pop(b))
+        best_sim[b] = -np.inf
+        stale = np.flatnonzero(alive & ((best == a) | (best == b)))
+        for i in np.append(stale, a):
+            best[i] = int(np.argmax(sims[i]))
+            best_sim[i] = sims[i, best[i]]
+        others = np.flatnonzero(alive & (row > best_sim))  # rows for which the merged group is now closest
+        best[others] = a
+        best_sim[others] = row[others]
+    return [sorted(members[i]) for i in sorted(members)]
 
 
 def top_words(texts: Sequence[str], weights: Sequence[int], n: int = 5) -> list[str]:

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from app.questionlog import QuestionLog, cluster, tfidf
+from app.questionlog import QuestionLog, agglomerate, ask_details, outcome, tfidf
 from indexer.errors import InvalidRequest, NotFound
 
 from .conftest import FakeEmbedder
@@ -212,7 +212,7 @@ def test_cluster_and_tfidf_helpers():
 
     v = tfidf(["bike lanes", "bike lanes safety", "tax forms"])
     assert v.shape[0] == 3 and np.allclose(np.linalg.norm(v, axis=1), 1.0)
-    assert cluster(v, np.ones(3, dtype=np.float32), 0.3) == [[0, 1], [2]]
+    assert agglomerate(v, 0.3) == [[0, 1], [2]]
 
 
 def test_concurrent_writers(qlog):
@@ -240,3 +240,172 @@ def test_the_log_is_durable_across_power_loss(tmp_path):
     qlog.record_ask("q", "answered")
     assert qlog._db().execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
     assert qlog._db().execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+
+
+# --- answers, routes and outcomes ----------------------------------------------------------------
+
+
+def test_the_answer_route_and_rewritten_question_are_kept(qlog):
+    long_answer = "Ghent scores 75% on the dashboard.  " + "More words. " * 60
+    aid = qlog.record_ask("what about Ghent?", "answered", intent="scores", answer=long_answer,
+                          resolved_question="How does Ghent score on the dashboard?", follow_up="place",
+                          route="scores")
+    row = qlog.get(aid)
+    assert row["answer"].startswith("Ghent scores 75% on the dashboard. More words.")
+    assert len(row["answer"]) <= 300 and row["answer"].endswith("…")
+    assert row["resolved_question"] == "How does Ghent score on the dashboard?"
+    assert row["follow_up"] == "place" and row["route"] == "scores" and row["route_failed"] is False
+    assert row["outcome"] == "answered"
+    # an unchanged question is not stored twice; a plain ask stays as it was
+    same = qlog.get(qlog.record_ask("How do cities run budgets?", "answered",
+                                    resolved_question="how do cities  run budgets?", follow_up="new"))
+    assert same["resolved_question"] is None and same["follow_up"] is None and same["answer"] is None
+
+
+def test_outcomes_in_plain_words():
+    assert outcome("answered") == "answered"
+    assert outcome("need_more_detail") == "asked for more detail"
+    assert outcome("cannot_answer", "outside_scope") == "could not answer: outside the network's scope"
+    assert outcome("cannot_answer", "no_content") == "could not answer: nothing in the knowledge base"
+    assert outcome("cannot_answer") == "could not answer"
+    assert outcome("cannot_answer", "no passage close enough") == "could not answer: no passage close enough"
+    assert outcome("error") == "failed: an error on our side"
+
+
+def test_ask_details_from_the_assistants_result():
+    routed = {"answer": "Ghent scores 75%.", "intent": "scores", "resolved_question": "How does Ghent score?",
+              "follow_up": "place", "route": {"intent": "scores", "city": "ghent"}, "status": "answered"}
+    assert ask_details(routed) == {"answer": "Ghent scores 75%.", "resolved_question": "How does Ghent score?",
+                                   "follow_up": "place", "route": "scores", "route_failed": False}
+    # the router sent it to the scores, which had nothing: a cited answer was given instead
+    fell_back = {"answer": "...", "intent": "answer", "route": {"intent": "scores", "city": "arezzo"},
+                 "follow_up": "new", "status": "cannot_answer", "reason": "no_content", "filters": {}}
+    assert ask_details(fell_back)["route_failed"] is True and ask_details(fell_back)["route"] == "scores"
+    cited = {**fell_back, "route": {"intent": "answer"}}
+    assert ask_details(cited)["route_failed"] is False
+    follow_up = {**fell_back, "follow_up": "measure"}  # a cited follow-up is routed as an answer on purpose
+    assert ask_details(follow_up)["route_failed"] is False
+    assert ask_details(None) == {}
+
+
+def test_content_gaps_leave_failed_routes_apart(qlog):
+    qlog.record_ask("What is the parking fee in Riga?", "cannot_answer", reason="no_content", route="answer")
+    qlog.record_ask("What is the weather tomorrow?", "cannot_answer", reason="outside_scope", route="answer")
+    qlog.record_ask("tell me more", "need_more_detail", route="answer")
+    qlog.record_ask("How does Arezzo score?", "cannot_answer", reason="no_content", intent="answer",
+                    route="scores", route_failed=True)
+    qlog.record_ask("How does Porto score?", "error")
+    qlog.record_ask("How do cities run budgets?", "answered", answer="Paris runs one.", route="answer")
+    gaps = [r["question"] for r in qlog.content_gaps()]
+    assert gaps == ["tell me more", "What is the weather tomorrow?", "What is the parking fee in Riga?"]
+    failed = [r["question"] for r in qlog.failed_routes()]
+    assert failed == ["How does Porto score?", "How does Arezzo score?"]
+    recent = qlog.recent(limit=3)
+    assert [r["question"] for r in recent] == ["How do cities run budgets?", "How does Porto score?",
+                                                 "How does Arezzo score?"]
+    assert recent[0]["answer"] == "Paris runs one." and recent[1]["outcome"] == "failed: an error on our side"
+    rows = list(csv.DictReader(io.StringIO(qlog.export_csv())))
+    assert rows[3]["route"] == "scores" and rows[3]["route_failed"] == "1" and rows[5]["answer"] == "Paris runs one."
+
+
+def test_an_older_log_is_migrated_and_keeps_its_rows(tmp_path, clock):
+    import sqlite3
+
+    path = tmp_path / "questions.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("""
+        CREATE TABLE asks (id TEXT PRIMARY KEY, at REAL NOT NULL, question TEXT NOT NULL, status TEXT NOT NULL,
+            intent TEXT, reason TEXT, channel TEXT NOT NULL, user_hash TEXT, conversation_hash TEXT,
+            sources TEXT NOT NULL, latency_ms REAL, generation INTEGER);
+        CREATE TABLE feedback (id INTEGER PRIMARY KEY, answer_id TEXT NOT NULL, at REAL NOT NULL,
+            rating TEXT NOT NULL, comment TEXT);
+    """)
+    conn.execute("INSERT INTO asks VALUES ('old-1', ?, 'How do cities run budgets?', 'cannot_answer', 'answer', "
+                 "'outside_scope', 'slack', 'h', NULL, '[]', 12.0, 3)", [clock.now - 10])
+    conn.commit()
+    conn.close()
+    qlog = QuestionLog(tmp_path, salt="s", clock=clock)
+    old = qlog.get("old-1")
+    assert old["question"] == "How do cities run budgets?" and old["generation"] == 3
+    assert old["answer"] is None and old["route"] is None and old["route_failed"] is False
+    assert old["outcome"] == "could not answer: outside the network's scope"
+    assert [r["answer_id"] for r in qlog.content_gaps()] == ["old-1"]
+    new = qlog.record_ask("q?", "answered", answer="A.", route="answer")
+    assert qlog.get(new)["answer"] == "A."
+    QuestionLog(tmp_path, salt="s", clock=clock)  # opening it again changes nothing
+    assert qlog.count() == 2
+
+
+# --- topics by meaning -----------------------------------------------------------------------------
+
+
+def test_agglomerate_merges_by_average_similarity():
+    import numpy as np
+
+    v = np.array([[1, 0, 0], [0.95, 0.31, 0], [0.9, 0, 0.43], [0, 1, 0], [0, 0, 0]], dtype=np.float32)
+    v[:4] /= np.linalg.norm(v[:4], axis=1, keepdims=True)
+    assert agglomerate(v, 0.8) == [[0, 1, 2], [3], [4]]  # the zero vector stays alone
+    assert agglomerate(v, 0.99) == [[0], [1], [2], [3], [4]]
+    assert agglomerate(v, -1.0) == [[0, 1, 2, 3, 4]]
+    assert agglomerate(v[:0], 0.5) == [] and agglomerate(v[:1], 0.5) == [[0]]
+    rng = np.random.default_rng(7)
+    big = rng.normal(size=(300, 16)).astype(np.float32)
+    big /= np.linalg.norm(big, axis=1, keepdims=True)
+    groups = agglomerate(big, 0.2)
+    assert sorted(i for g in groups for i in g) == list(range(300)) and groups == agglomerate(big, 0.2)
+
+
+class CountingEmbedder(FakeEmbedder):
+    def __init__(self):
+        super().__init__()
+        self.texts = []
+
+    def embed_passages(self, texts):
+        self.texts.extend(texts)
+        return super().embed_passages(texts)
+
+
+def test_topics_are_cached_by_log_state_and_embed_each_question_once(qlog):
+    _fill(qlog)
+    emb = CountingEmbedder()
+    first = qlog.topics(embedder=emb, threshold=0.3)
+    assert len(emb.texts) == 6  # one per distinct question
+    assert [t.to_dict() for t in qlog.topics(embedder=emb, threshold=0.3)] == [t.to_dict() for t in first]
+    assert len(emb.texts) == 6  # the same log state: nothing embedded again
+    first[0].questions.append("changed by a caller")
+    assert "changed by a caller" not in qlog.topics(embedder=emb, threshold=0.3)[0].questions
+    qlog.record_ask("Where can residents report potholes?", "answered")
+    again = qlog.topics(embedder=emb, threshold=0.3)
+    assert emb.texts[6:] == ["Where can residents report potholes?"]  # only the new question
+    assert sum(t.count for t in again) == 11
+
+
+def test_topics_look_at_the_most_recent_questions_only(qlog, clock, monkeypatch):
+    import app.questionlog as ql
+
+    monkeypatch.setattr(ql, "TOPIC_QUESTIONS", 4)
+    for i in range(6):
+        qlog.record_ask("old question about parking" if i < 2 else f"new question about bikes {i}", "answered")
+        clock.now += 1
+    topics = qlog.topics()
+    assert sum(t.count for t in topics) == 4 and all("parking" not in t.label for t in topics)
+
+
+def test_topics_group_by_meaning_with_the_real_model(qlog, real_embedder):
+    asked = [
+        "How do cities run participatory budgeting?",
+        "Who lets citizens vote on how to spend part of the budget?",
+        "Which cities have participatory budgeting for residents?",
+        "How can residents report potholes to the city?",
+        "Is there an app to report street problems?",
+        "How do cities measure user satisfaction with online services?",
+        "customer satisfaction surveys for digital services",
+        "What is the capital of France?",
+    ]
+    for q in asked:
+        qlog.record_ask(q, "answered")
+    topics = {t.label: t for t in qlog.topics(embedder=real_embedder)}
+    groups = sorted(sorted(t.questions) for t in topics.values())
+    assert sorted(asked[:3]) in groups  # "vote on how to spend the budget" shares no word with the others
+    assert sorted(asked[3:5]) in groups and sorted(asked[5:7]) in groups
+    assert [asked[7]] in groups
