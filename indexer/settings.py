@@ -104,6 +104,13 @@ SETTINGS: tuple[Setting, ...] = (
         "Comma-separated origins allowed to call the API from a browser (the community website that "
         "embeds the widget). Empty: no cross-origin access.",
     ),
+    Setting(
+        "UCC_WIDGET_STARTERS",
+        "How do residents report problems in Rotterdam?|Examples of apps for reporting problems in public space"
+        "|Which cities are similar to Espoo?|How does Ghent score on the dashboard?",
+        "Starter questions the chat widget offers on an empty panel, separated by | (at most 6, 200 "
+        "characters each); a single | offers none.",
+    ),
     Setting("UCC_FRAME_ANCESTORS", "'none'", "CSP frame-ancestors: who may frame the service's pages (e.g. 'self' https://community.example)."),
     Setting(
         "UCC_ADMIN_TOKEN",

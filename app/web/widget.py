@@ -9,17 +9,24 @@ The tag a host page embeds::
             data-lang="en" data-accent="#0b5fa5" async></script>
 
 The widget renders in a Shadow DOM, talks only to ``data-endpoint`` (``POST /api/v1/ask``,
-``POST /api/v1/feedback``) and inserts every retrieved text with ``textContent``. A host page on
-another origin must be listed in UCC_ALLOWED_ORIGINS for its browser to be allowed to call the API.
+``POST /api/v1/feedback``; ``GET /healthz`` without CORS after a failed request, to tell a refused
+origin from a network failure) and inserts every retrieved text with ``textContent``. A host page
+on another origin must be listed in UCC_ALLOWED_ORIGINS for its browser to be allowed to call the
+API; when it is not, the panel says so and the browser console names the setting.
+
+The script carries its configuration: the service writes ``{"starters": [...]}`` (from
+UCC_WIDGET_STARTERS) in place of the ``/*@ucc-config*/{}`` mark when it serves the file, so the
+widget needs no extra request; the ETag covers the configuration.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import threading
 from pathlib import Path
 
-from flask import Blueprint, Response, make_response, render_template, request
+from flask import Blueprint, Response, current_app, make_response, render_template, request
 
 bp = Blueprint("widget", __name__, template_folder="templates")
 
@@ -28,25 +35,52 @@ JS_TYPE = "application/javascript; charset=utf-8"
 # Short: the tag's URL carries no version, so browsers come back soon and get a 304 by ETag.
 CACHE_CONTROL = "public, max-age=300"
 
+CONFIG_MARK = b"/*@ucc-config*/{}"
+MAX_STARTERS = 6
+MAX_STARTER_CHARS = 200
+
 _lock = threading.Lock()
-_cached: tuple[tuple[int, int], bytes, str] | None = None
+_cached: dict[tuple, tuple[bytes, str]] = {}
 
 
-def script_body() -> tuple[bytes, str]:
-    """The widget's bytes and their ETag, read again only when the file changes."""
-    global _cached
+def starters(raw: str | None) -> list[str]:
+    """UCC_WIDGET_STARTERS as questions: split on ``|``, whitespace folded, duplicates and empties
+    dropped, at most :data:`MAX_STARTERS` of at most :data:`MAX_STARTER_CHARS` characters."""
+    out: list[str] = []
+    for question in str(raw or "").split("|"):
+        question = " ".join(question.split())[:MAX_STARTER_CHARS].strip()
+        if question and question not in out:
+            out.append(question)
+    return out[:MAX_STARTERS]
+
+
+def widget_config(settings) -> dict:
+    """What the served script is told about this service."""
+    return {"starters": starters(getattr(settings, "widget_starters", ""))}
+
+
+def script_body(config: dict | None = None) -> tuple[bytes, str]:
+    """The widget's bytes with ``config`` written in, and their ETag; read again only when the file
+    changes."""
     stat = SCRIPT.stat()
-    key = (stat.st_mtime_ns, stat.st_size)
+    # ensure_ascii: the JSON is plain ASCII, a valid JavaScript expression whatever the questions say.
+    blob = json.dumps(config or {}, ensure_ascii=True, separators=(",", ":")).encode("ascii")
+    key = (stat.st_mtime_ns, stat.st_size, blob)
     with _lock:
-        if _cached is None or _cached[0] != key:
-            body = SCRIPT.read_bytes()
-            _cached = (key, body, hashlib.sha256(body).hexdigest()[:32])
-        return _cached[1], _cached[2]
+        if key not in _cached:
+            source = SCRIPT.read_bytes()
+            if source.count(CONFIG_MARK) != 1:
+                raise RuntimeError(f"{SCRIPT} must hold the configuration mark {CONFIG_MARK!r} exactly once")
+            body = source.replace(CONFIG_MARK, b"/*@ucc-config*/" + blob)
+            if len(_cached) > 8:
+                _cached.clear()
+            _cached[key] = (body, hashlib.sha256(body).hexdigest()[:32])
+        return _cached[key]
 
 
 @bp.get("/widget.js")
 def script():
-    body, etag = script_body()
+    body, etag = script_body(widget_config(current_app.extensions.get("ucc.settings")))
     response = Response(body, content_type=JS_TYPE)
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
