@@ -234,7 +234,7 @@ def ask(question, conversation, city, kind, as_json):
     import time
 
     from app.assistant import Assistant
-    from app.questionlog import QuestionLog
+    from app.questionlog import QuestionLog, ask_details
 
     settings = load_settings()
     filters = {k: list(v) for k, v in (("city", city), ("kind", kind)) if v}
@@ -243,7 +243,7 @@ def ask(question, conversation, city, kind, as_json):
     QuestionLog.from_settings(settings).record_ask(
         question, result["status"], channel="cli", sources=result.get("citations", []),
         latency_ms=(time.perf_counter() - started) * 1000, intent=result.get("intent"),
-        reason=result.get("reason"), conversation_id=result.get("conversation_id"),
+        reason=result.get("reason"), conversation_id=result.get("conversation_id"), **ask_details(result),
     )
     if as_json:
         _emit_json(result)

@@ -143,11 +143,13 @@ def test_ask_answers_with_citations_and_logs_the_ask(client, app):
     row = app.extensions["ucc.questionlog"].get(body["answer_id"])
     assert row["question"] == ANSWERABLE and row["status"] == "answered" and row["channel"] == "widget"
     assert row["sources"] and row["latency_ms"] > 0 and row["generation"] >= 1
+    assert row["answer"] and body["answer"].startswith(row["answer"].rstrip("…")[:200])  # the answer given, cut
+    assert row["route"] == "answer" and row["route_failed"] is False and row["outcome"] == "answered"
     raw = (app.extensions["ucc.settings"].data_dir / "questions.db").read_bytes()
     assert b"U024BE7LH" not in raw and b"127.0.0.1" not in raw
 
 
-def test_ask_follow_up_keeps_the_conversation(client):
+def test_ask_follow_up_keeps_the_conversation(client, app):
     first = check(client.post("/api/v1/ask", json={"question": "How do cities run participatory budgets?"}),
                   "/api/v1/ask", "post", 200)
     cid = first["conversation_id"]
@@ -155,12 +157,17 @@ def test_ask_follow_up_keeps_the_conversation(client):
                    "/api/v1/ask", "post", 200)
     assert second["conversation_id"] == cid and second["follow_up"] == "place"
     assert second["answer_id"] != first["answer_id"]
+    row = app.extensions["ucc.questionlog"].get(second["answer_id"])
+    assert row["question"] == "and in Spain?" and row["follow_up"] == "place"
+    assert row["resolved_question"] == second["resolved_question"] != "and in Spain?"  # the rewritten question
 
 
-def test_ask_routes_score_questions(client):
+def test_ask_routes_score_questions(client, app):
     body = check(client.post("/api/v1/ask", json={"question": "What are Ghent's scores?", "channel": "widget"}),
                  "/api/v1/ask", "post", 200)
     assert body["intent"] == "scores" and body["data"]["city"] == "ghent" and body["answer_id"]
+    row = app.extensions["ucc.questionlog"].get(body["answer_id"])
+    assert row["route"] == "scores" and row["intent"] == "scores" and row["answer"].startswith("Ghent scores")
 
 
 def test_ask_with_filters_and_cannot_answer(client):

@@ -45,7 +45,7 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from indexer.errors import UccError
 from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
 
-from ..questionlog import CHANNELS, QuestionLog, iso
+from ..questionlog import CHANNELS, QuestionLog, ask_details, iso
 from .errors import error_response
 from .metrics import Metrics
 from .ratelimit import RateLimiter, failure_throttle, log_auth, log_wrong_token
@@ -357,7 +357,7 @@ def ask():
         channel=channel, sources=result.get("citations") or [], latency_ms=latency, user_id=user_id,
         intent=result.get("intent"), reason=result.get("reason"),
         conversation_id=result.get("conversation_id") or conversation,
-        generation=result.get("generation") or _generation(assistant),
+        generation=result.get("generation") or _generation(assistant), **ask_details(result),
     )
     _metrics().observe_answer(status, channel)
     return jsonify({**result, "answer_id": answer_id, "channel": channel})

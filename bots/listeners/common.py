@@ -7,7 +7,7 @@ import secrets
 import time
 from typing import Any
 
-from app.questionlog import QuestionLog
+from app.questionlog import QuestionLog, ask_details
 from indexer.errors import UccError
 
 from .. import blocks as kit
@@ -95,7 +95,7 @@ class Bot:
             return self.log.record_ask(question, result.get("status") or "answered", channel="slack",
                                        sources=[s for s in sources if s], latency_ms=latency_ms, user_id=user,
                                        intent=result.get("intent"), reason=result.get("reason"),
-                                       conversation_id=result.get("conversation_id"))
+                                       conversation_id=result.get("conversation_id"), **ask_details(result))
         except Exception:  # the log must never cost the user an answer
             return None
 
