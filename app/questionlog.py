@@ -458,7 +458,8 @@ class QuestionLog:
         (an object with ``embed_passages``: the index's model) or, without one, as TF-IDF vectors,
         and grouped by :func:`agglomerate` (average linkage on cosine similarity; two groups merge
         while their questions are at least ``threshold`` similar on average). Repeats of a question
-        count towards its group. A group is labelled by its most central question and its top words.
+        count towards its group, and a rewritten follow-up counts as the question it was rewritten to.
+        A group is labelled by its most central question and its top words.
 
         Results are cached by the state of the log in the period (rows in it, newest and oldest
         row) and question vectors by text, so a console reload embeds nothing and one new question
@@ -468,8 +469,9 @@ class QuestionLog:
             raise InvalidRequest("k must be between 1 and 100.")
         lo, hi = self._range(since, until)
         db = self._db()
-        picked = ("SELECT rowid, at, question, status FROM asks WHERE at >= ? AND at < ? AND question != '' "
-                  "ORDER BY at DESC, rowid DESC LIMIT ?")
+        # a follow-up counts as the question it was rewritten to ("what about Porto?" is about scores)
+        picked = ("SELECT rowid, at, COALESCE(NULLIF(resolved_question, ''), question), status FROM asks "
+                  "WHERE at >= ? AND at < ? AND question != '' ORDER BY at DESC, rowid DESC LIMIT ?")
         state = db.execute(f"SELECT COUNT(*), MIN(rowid), MAX(rowid), MAX(at) FROM ({picked})",
                            [lo, hi, TOPIC_QUESTIONS]).fetchone()
         if not state[0]:

@@ -279,7 +279,12 @@ def test_the_cities_page_lists_every_member(signed_in, catalog):
     html = signed_in.get("/console/cities").text
     for c in catalog.cities:
         assert f'href="/console/cities/{c.slug}"' in html
-    assert "no published row" in html and "75% (rank 3)" in html
+    assert "no published row" in html
+    ghent = re.search(r'href="/console/cities/ghent">Ghent</a></th>(.*?)</tr>', html, re.S).group(1)
+    assert re.findall(r"<td>([^<]*)</td>", ghent)[-3:] == ["75%", "3", "5"]  # score, recomputed and published rank
+    text = " ".join(text_of(html).split())
+    assert "Rank among the 11 cities with published scores (recomputed)" in text
+    assert "Rank published on the dashboard" in text and "rank published on the dashboard is the dashboard's own" in text
 
 
 def test_a_city_page_has_the_dashboard_table_the_chart_and_suggestions(signed_in, assistant):
@@ -296,6 +301,10 @@ def test_a_city_page_has_the_dashboard_table_the_chart_and_suggestions(signed_in
         assert f"{s['yes']}/{s['total']}" in text and s["colour"] in text  # colour and text, not colour alone
     assert "<th scope=\"col\">Peers' median</th>" in html
     assert "Self-assessment, dashboard revision 2023" in html
+    text = " ".join(text_of(html).split())
+    assert (f"Overall {scores['percent']}%: rank {scores['rank']} among the {scores['of']} cities with published "
+            f"scores (recomputed); rank {scores['published_rank']} published on the dashboard.") in text
+    assert 'class="table-scroll" role="region" aria-labelledby="dashboard-caption" tabindex="0"' in html
     svg = html.split('<svg id="peer-chart"')[1].split("</svg>")[0]
     assert svg.count('class="bar bar-city"') == 12 and svg.count('class="bar bar-median"') == 12
     assert 'role="img"' in svg and '<title id="chart-title">Ghent against the peers' in svg
@@ -332,6 +341,8 @@ def test_the_ranking_shares_ranks_on_ties_and_says_what_it_is(signed_in, assista
     ranks = [r[0] for r in rows]
     assert len(ranks) > len(set(ranks))  # 2023 has ties: they share a rank
     assert "Self-assessment</strong>, dashboard revision 2023" in html
+    assert ">Rank among the 11 cities with published scores (recomputed)</th>" in html
+    assert ">Rank published on the dashboard</th>" in html and "published rank" not in html.lower()
     assert "https://www.usercentricities.eu/ucdashboard" in html
     assert 'data-sortable' in html and 'scope="col"' in html
     assert "Dashboard ranking, revision 2023" in signed_in.get("/console/ranking").text  # latest by default
@@ -350,24 +361,62 @@ def question_log(app):
     return qlog
 
 
-def test_the_questions_view_shows_unanswered_down_rated_and_topics(signed_in, question_log):
+def test_the_questions_view_shows_answers_routes_outcomes_and_topics(signed_in, question_log):
     q = question_log
     user_hash = q.hash_user("U-SLACK-42")
     for _ in range(3):
-        q.record_ask("How do cities run participatory budgeting?", "answered", channel="slack", user_id="U-SLACK-42")
-    q.record_ask("What is the parking permit fee in Riga?", "cannot_answer", reason="no passage close enough",
-                 user_id="U-SLACK-42", conversation_id="conv-1")
-    rated = q.record_ask("Which cities score best on co-creation?", "answered", channel="widget", user_id="w-1")
+        q.record_ask("How do cities run participatory budgeting?", "answered", channel="slack", user_id="U-SLACK-42",
+                     intent="answer", route="answer", answer="Paris lets residents vote on 5% of its budget [1].")
+    q.record_ask("Which cities let residents vote on part of the budget?", "answered", intent="answer",
+                 route="answer", answer="Paris and Porto do.")
+    q.record_ask("What is the parking permit fee in Riga?", "cannot_answer", reason="no_content", route="answer",
+                 user_id="U-SLACK-42", conversation_id="conv-1", answer="Nothing in the knowledge base says.")
+    q.record_ask("What is the weather tomorrow?", "cannot_answer", reason="outside_scope", route="answer")
+    q.record_ask("what about Porto?", "answered", intent="scores", route="scores", follow_up="place",
+                 resolved_question="How does Porto score on the dashboard?", answer="Porto scores 70% on the dashboard.")
+    q.record_ask("How does Arezzo score?", "cannot_answer", reason="no_content", intent="answer", route="scores",
+                 route_failed=True)
+    q.record_ask("How does Espoo score?", "error")
+    rated = q.record_ask("Which cities score best on co-creation?", "answered", channel="widget", user_id="w-1",
+                         intent="ranking", route="ranking", answer="Ghent and Espoo score best.")
     q.record_feedback(rated, "down", comment="Missing Rotterdam")
     resp = signed_in.get("/console/questions?days=30")
     assert resp.status_code == 200
-    text = text_of(resp.text)
-    assert "What is the parking permit fee in Riga?" in text and "no passage close enough" in text
-    assert "Which cities score best on co-creation?" in text and "Missing Rotterdam" in text
-    topics = resp.text.split('id="topics-table"')[1].split("</table>")[0]
-    assert "participatory budgeting" in topics and "<td>3</td>" in topics
-    assert user_hash not in resp.text and q.hash_user("conv-1") not in resp.text
-    assert 'href="/console/questions.csv?days=30"' in resp.text
+    html = resp.text
+
+    def table(name):
+        return html.split(f'id="{name}"')[1].split("</table>")[0]
+
+    recent = " ".join(text_of(table("recent-table")).split())
+    assert "Paris lets residents vote on 5% of its budget [1]." in recent  # the answer given
+    assert "what about Porto? rewritten as: How does Porto score on the dashboard?" in recent
+    assert "dashboard scores" in recent and "dashboard ranking" in recent and "cited answer" in recent
+    for words in ("answered", "could not answer: outside the network's scope",
+                  "could not answer: nothing in the knowledge base", "failed: an error on our side"):
+        assert words in recent, words
+    assert "outside_scope" not in html and "no_content" not in html and "cannot_answer" not in text_of(html)
+
+    gaps = " ".join(text_of(table("gaps-table")).split())
+    assert "What is the parking permit fee in Riga?" in gaps and "What is the weather tomorrow?" in gaps
+    assert "Arezzo" not in gaps and "Espoo" not in gaps  # failed routes are not content gaps
+    failed = " ".join(text_of(table("failed-table")).split())
+    assert "How does Arezzo score?" in failed and "dashboard scores, which found nothing: a cited answer instead" in failed
+    assert "How does Espoo score?" in failed and "an error on our side" in failed and "Riga" not in failed
+
+    down = " ".join(text_of(table("down-rated-table")).split())
+    assert "Which cities score best on co-creation?" in down and "Missing Rotterdam" in down
+    assert "Ghent and Espoo score best." in down
+
+    topics = {re.search(r'<th scope="row">(.*?)</th>', r).group(1): r
+              for r in re.findall(r'<tr class="topic">(.*?)</tr>', table("topics-table"), re.S)}
+    budget = topics["How do cities run participatory budgeting?"]  # by meaning: the vote question joins it
+    assert "<td>4</td>" in budget and "Which cities let residents vote on part of the budget?" in budget
+    scores = next(r for r in topics.values() if "Porto" in r)  # the follow-up counts as what it was rewritten to
+    assert "How does Porto score on the dashboard?" in scores and "what about Porto?" not in scores
+    summary = " ".join(text_of(html.split('id="period-summary"')[1].split("</p>")[0]).split())
+    assert "10 questions in the period" in summary and "6 answered; 3 could not answer; 1 failed: an error" in summary
+    assert user_hash not in html and q.hash_user("conv-1") not in html
+    assert 'href="/console/questions.csv?days=30"' in html
 
     export = signed_in.get("/console/questions.csv?days=30")
     assert export.status_code == 200
@@ -375,9 +424,40 @@ def test_the_questions_view_shows_unanswered_down_rated_and_topics(signed_in, qu
     assert re.fullmatch(r'attachment; filename="ucc-questions-\d{4}-\d\d-\d\d-to-\d{4}-\d\d-\d\d\.csv"',
                         export.headers["Content-Disposition"])
     rows = list(csv.DictReader(io.StringIO(export.text)))
-    assert len(rows) == 5 and "question" in rows[0] and "rating" in rows[0]
+    assert len(rows) == 10 and "question" in rows[0] and "rating" in rows[0] and "answer" in rows[0]
     assert not any("user" in k or "hash" in k for k in rows[0])
     assert user_hash not in export.text
+
+
+def test_topics_group_questions_by_meaning_with_the_searchers_model(signed_in, question_log, assistant):
+    """The console hands the index's embedder to the log: questions without a shared word meet."""
+    for q in ("How do cities run participatory budgeting?", "Who lets citizens vote on how to spend part of the budget?",
+              "Which cities have participatory budgeting for residents?", "How can residents report potholes?",
+              "Is there an app to report street problems?", "What is the capital of France?"):
+        question_log.record_ask(q, "answered")
+    html = signed_in.get("/console/questions").text
+    assert "grouped by meaning" in html
+    rows = re.findall(r'<tr class="topic">(.*?)</tr>', html.split('id="topics-table"')[1], re.S)
+    counts = sorted(int(re.findall(r"<td>(\d+)</td>", r)[0]) for r in rows)
+    assert counts == [1, 2, 3]
+    budget = next(r for r in rows if "<td>3</td>" in r)
+    assert "vote on how to spend part of the budget" in budget
+
+
+def test_topics_fall_back_to_shared_words_when_the_model_fails(signed_in, question_log, assistant, monkeypatch):
+    from indexer.errors import ModelUnavailable
+
+    class Broken:
+        name, dim = "broken", 3
+
+        def embed_passages(self, texts):
+            raise ModelUnavailable("no model here")
+
+    monkeypatch.setattr(type(assistant.searcher), "embedder", property(lambda self: Broken()))
+    question_log.record_ask("How do cities run participatory budgeting?", "answered")
+    resp = signed_in.get("/console/questions")
+    assert resp.status_code == 200 and "grouped by shared words" in resp.text
+    assert "participatory budgeting" in resp.text.split('id="topics-table"')[1]
 
 
 def test_the_questions_period_is_checked(signed_in, question_log):

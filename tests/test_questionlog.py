@@ -391,6 +391,16 @@ def test_topics_look_at_the_most_recent_questions_only(qlog, clock, monkeypatch)
     assert sum(t.count for t in topics) == 4 and all("parking" not in t.label for t in topics)
 
 
+def test_a_rewritten_follow_up_counts_as_the_question_it_stands_for(qlog):
+    qlog.record_ask("How does Ghent score on the dashboard?", "answered")
+    qlog.record_ask("what about Porto?", "answered", resolved_question="How does Porto score on the dashboard?")
+    qlog.record_ask("What is the weather tomorrow?", "cannot_answer")
+    topics = qlog.topics()
+    assert [t.count for t in topics] == [2, 1]
+    assert sorted(topics[0].questions) == ["How does Ghent score on the dashboard?",
+                                           "How does Porto score on the dashboard?"]
+
+
 def test_topics_group_by_meaning_with_the_real_model(qlog, real_embedder):
     asked = [
         "How do cities run participatory budgeting?",

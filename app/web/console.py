@@ -5,7 +5,8 @@
     /console/cities              the members
     /console/cities/<slug>       dashboard table, chart against the peers' median, similar, learn-from
     /console/ranking?revision=   the dashboard ranking of a revision
-    /console/questions?days=30   unanswered and down-rated questions, most asked topics
+    /console/questions?days=30   most asked topics, recent questions with their answers, content gaps,
+                                 failed routes, down-rated answers
     /console/questions.csv       the same period as CSV
     /console/sign-in, /console/sign-out
 
@@ -21,7 +22,12 @@ address (:class:`app.web.ratelimit.FailureThrottle`).
 
 The views only translate HTTP to :class:`app.assistant.Assistant` calls; templates escape every
 retrieved string (Jinja autoescape). The pages work without JavaScript; ``static/console.js`` adds
-select-all and table sorting.
+select-all and table sorting. Tables scroll inside their own box on narrow screens.
+
+Ranks follow one rule on every page: "rank N among the M cities with published scores
+(recomputed)" is computed here from the named rows of the stored dashboard page; "rank N
+published on the dashboard" is the dashboard's own figure, which also counted rows whose names
+were lost (:func:`rank_recomputed`, :func:`rank_published`, :data:`RANK_RULE`).
 """
 
 from __future__ import annotations
@@ -637,8 +643,15 @@ class QuestionSource(Protocol):
 
     Rows are dicts; the view keeps only the keys in :data:`QUESTION_FIELDS`, and the CSV export
     drops identifying columns (:func:`strip_private_columns`), so a hashed user id never reaches
-    the moderator.
+    the moderator. A log without ``recent``, ``content_gaps`` or ``failed_routes`` (an older
+    one) gets its unanswered questions shown as content gaps.
     """
+
+    def recent(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict]: ...
+
+    def content_gaps(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict]: ...
+
+    def failed_routes(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict]: ...
 
     def unanswered(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict]: ...
 
@@ -649,7 +662,8 @@ class QuestionSource(Protocol):
     def export_csv(self, since: Any = None, until: Any = None) -> str: ...
 
 
-QUESTION_FIELDS = ("asked_at", "rated_at", "question", "status", "reason", "intent", "channel", "comment")
+QUESTION_FIELDS = ("asked_at", "rated_at", "question", "status", "reason", "intent", "channel", "comment",
+                   "answer", "resolved_question", "follow_up", "route", "route_failed")
 _PRIVATE_COLUMN = re.compile(r"(^|_)(user|hash|ip|session|conversation)(_|$)", re.IGNORECASE)
 
 
@@ -683,9 +697,25 @@ def _period(values) -> tuple[int, dt.datetime, dt.datetime]:
 
 
 def _public(row: Any) -> dict[str, Any]:
-    """Only the fields a moderator may see (never a user or conversation hash)."""
+    """Only the fields a moderator may see (never a user or conversation hash), with the outcome
+    and the route in words."""
+    from app.questionlog import outcome
+
     data = row.to_dict() if hasattr(row, "to_dict") else dict(row)
-    return {k: data.get(k) for k in QUESTION_FIELDS if data.get(k) not in (None, "")}
+    out = {k: data.get(k) for k in QUESTION_FIELDS if data.get(k) not in (None, "")}
+    out["outcome"] = outcome(data.get("status"), data.get("reason"))
+    out["route_text"] = route_text(data)
+    return out
+
+
+def route_text(row: dict[str, Any]) -> str | None:
+    """The route a question took, in words: what answered it ("dashboard scores"), or the route
+    that found nothing and the cited answer given instead."""
+    from app.questionlog import route_words
+
+    if row.get("route_failed"):
+        return f"{route_words(row.get('route')) or 'a route'}, which found nothing: a cited answer instead"
+    return route_words(row.get("intent") or row.get("route"))
 
 
 def _topic_row(row: Any) -> dict[str, Any]:
@@ -704,6 +734,28 @@ def _embedder():
         return None
 
 
+def _topics(log: QuestionSource, since, until) -> tuple[list[dict[str, Any]], str]:
+    """The most asked topics, grouped by meaning with the index's model, or by shared words when
+    the model cannot be loaded; and which of the two it was ("meaning" or "words")."""
+    embedder = _embedder()
+    if embedder is not None:
+        try:
+            return [_topic_row(t) for t in log.topics(since, until, k=TOPICS_SHOWN, embedder=embedder)], "meaning"
+        except UccError as exc:
+            current_app.logger.warning("console: topics by shared words, the model failed: %s", exc.message)
+    return [_topic_row(t) for t in log.topics(since, until, k=TOPICS_SHOWN)], "words"
+
+
+def _summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
+    """The period's counts with each status in words, most frequent first."""
+    from app.questionlog import outcome
+
+    if not summary:
+        return summary
+    by_status = sorted((summary.get("by_status") or {}).items(), key=lambda kv: (-kv[1], kv[0]))
+    return {**summary, "outcomes": [(outcome(status), count) for status, count in by_status]}
+
+
 @bp.route("/questions")
 def questions():
     days, since, until = _period(request.args)
@@ -711,13 +763,28 @@ def questions():
     data = None
     if log is not None:
         summary = log.summary(since, until) if hasattr(log, "summary") else None
+        topics, grouped_by = _topics(log, since, until)
+        has_routes = hasattr(log, "content_gaps") and hasattr(log, "failed_routes")
+        gaps = log.content_gaps if has_routes else log.unanswered
         data = {
-            "summary": summary,
-            "unanswered": [_public(r) for r in log.unanswered(since, until, limit=QUESTIONS_SHOWN)],
+            "summary": _summary(summary),
+            "topics": topics,
+            "grouped_by": grouped_by,
+            "recent": ([_public(r) for r in log.recent(since, until, limit=QUESTIONS_SHOWN)]
+                       if hasattr(log, "recent") else None),
+            "content_gaps": [_public(r) for r in gaps(since, until, limit=QUESTIONS_SHOWN)],
+            "failed_routes": ([_public(r) for r in log.failed_routes(since, until, limit=QUESTIONS_SHOWN)]
+                              if has_routes else None),
             "down_rated": [_public(r) for r in log.down_rated(since, until, limit=QUESTIONS_SHOWN)],
-            "topics": [_topic_row(t) for t in log.topics(since, until, k=TOPICS_SHOWN, embedder=_embedder())],
         }
-    return _page("console/questions.html", days=days, since=since, until=until, data=data, max_days=MAX_DAYS)
+    return _page("console/questions.html", days=days, since=since, until=until, data=data, max_days=MAX_DAYS,
+                 shown=QUESTIONS_SHOWN, topic_questions=_topic_questions())
+
+
+def _topic_questions() -> int:
+    from app.questionlog import TOPIC_QUESTIONS
+
+    return TOPIC_QUESTIONS
 
 
 @bp.route("/questions.csv")
@@ -764,6 +831,30 @@ def _fraction(value: Any) -> str:
 
 
 COLOUR_WORDS = {"green": "high", "orange": "medium", "red": "low"}
+
+RANK_RULE = (
+    "Two ranks, never mixed: the rank among the {n} cities with published scores is recomputed here "
+    "from their Yes answers (equal whole percentages share a rank); the rank published on the dashboard "
+    "is the dashboard's own, which also counted rows whose city names were lost, so it can be lower "
+    "and has gaps."
+)
+
+
+@bp.app_template_global("rank_recomputed")
+def rank_recomputed(rank: Any, of: Any) -> str:
+    """The console's rank, said the same way on every page."""
+    return f"rank {rank} among the {of} cities with published scores (recomputed)"
+
+
+@bp.app_template_global("rank_published")
+def rank_published(rank: Any) -> str:
+    """The dashboard's own rank, said the same way on every page."""
+    return "no rank published on the dashboard" if rank in (None, "") else f"rank {rank} published on the dashboard"
+
+
+@bp.app_template_global("rank_rule")
+def rank_rule(of: Any) -> str:
+    return RANK_RULE.format(n=of)
 
 
 @bp.app_template_global("colour_word")
