@@ -264,6 +264,13 @@ def _print_answer(result: dict) -> None:
             click.echo(f"  nearest: {shown(near.get('title'))} ({shown(near.get('source'))})")
     else:
         click.echo(shown(result.get("answer", ""), lines=True))
+    from app.commands.render import part_lines
+
+    for part in result.get("parts") or []:
+        lines = part_lines(part)
+        if lines:
+            click.echo("")
+            click.echo(shown("\n".join(lines), lines=True))
     cites = result.get("citations", [])
     if cites:
         click.echo("\nSources:")
