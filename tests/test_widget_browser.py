@@ -672,6 +672,15 @@ def test_launcher_closes_and_the_panel_fits_desktop_phone_and_200_percent_zoom(b
                 assert panel["y"] + panel["height"] <= box["y"], (panel, box)
                 assert launcher.inner_text().strip() == "Close chat"
                 assert launcher.locator("svg.icon").count() == 1
+                # A long list shows its first six, the rest behind "Show all 8".
+                items = page.locator("ucc-assistant-widget .card:has(.more) .items li")
+                assert [items.nth(i).is_visible() for i in range(8)] == [True] * 6 + [False] * 2
+                more = page.locator("ucc-assistant-widget .more")
+                assert more.inner_text() == "Show all 8" and more.get_attribute("aria-expanded") == "false"
+                more.click()
+                assert all(items.nth(i).is_visible() for i in range(8))
+                assert more.get_attribute("aria-expanded") == "true" and more.inner_text() == "Show fewer"
+                assert items.locator("a").count() == 0  # /api/v1/cities/... is not a link for the public
                 launcher.click()
                 assert page.locator("ucc-assistant-widget [role=dialog]").is_hidden()
                 assert launcher.inner_text().strip() == "Ask UserCentriCities"
@@ -801,3 +810,21 @@ def test_an_allowed_origin_gets_answers(browser, allowed_url, site_url):
         assert not [m for m in s.console if "UCC_ALLOWED_ORIGINS" in m]
     finally:
         s.close()
+
+
+def test_a_question_cut_off_by_a_reload_goes_back_into_the_field(plain_session):
+    s = plain_session
+    held = []
+    s.context.route("**/api/v1/ask", lambda route: held.append(route))  # never answered
+    page = s.open_demo()
+    page.locator("ucc-assistant-widget .launcher").click()
+    s.field().fill("A question asked just before leaving the page")
+    s.field().press("Enter")
+    page.wait_for_function("() => document.querySelector('ucc-assistant-widget').shadowRoot"
+                           ".querySelectorAll('.msg.user').length === 1")
+    assert [m["t"] for m in s.stored()["value"]["messages"]] == ["q"]
+    page.reload()
+    page.locator("ucc-assistant-widget [role=dialog]").wait_for()
+    assert s.field().input_value() == "A question asked just before leaving the page"
+    assert page.locator("ucc-assistant-widget .msg.user").count() == 0
+    assert page.locator("ucc-assistant-widget .starters .chip").count() > 0  # still an empty conversation

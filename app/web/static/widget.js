@@ -322,7 +322,9 @@
     ".send[aria-disabled=\"true\"]{cursor:progress;opacity:.7}",
     "@media " + SMALL + "{.panel{top:0;left:0;right:0;bottom:0;width:auto;max-width:none;height:auto;max-height:none;",
     "border:0;border-radius:0;box-shadow:none}.open .launcher{display:none}.launcher{right:8px;bottom:8px}}",
-    "@media (max-width:400px){.hbtn .bl{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}",
+    "@media (min-width:481px){.band{white-space:nowrap}}",
+    "@media (max-width:400px){.header{padding-left:12px}.header h2{font-size:15px}.hbtn{min-width:40px;padding:0 8px;font-size:13px;gap:4px}}",
+    "@media (max-width:340px){.hbtn .bl{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}}",
     "@media (max-height:420px){.form{padding:4px 12px 6px}.form label{font-size:12px}.log{padding:8px}.header{padding:2px 4px 2px 12px}}",
   ].join("\n");
 
@@ -388,6 +390,10 @@
     });
     // The log is filled before the widget is on the page, so restored messages are not announced.
     var saved = load();
+    // A question left without its answer (the page changed while it was asked) goes back into the
+    // field, to send again.
+    var unanswered = saved && saved.messages.length && saved.messages[saved.messages.length - 1].t === "q"
+      ? saved.messages.pop().text : "";
     var restored = saved && saved.messages.length;
     showWelcome(!restored);
     if (restored) {
@@ -395,6 +401,7 @@
       saved.messages.forEach(function (m) { showMessage(m); });
       state.messages = saved.messages;
     }
+    ui.input.value = unanswered;
     updateNewChat();
     document.body.appendChild(host);
     if (saved && saved.open) setOpen(true, true);
