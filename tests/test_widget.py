@@ -50,6 +50,14 @@ def test_widget_js_has_no_html_sinks_and_no_third_party_urls():
     assert "credentials: \"omit\"" in source and 'channel: "widget"' in source
 
 
+def test_widget_js_stays_small():
+    """The size budget: what a visitor's browser downloads, gzipped, stays under 20 KB (14.5 KB now)."""
+    import gzip
+
+    body, _ = script_body({"starters": starters(load_settings().widget_starters)})
+    assert len(gzip.compress(body, 9)) <= 20_000
+
+
 def test_widget_js_parses_as_a_script(tmp_path):
     import shutil
     import subprocess

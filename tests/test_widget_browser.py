@@ -717,14 +717,17 @@ def test_thumbs_down_takes_an_optional_comment_and_icons_are_svg(plain_session):
     no = first.locator(".feedback button", has_text="No")
     yes = first.locator(".feedback button", has_text="Yes")
     assert yes.locator("svg.icon path").count() == 1 and no.locator("svg.icon path").count() == 1
-    no.click()
+    # By keyboard alone: Enter on No opens the comment with the focus in it; Tab, Enter sends.
+    no.focus()
+    page.keyboard.press("Enter")
     comment = first.get_by_label("What was wrong or missing? (optional)")
     assert comment.is_visible() and no.get_attribute("aria-expanded") == "true"
     assert s.focused() == "TEXTAREA"  # the comment field, so one can type at once
     assert s.feedback == []  # nothing sent until the reader sends (or skips) the comment
-    comment.fill("  It does not say   when the service started. ")
+    page.keyboard.type("  It does not say   when the service started. ")
     shot(page, "comment-1024")
-    first.get_by_role("button", name="Send feedback").click()
+    page.keyboard.press("Tab")
+    page.keyboard.press("Enter")
     first.locator(".thanks", has_text="Thank you").wait_for()
     assert s.feedback == [{"answer_id": "answer-1", "rating": "down", "comment": "It does not say when the service started."}]
     assert comment.is_hidden()
