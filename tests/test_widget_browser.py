@@ -123,6 +123,7 @@ class Session:
         self.requests: list[str] = []  # every URL the widget's page asked for
         self.asks: list[dict] = []  # bodies POSTed to /api/v1/ask
         self.feedback: list[dict] = []
+        self.heads: list[str] = []  # HEAD requests (the widget's probe after a failure)
         self.dialogs: list[str] = []
         self.outside: list[str] = []  # requests for other hosts, answered here, never sent
         self.console: list[str] = []  # the page's console messages, "type: text"
@@ -139,6 +140,8 @@ class Session:
             self.asks.append(json.loads(request.post_data or "{}"))
         if request.method == "POST" and request.url.endswith("/api/v1/feedback"):
             self.feedback.append(json.loads(request.post_data or "{}"))
+        if request.method == "HEAD":
+            self.heads.append(request.url)
 
     def _outside(self, route):
         self.outside.append(route.request.url)
@@ -757,9 +760,11 @@ def _community_site(environ, start_response):
     from html import escape
     from urllib.parse import parse_qs
 
-    endpoint = escape(parse_qs(environ.get("QUERY_STRING", "")).get("endpoint", [""])[0])
+    query = parse_qs(environ.get("QUERY_STRING", ""))
+    endpoint = escape(query.get("endpoint", [""])[0])
+    src = escape(query.get("src", [endpoint])[0])  # where the script comes from, if not the endpoint
     body = (f'<!doctype html><html lang="en"><title>community site</title><p>Our site.</p>'
-            f'<script src="{endpoint}/widget.js" data-endpoint="{endpoint}" async></script>').encode()
+            f'<script src="{src}/widget.js" data-endpoint="{endpoint}" async></script>').encode()
     start_response("200 OK", [("Content-Type", "text/html; charset=utf-8"), ("Content-Length", str(len(body)))])
     return [body]
 
@@ -788,8 +793,28 @@ def test_a_refused_origin_is_named_in_the_panel_and_the_setting_in_the_console(b
         mine = [m for m in s.console if "UCC_ALLOWED_ORIGINS" in m]
         assert len(mine) == 1 and mine[0].startswith("error: ") and site_url in mine[0], s.console
         shot(page, "refused-origin-1024")
-        # The probe that told a refusal from a network failure was a plain GET of /healthz.
-        assert any(url == plain_url + "/healthz" for url in s.requests), s.requests
+        # The probe that told a refusal from a network failure: a HEAD of the (public) script.
+        assert s.heads == [plain_url + "/widget.js"], s.heads
+    finally:
+        s.close()
+
+    # A service that does not answer at all, from another origin: a network failure, not a refusal.
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{sock.getsockname()[1]}"  # nothing listens there once closed
+    s = Session(browser, plain_url, viewport={"width": 1024, "height": 768})
+    try:
+        s.page.goto(f"{site_url}/?endpoint={down}&src={plain_url}")
+        s.page.locator("ucc-assistant-widget .launcher").click()
+        s.field().fill("How do residents report problems?")
+        s.field().press("Enter")
+        error = s.page.locator("ucc-assistant-widget .msg.error")
+        error.wait_for()
+        assert "could not be reached" in error.inner_text() and "does not accept" not in error.inner_text()
+        assert s.heads == [down + "/widget.js"]
+        assert not [m for m in s.console if "UCC_ALLOWED_ORIGINS" in m]
     finally:
         s.close()
 

@@ -9,7 +9,7 @@ The tag a host page embeds::
             data-lang="en" data-accent="#0b5fa5" async></script>
 
 The widget renders in a Shadow DOM, talks only to ``data-endpoint`` (``POST /api/v1/ask``,
-``POST /api/v1/feedback``; ``GET /healthz`` without CORS after a failed request, to tell a refused
+``POST /api/v1/feedback``; ``HEAD /widget.js`` without CORS after a failed request, to tell a refused
 origin from a network failure) and inserts every retrieved text with ``textContent``. A host page
 on another origin must be listed in UCC_ALLOWED_ORIGINS for its browser to be allowed to call the
 API; when it is not, the panel says so and the browser console names the setting.

@@ -6,7 +6,7 @@
  *
  * Plain ES2019, no dependencies, no build step. Everything is drawn inside a Shadow DOM, so the
  * host page's styles cannot reach it and its styles cannot reach the page. The only requests it
- * makes go to data-endpoint (POST /api/v1/ask, POST /api/v1/feedback, and GET /healthz without
+ * makes go to data-endpoint (POST /api/v1/ask, POST /api/v1/feedback, and HEAD /widget.js without
  * CORS when a request failed, to tell a refused origin from a network failure), without cookies.
  * The conversation (its id and the messages shown) is kept in the host page's sessionStorage, so
  * it survives reloads and page changes in the same tab, and is gone when the tab closes; "New chat"
@@ -563,14 +563,15 @@
   }
 
   // A request that failed without an answer: was this page's origin refused (CORS) or is the
-  // service out of reach? A no-cors GET of /healthz reaches a running service whatever the origin.
+  // service out of reach? A no-cors HEAD of /widget.js (public, small, not from the cache) gets an
+  // answer from a running service whatever the origin; only a network failure rejects it.
   function whyFailed(error) {
     var origin = window.location.origin;
     if ((error && error.name === "AbortError") || !origin || origin === "null" || new URL(endpoint).origin === origin) {
       return Promise.resolve("network");
     }
-    return window.fetch(endpoint + "/healthz", {
-      method: "GET", mode: "no-cors", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
+    return window.fetch(endpoint + "/widget.js", {
+      method: "HEAD", mode: "no-cors", credentials: "omit", cache: "no-store", referrerPolicy: "no-referrer",
     }).then(function () { return "refused"; }, function () { return "network"; });
   }
 
