@@ -187,7 +187,7 @@ def member_item(city: Any) -> dict[str, Any]:
 
 def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> NetworkAnswer:
     """The members that match ``q``'s filters, or how many there are."""
-    source = {"title": "UserCentriCities members (knowledge/cities.yaml)", "url": (membership.get("sources") or [None])[0],
+    source = {"title": "UserCentriCities members (the network's about page)", "url": (membership.get("sources") or [None])[0],
               "source": "cities.yaml"}
     everyone = list(catalog.cities)
     if q.kind == "member_count":
@@ -258,7 +258,7 @@ def dashboard(catalog: Any, benchmark: Any, revision: str | None = None, pillar:
                 f"{len(subs)} sub-indicators and {rev.question_count} questions. The pillars: {pillar_text}.")
     text += f" Each member answers the questions yes or no about itself: the scores are a {fw.assessment}."
     rows = [{"pillar": p.name, "id": s.id, "name": s.name, "questions": s.n} for p in rev.pillars for s in p.subindicators]
-    source = {"title": f"{fw.name} (knowledge/benchmark/framework.yaml)", "url": (rev.sources or fw.sources or [None])[0],
+    source = {"title": f"{fw.name}: pillars, sub-indicators and questions", "url": (rev.sources or fw.sources or [None])[0],
               "source": "benchmark/framework.yaml"}
     return NetworkAnswer(text, {"revision": rev.revision, "pillars": len(rev.pillars), "subindicators": len(subs),
                                 "questions": rev.question_count, "structure": rows},
@@ -399,7 +399,7 @@ def pick(slugs: list[str], criterion: str, catalog: Any, benchmark: Any) -> Netw
                 "The member list gives no population for these members.")
         return NetworkAnswer(text, {"criterion": criterion, "members": items},
                              [{"type": "cities", "title": "By population (approximate)", "items": items}],
-                             [{"title": "UserCentriCities members (knowledge/cities.yaml)", "source": "cities.yaml",
+                             [{"title": "UserCentriCities members (the network's about page)", "source": "cities.yaml",
                                "url": None}])
     rev = benchmark.latest_revision()
     rows = benchmark.rows(rev)
