@@ -312,7 +312,7 @@ def main() -> None:
 
         def ask_req(i: int):
             q = qs[i % len(qs)] + (f" {i}" if args.unique else "")
-            return "POST", "/api/v1/ask", {"question": q, "channel": "cli"}
+            return "POST", "/api/v1/ask", {"question": q, "channel": "web"}  # the web API records web or widget only
 
         if "search" in scenarios:
             run_load(server.port, search_req, args.search_clients, min(args.warmup, duration))

@@ -117,6 +117,18 @@ def test_both_faces_run_the_buffering_worker():
     assert load_class(web["worker_class"]) is BufferedThreadWorker
 
 
+def test_the_docs_state_the_limits_in_the_code():
+    from app.commands.serve import WORKER_CONNECTIONS
+
+    security = " ".join((REPO / "docs" / "security.md").read_text(encoding="utf-8").split())
+    operations = " ".join((REPO / "docs" / "operations.md").read_text(encoding="utf-8").split())
+    assert f"disconnected after {READ_TIMEOUT:g} seconds" in security
+    assert f"at most {WORKER_CONNECTIONS} connections" in security
+    assert f"A client has {READ_TIMEOUT:g} s to send its request" in operations
+    assert f"at most {WORKER_CONNECTIONS} connections" in operations
+    assert "development server" not in security
+
+
 # --- real servers on 127.0.0.1 -----------------------------------------------------------------
 
 
@@ -274,14 +286,17 @@ def test_the_servers_own_error_pages_carry_the_security_headers(served):
 
 @pytest.mark.model
 def test_a_chunked_body_over_the_limit_is_413_over_http(served):
-    """A 200 KB chunked body: refused with 413 (it was 400, the truncated JSON), and a small
-    chunked body, or one sent after ``Expect: 100-continue``, is still answered."""
+    """A 200 KB chunked body: refused with 413 (it was 400, the truncated JSON); a malformed chunk
+    is 400 (it was 500); a small chunked body, or one sent after ``Expect: 100-continue``, is
+    still answered."""
     port, _ = served
     body = json.dumps({"question": "y" * 200_000}).encode()
     chunks = b"".join(b"%x\r\n%s\r\n" % (len(body[i:i + 8192]), body[i:i + 8192]) for i in range(0, len(body), 8192))
     head = b"POST /api/v1/ask HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Type: application/json\r\n"
     status, _, answer = _raw(port, head + b"Transfer-Encoding: chunked\r\n\r\n" + chunks + b"0\r\n\r\n")
     assert status == 413 and json.loads(answer)["error"]["code"] == "request_entity_too_large"
+    status, _, answer = _raw(port, head + b"Transfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n")
+    assert status == 400 and json.loads(answer)["error"]["code"] == "invalid_body"  # was a 500
     small = json.dumps({"question": "Which routes does the city publish for snow?"}).encode()
     status, _, answer = _raw(port, head + b"Transfer-Encoding: chunked\r\n\r\n%x\r\n%s\r\n0\r\n\r\n" % (len(small), small))
     assert status == 200 and json.loads(answer)["answer_id"]
