@@ -825,6 +825,23 @@ def _console_url(url: Any) -> str | None:
     return http_url(url)
 
 
+@bp.app_template_filter("when")
+def _when(value: Any) -> str:
+    """An ISO time from the log ("2027-01-15T08:00:00Z") as "2027-01-15 08:00" (UTC, as the page says)."""
+    text = str(value or "")
+    found = re.match(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d)", text)
+    return f"{found.group(1)} {found.group(2)}" if found else (text or "–")
+
+
+@bp.app_template_filter("clip")
+def _clip(value: Any, limit: int = 180) -> str:
+    """A long text cut at a word before ``limit`` characters, with an ellipsis."""
+    text = " ".join(str(value or "").split())
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:.…") + "…"
+
+
 @bp.app_template_filter("fraction")
 def _fraction(value: Any) -> str:
     return "–" if value is None else f"{float(value):.2f}"
@@ -835,8 +852,8 @@ COLOUR_WORDS = {"green": "high", "orange": "medium", "red": "low"}
 RANK_RULE = (
     "Two ranks, never mixed: the rank among the {n} cities with published scores is recomputed here "
     "from their Yes answers (equal whole percentages share a rank); the rank published on the dashboard "
-    "is the dashboard's own, which also counted rows whose city names were lost, so it can be lower "
-    "and has gaps."
+    "is the dashboard's own, which also counted rows whose city names were lost, so its numbers run "
+    "higher and have gaps."
 )
 
 
