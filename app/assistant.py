@@ -147,6 +147,8 @@ class Assistant:
     def _network(self, net: network.NetworkQuestion, r: Route) -> Reply:
         if net.kind == "compare":
             found = network.compare(self.benchmark, [self.directory.resolve(c).slug for c in net.cities], r.revision)
+        elif net.kind == "awards":
+            found = network.awards(net, self.catalog)
         elif net.kind == "dashboard":
             found = network.dashboard(self.catalog, self.benchmark, r.revision, net.pillar)
         else:

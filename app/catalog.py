@@ -373,6 +373,35 @@ class Catalog:
         return dict(block) if isinstance(block, dict) else {}
 
     @cached_property
+    def awards(self) -> list[dict[str, Any]]:
+        """The network's awards by year (``network/awards.yaml``; empty when the file is absent).
+        ``ucc validate`` checks its shape; here it is read as plain data."""
+        path = self.knowledge_dir / "network" / "awards.yaml"
+        if not path.is_file():
+            return []
+        data = read_yaml(path)
+        items = data.get("awards") if isinstance(data, dict) else None
+        return [a for a in items if isinstance(a, dict)] if isinstance(items, list) else []
+
+    def service_title(self, slug: str | None) -> str | None:
+        """The title of ``services/SLUG.md`` from its front matter, or None."""
+        if not slug:
+            return None
+        path = self.knowledge_dir / "services" / f"{slug}.md"
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError:
+            return None
+        if not text.startswith("---"):
+            return None
+        try:
+            meta = yaml.safe_load(text.split("---", 2)[1])
+        except yaml.YAMLError:
+            return None
+        title = meta.get("title") if isinstance(meta, dict) else None
+        return str(title) if title else None
+
+    @cached_property
     def principles(self) -> list[Principle]:
         return load_principles(self.knowledge_dir / PRINCIPLES_FILE)
 

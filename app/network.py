@@ -68,7 +68,7 @@ rather than instead not opposed made up consist consists does do its make makes 
 
 @dataclass
 class NetworkQuestion:
-    kind: str  # members | member_count | dashboard | compare
+    kind: str  # members | member_count | dashboard | compare | awards
     countries: list[str] = field(default_factory=list)
     member_type: str | None = None  # city | region
     founding: bool | None = None
@@ -77,11 +77,18 @@ class NetworkQuestion:
     cities: list[str] = field(default_factory=list)
     pillar: str | None = None  # a dashboard question about one pillar
     joined: bool = False  # asks when members joined
+    year: str | None = None  # an awards question about one year
 
 
 def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQuestion | None:
     """The network question ``question`` asks, or None when it asks something else."""
     text = fold(question)
+    if _AWARD.search(text) and (_ASK.search(text) or _YES_NO.search(text)):
+        named = [fold(n) for c in catalog.cities if c.slug in cities for n in c.all_names]
+        names = re.compile(r"\b(?:" + "|".join(map(re.escape, named)) + r")\b") if named else _AWARD
+        if _only_filler(text, [_AWARD, _AWARD_FILLER, _MEMBER_WORDS, _ASK, _YES_NO, _YEAR, names]):
+            year = _YEAR.search(text)
+            return NetworkQuestion("awards", year=year.group(1) if year else None, cities=list(cities))
     if len(cities) >= 2 and (_COMPARE.search(text) or (_SCORE_WORDS.search(text) and not _ASKS_HOW.search(text))):
         return NetworkQuestion("compare", cities=list(cities))
     if cities or not _ASK.search(text):
@@ -123,6 +130,12 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
 
 
 _ASKS_HOW = re.compile(r"\b(?:how (?:do|does|did|can|could|should)|why)\b")
+_AWARD = re.compile(r"\b(?:awards?|prizes?|winners?|won|wins?|winning|finalists?|shortlist(?:ed)?|nominees?|"
+                    r"nominated|laureates?)\b")
+_AWARD_FILLER = re.compile(r"\b(?:best|user[- ]centric|services?|european|edition|first|second|latest|last|"
+                           r"recent|most|jury|announced|named|given|received|got|ones?|projects?|entries|"
+                           r"submitted|submissions?|many|who|for|of|the)\b")
+_YES_NO = re.compile(r"^\s*(?:did|has|have|was|were|is|are)\b")
 _RATHER = re.compile(r"\b(?:rather than|instead of|not|as opposed to)\b")
 
 
@@ -418,3 +431,69 @@ def pick(slugs: list[str], criterion: str, catalog: Any, benchmark: Any) -> Netw
                            "items": items}],
                          [{"title": "UserCentriCities dashboard scores", "url": benchmark.source(rev),
                            "source": "benchmark/scores"}])
+
+
+def awards(q: NetworkQuestion, catalog: Any) -> NetworkAnswer:
+    """The award of one year (or every year): finalists, winner, submissions, with how sure each is."""
+    names = {c.slug: c.name for c in catalog.cities}
+    found = [a for a in catalog.awards if q.year is None or str(a.get("year")) == q.year]
+    if q.cities:
+        found = [a for a in found if any(f.get("city") in q.cities for f in a.get("finalists") or [])]
+        if not found:
+            who_ = _join_names([names.get(c, c) for c in q.cities])
+            years = ", ".join(str(a.get("year")) for a in catalog.awards)
+            return NetworkAnswer(f"{who_} was not among the finalists of the UserCentriCities awards on record "
+                                 f"({years}).", {"awards": []}, [], [{"title": "UserCentriCities awards",
+                                                                      "url": None, "source": "network/awards.yaml"}])
+    if not found:
+        years = ", ".join(str(a.get("year")) for a in catalog.awards) or "none"
+        return NetworkAnswer(f"The knowledge base records no UserCentriCities award in {q.year} (awards on record: "
+                             f"{years}).", {"awards": []}, [], [])
+    sentences, items, sources = [], [], []
+    for a in found:
+        year = a.get("year")
+
+        def who(entry: dict) -> str:
+            city = names.get(entry.get("city"), str(entry.get("city", "")).replace("-", " ").title())
+            title = catalog.service_title(entry.get("service"))
+            return f"{city} ({title})" if title else city
+
+        finalists = a.get("finalists") or []
+        winner = a.get("winner") or {}
+        text = f"The {year} UserCentriCities award (“{a.get('name', 'Best user-centric service')}”)"
+        if finalists:
+            text += f" had {len(finalists)} finalists: " + _join_names([who(f) for f in finalists])
+        if winner:
+            sure = "" if winner.get("confidence") == "found" else " (reported by a secondary source only)"
+            text += f"; the winner was {who(winner)}{sure}"
+        sub = a.get("submissions") or {}
+        if sub.get("count"):
+            text += f"; {sub['count']} services were submitted"
+        sentences.append(text + ".")
+        for f in finalists:
+            slug = f.get("city")
+            won = bool(winner) and winner.get("city") == slug
+            items.append({"slug": slug, "name": names.get(slug, str(slug).title()), "year": year,
+                          "why": f"{year} {'winner' if won else 'finalist'}" + (
+                              f": {catalog.service_title(f.get('service'))}" if f.get("service") else ""),
+                          "url": f"/api/v1/cities/{slug}" if slug in names else None})
+        for url in a.get("sources") or []:
+            sources.append({"title": f"UserCentriCities award {year}", "url": url, "source": "network/awards.yaml"})
+    if q.cities:  # "Did Ghent win?": say so first
+        lead = []
+        for slug in q.cities:
+            for a in found:
+                winner = (a.get("winner") or {}).get("city") == slug
+                if any(f.get("city") == slug for f in a.get("finalists") or []):
+                    sure = "" if not winner or (a.get("winner") or {}).get("confidence") == "found" else \
+                        " (as reported by a secondary source)"
+                    lead.append(f"{names.get(slug, slug)} {'won' if winner else 'was a finalist of'} the "
+                                f"{a.get('year')} UserCentriCities award{sure}.")
+        sentences = lead + sentences
+    conflicts = [c for a in found for c in a.get("conflicts") or []]
+    for c in conflicts:
+        other = (c.get("others") or [{}])[0]
+        sentences.append(f"Sources disagree on the {c.get('about')}: this follows {c['followed'].get('value')}; "
+                         f"another source says {other.get('value')}.")
+    return NetworkAnswer(" ".join(sentences), {"awards": found},
+                         [{"type": "cities", "title": "Award finalists and winners", "items": items}], sources[:4])

@@ -25,7 +25,7 @@ SELF_ASSESSMENT = "self-assessment"
 class Reply:
     question: str
     status: str  # answered | need_more_detail | cannot_answer
-    intent: str  # answer | scores | ranking | similar | learn_from | examples | members | dashboard | compare
+    intent: str  # answer | scores | ranking | similar | learn_from | examples | members | dashboard | compare | awards
     answer: str = ""
     parts: list[dict] = field(default_factory=list)
     citations: list[dict] = field(default_factory=list)

@@ -126,3 +126,17 @@ def test_which_of_them_after_a_list_of_members(client, first, follow_up, holds):
     two = ask(client, follow_up, one["conversation_id"])
     assert two["status"] == "answered" and holds in two["answer"], two["answer"]
     assert two["conversation_id"] == one["conversation_id"]
+
+
+@pytest.mark.parametrize("question, holds", [
+    ("Which cities were the finalists for the 2022 award?", ["Espoo", "Helsinki", "Rotterdam", "the winner was Helsinki"]),
+    ("Who won the 2023 award?", ["Ghent", "reported by a secondary source"]),
+    ("Did Ghent win an award?", ["Ghent won the 2023 UserCentriCities award (as reported"]),
+    ("Has Espoo won the UserCentriCities award?", ["Espoo was a finalist of the 2022"]),
+    ("Did Madrid win the award?", ["Madrid was not among the finalists"]),
+])
+def test_award_questions_are_answered_from_the_awards_data(client, question, holds):
+    r = ask(client, question)
+    assert (r["intent"], r["status"]) == ("awards", "answered")
+    for text in holds:
+        assert text in r["answer"], r["answer"]

@@ -121,7 +121,7 @@ def _schemas() -> dict[str, dict]:
     ask = obj(
         {"question": S(), "status": S(enum=["answered", "need_more_detail", "cannot_answer"]),
          "intent": S("The capability that answered.", enum=["answer", "scores", "ranking", "similar", "learn_from",
-                                                               "examples", "members", "dashboard", "compare"]),
+                                                               "examples", "members", "dashboard", "compare", "awards"]),
          "answer": S("Readable sentences: quotes each followed by its marker [n] for cited answers, or a "
                      "summary of the data for the other intents."),
          "parts": arr(ref("AnswerPart"), "Structured parts beside the text: score tables, lists of cities or "
@@ -163,7 +163,15 @@ def _schemas() -> dict[str, dict]:
                    "status": S(enum=["answered", "need_more_detail", "cannot_answer", "error"]),
                    "intent": nullable(S()), "reason": nullable(S()), "channel": ref("Channel"),
                    "sources": arr(obj({"doc_id": S(), "title": S(), "city": nullable(S())}, required=[])),
-                   "latency_ms": nullable(N()), "generation": nullable(I())})
+                   "latency_ms": nullable(N()), "generation": nullable(I()),
+                   "answer": nullable(S("The start of the answer given (at most 300 characters).")),
+                   "resolved_question": nullable(S("What a follow-up was rewritten to; null when unchanged.")),
+                   "follow_up": nullable(S("How a follow-up was resolved: place, measure, others, about.")),
+                   "route": nullable(S("The route the question was sent to (the router's intent).")),
+                   "route_failed": B("A routed question that found nothing and got a cited answer instead."),
+                   "outcome": S("The status in plain words, e.g. 'could not answer: outside the network's scope'.")},
+                  required=["answer_id", "asked_at", "question", "status", "intent", "reason", "channel", "sources",
+                            "latency_ms", "generation"])
     return {
         "Error": obj({"error": obj({"code": S("A stable, machine-readable code."),
                                     "message": S("Written for the person at the other end; safe to show."),
