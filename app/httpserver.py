@@ -27,6 +27,7 @@ limits connections and request rates per client, which a single server process c
 from __future__ import annotations
 
 import selectors
+import socket
 import ssl
 import time
 from collections import deque
@@ -34,13 +35,15 @@ from functools import partial
 from typing import Any, Callable
 
 from gunicorn.http import errors as http_errors
-from gunicorn.workers.gthread import ThreadWorker
+from gunicorn.workers.gthread import _DEFER, ThreadWorker
 
 READ_TIMEOUT = 10.0  # seconds a client has to send a whole request, head and body (nginx: 10 s each)
 MAX_HEAD_BYTES = 64 * 1024  # request line and headers together
 BODY_SLACK = 64 * 1024  # buffered beyond the largest accepted body, so a chunked body over it is seen whole
 DEFAULT_MAX_BODY = 1 << 20  # the Slack endpoint's limit; UCC_MAX_BODY_BYTES is 64 KiB by default
 MAX_CHUNK_LINE = 4096
+LINGER_SECONDS = 2.0  # after the last response, how long unread bytes from the client are drained
+LINGER_BYTES = 64 * 1024
 
 # On every error page gunicorn writes itself (the application's responses get them from
 # app/web/security.py): nothing in it may run, be framed or be sniffed.
@@ -188,6 +191,7 @@ class BufferedThreadWorker(ThreadWorker):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.reading: deque = deque()  # connections being read, oldest deadline first
+        self.lingering: deque = deque()  # closed for writing, drained until the client closes
         self.body_buffer = body_buffer_bytes(getattr(self.app, "max_body_bytes", None))
 
     # -- reading in the event loop ---------------------------------------------------------
@@ -203,7 +207,8 @@ class BufferedThreadWorker(ThreadWorker):
         conn.ucc_deadline = time.monotonic() + self.read_timeout
         conn.ucc_continued = False
         conn.sock.setblocking(False)
-        if not self._progress(conn, receive=False):
+        done = self._progress(conn, receive=False) if leftover else False
+        if not done and not self._progress(conn, receive=True):  # a kept-alive socket is readable now
             self.reading.append(conn)
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
 
@@ -234,7 +239,8 @@ class BufferedThreadWorker(ThreadWorker):
         if isinstance(state, tuple):
             self.log.info("Refused a request: %s %s", *state)
             self._send(conn, error_page(*state))
-            self._close(conn)
+            self.nr_conns -= 1
+            self._linger(conn)
             return True
         if conn.parser is None:
             conn.init()  # plain HTTP/1: creates the parser, reads nothing
@@ -267,16 +273,69 @@ class BufferedThreadWorker(ThreadWorker):
         conn.close()
 
     def murder_pending(self) -> None:
-        """Also disconnect clients that did not send their request within ``read_timeout``."""
+        """Also disconnect clients that did not send their request within ``read_timeout``, and
+        end lingering closes past their time."""
         super().murder_pending()
         now = time.monotonic()
         while self.reading and self.reading[0].ucc_deadline <= now:
             conn = self.reading.popleft()
-            try:
-                self.poller.unregister(conn.sock)
-            except (KeyError, ValueError, OSError):
-                pass
+            self._unregister(conn)
             self._close(conn)
+        while self.lingering and self.lingering[0].ucc_deadline <= now:
+            conn = self.lingering.popleft()
+            self._unregister(conn)
+            conn.close()
+
+    def _unregister(self, conn) -> None:
+        try:
+            self.poller.unregister(conn.sock)
+        except (KeyError, ValueError, OSError):
+            pass
+
+    # -- closing without blocking the event loop ----------------------------------------------
+    def finish_request(self, conn, fs):
+        """gunicorn closes a finished connection gracefully on the event loop's thread, waiting up
+        to 2 s for the client to close its side: a client that never does (``Connection: close``
+        and then silence) would stop the loop that long, every time. Here the loop half-closes,
+        then drains what the client still sends only when it arrives, for the same 2 s."""
+        try:
+            result = False if fs.cancelled() else fs.result()
+        except Exception:  # noqa: BLE001 - as gunicorn: the connection is closed
+            result = False
+        if result is _DEFER or result:
+            super().finish_request(conn, fs)
+            return
+        self.nr_conns -= 1
+        self._linger(conn)
+
+    def _linger(self, conn) -> None:
+        try:
+            conn.sock.shutdown(socket.SHUT_WR)
+            conn.sock.setblocking(False)
+        except OSError:
+            conn.close()
+            return
+        conn.ucc_deadline = time.monotonic() + LINGER_SECONDS
+        conn.ucc_drained = 0
+        self.lingering.append(conn)
+        self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_linger_readable, conn))
+
+    def _on_linger_readable(self, conn, _sock) -> None:
+        try:
+            data = conn.sock.recv(4096)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        conn.ucc_drained += len(data)
+        if data and conn.ucc_drained < LINGER_BYTES:
+            return
+        self._unregister(conn)
+        try:
+            self.lingering.remove(conn)
+        except ValueError:
+            pass
+        conn.close()
 
     def _keepalive_after(self, conn, keepalive):
         # A body larger than the buffer was not read: close rather than wait for it to drain.

@@ -249,6 +249,49 @@ def test_slow_clients_do_not_starve_health_checks(served):
     _no_client_addresses(log_path.read_text(), port)
 
 
+@pytest.mark.model
+def test_clients_that_never_close_do_not_stall_the_server(served):
+    """gunicorn 27 closes a finished connection on its event loop's thread and waits up to 2 s
+    there for the client to close too: clients sending ``Connection: close`` requests and then
+    keeping their sockets open stopped the loop (every /healthz timed out). The worker drains
+    them in its event loop instead."""
+    port, _ = served
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def never_close() -> None:
+        while not stop.is_set() and len(held) < 400:
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            held.append(sock)
+            stop.wait(0.1)
+
+    threads = [threading.Thread(target=never_close, daemon=True) for _ in range(2)]
+    for t in threads:
+        t.start()
+    latencies = []
+    try:
+        time.sleep(0.5)
+        end = time.monotonic() + 6
+        while time.monotonic() < end:
+            t0 = time.perf_counter()
+            try:
+                outcome = _get(port, "/healthz", timeout=3)[0]
+            except OSError as exc:
+                outcome = repr(exc)
+            latencies.append((time.perf_counter() - t0, outcome))
+            time.sleep(0.2)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        for sock in held:
+            sock.close()
+    assert len(held) >= 40 and len(latencies) >= 20
+    assert all(outcome == 200 for _, outcome in latencies), latencies[:5]
+    assert max(seconds for seconds, _ in latencies) < 1.0, sorted(latencies)[-3:]
+
+
 def _raw(port: int, data: bytes, timeout: float = 10.0) -> tuple[int, dict[str, str], bytes]:
     with socket.create_connection(("127.0.0.1", port), timeout=timeout) as sock:
         sock.sendall(data)
