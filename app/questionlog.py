@@ -98,6 +98,7 @@ ROUTES = {
     "members": "members",
     "dashboard": "dashboard overview",
     "compare": "comparison",
+    "awards": "awards",
 }
 
 _SCHEMA = """

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from app.questionlog import QuestionLog, agglomerate, ask_details, outcome, tfidf
+from app.questionlog import QuestionLog, agglomerate, ask_details, outcome, route_words, tfidf
 from indexer.errors import InvalidRequest, NotFound
 
 from .conftest import FakeEmbedder
@@ -270,6 +270,8 @@ def test_outcomes_in_plain_words():
     assert outcome("cannot_answer") == "could not answer"
     assert outcome("cannot_answer", "no passage close enough") == "could not answer: no passage close enough"
     assert outcome("error") == "failed: an error on our side"
+    assert route_words("learn_from") == "peers to learn from" and route_words("answer") == "cited answer"
+    assert route_words("some_new_intent") == "some new intent" and route_words(None) is None
 
 
 def test_ask_details_from_the_assistants_result():
