@@ -206,15 +206,16 @@ class BufferedThreadWorker(ThreadWorker):
                                       max_body=self.body_buffer)
         conn.ucc_deadline = time.monotonic() + self.read_timeout
         conn.ucc_continued = False
+        conn.ucc_registered = False
         conn.sock.setblocking(False)
         done = self._progress(conn, receive=False) if leftover else False
         if not done and not self._progress(conn, receive=True):  # a kept-alive socket is readable now
             self.reading.append(conn)
             self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_readable, conn))
+            conn.ucc_registered = True
 
     def _on_readable(self, conn, _sock) -> None:
-        if self._progress(conn, receive=True):
-            self._stop_reading(conn)
+        self._progress(conn, receive=True)
 
     def _progress(self, conn, receive: bool) -> bool:
         """Read what has arrived; True once the connection has left the loop's hands."""
@@ -227,6 +228,7 @@ class BufferedThreadWorker(ThreadWorker):
             except OSError:
                 data = b""
             if not data:  # the client went away
+                self._stop_reading(conn)
                 self._close(conn)
                 return True
             incoming.feed(data)
@@ -236,6 +238,7 @@ class BufferedThreadWorker(ThreadWorker):
                 conn.ucc_continued = True
                 self._send(conn, b"HTTP/1.1 100 Continue\r\n\r\n")
             return False
+        self._stop_reading(conn)  # the loop is done reading this connection
         if isinstance(state, tuple):
             self.log.info("Refused a request: %s %s", *state)
             self._send(conn, error_page(*state))
@@ -259,14 +262,14 @@ class BufferedThreadWorker(ThreadWorker):
             pass
 
     def _stop_reading(self, conn) -> None:
+        if not conn.ucc_registered:
+            return
+        conn.ucc_registered = False
         try:
             self.reading.remove(conn)
         except ValueError:
             pass
-        try:
-            self.poller.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
+        self._unregister(conn)
 
     def _close(self, conn) -> None:
         self.nr_conns -= 1
@@ -279,6 +282,7 @@ class BufferedThreadWorker(ThreadWorker):
         now = time.monotonic()
         while self.reading and self.reading[0].ucc_deadline <= now:
             conn = self.reading.popleft()
+            conn.ucc_registered = False
             self._unregister(conn)
             self._close(conn)
         while self.lingering and self.lingering[0].ucc_deadline <= now:
