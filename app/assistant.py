@@ -24,6 +24,7 @@ from .benchmark import Benchmark
 from .catalog import Catalog
 from .cities import CityDirectory
 from .conversations import ConversationStore, Turn, resolve
+from .errors import NoScores
 from .examples import examples as find_examples
 from .examples import session_pack
 from .generator import generator_from_settings
@@ -104,7 +105,9 @@ class Assistant:
             reply = self._network(net, r) if net else self._routed(r, asked)
         except NotFound:
             # e.g. a member without published scores: a cited answer is still better than nothing
-            return self._cited(question, conv_id, filters, r, t0)
+            reply = self._cited(question, conv_id, filters, r, t0)
+            reply.route_failed = True
+            return reply
         reply.question, reply.resolved_question, reply.follow_up = question, asked, follow_up
         reply.conversation_id = conv_id or ConversationStore.new_id()
         self._remember(reply, r, net)
@@ -169,7 +172,12 @@ class Assistant:
             return Reply(question="", status="answered", intent="ranking", answer=found.text, data=found.data,
                          parts=found.parts, route=r.to_dict(), label="data")
         if r.intent == "scores" and r.city:
-            data = self.scores(r.city, r.revision)
+            try:
+                data = self.scores(r.city, r.revision)
+            except NoScores as exc:  # an honest answer from the data, not a quote about scoring
+                return Reply(question="", status="answered", intent="scores", answer=str(exc),
+                             data={"city": r.city, "revision": exc.revision, "available": exc.available},
+                             route=r.to_dict(), label="data")
             text, parts = scores_reply(data, r.subindicator)
         elif r.intent in ("scores", "ranking"):
             data = self.benchmark.ranking(r.revision)

@@ -591,8 +591,11 @@ def ask_details(result: dict[str, Any] | None) -> dict[str, Any]:
     route = result.get("route") if isinstance(result.get("route"), dict) else {}
     routed = route.get("intent") or None
     follow_up = result.get("follow_up") or "new"
-    fell_back = bool(routed and routed != "answer" and result.get("intent") == "answer"
-                     and follow_up == "new" and not result.get("filters"))
+    if "route_failed" in result:  # the assistant says so (app/reply.py)
+        fell_back = bool(result["route_failed"])
+    else:  # an older result shape: infer it
+        fell_back = bool(routed and routed != "answer" and result.get("intent") == "answer"
+                         and follow_up == "new" and not result.get("filters"))
     return {"answer": result.get("answer") or None, "resolved_question": result.get("resolved_question") or None,
             "follow_up": follow_up, "route": routed or result.get("intent") or None, "route_failed": fell_back}
 

@@ -34,6 +34,7 @@ class Reply:
     conversation_id: str | None = None
     resolved_question: str = ""
     follow_up: str = "new"
+    route_failed: bool = False  # the router chose a capability that found nothing; a cited answer instead
     reason: str | None = None
     related: list[dict] = field(default_factory=list)
     peers: list[dict] = field(default_factory=list)

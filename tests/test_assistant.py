@@ -47,9 +47,10 @@ def test_other_questions_get_cited_answers(assistant):
     assert assistant.ask("best pasta carbonara recipe")["status"] == "cannot_answer"
 
 
-def test_member_without_scores_falls_back_to_an_answer(assistant):
+def test_member_without_scores_is_told_so_from_the_data(assistant):
     result = assistant.ask("how does Arezzo score on co-creation?")
-    assert result["intent"] == "answer"  # no published row: no invented score
+    assert result["intent"] == "scores" and not result["route_failed"]  # no published row: no invented score
+    assert "Arezzo has no published dashboard scores" in result["answer"] and "Milan" in result["answer"]
 
 
 def test_ucc_ask_json(monkeypatch, knowledge_searcher):
