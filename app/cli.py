@@ -105,9 +105,6 @@ def index(paths, as_json, quiet):
         click.echo(f"  skipped {shown(item['path'])}: {shown(item['reason'])}", err=True)
 
 
-_FILTER_OPTIONS = ("city", "country", "kind", "principle", "subindicator", "year")
-
-
 @main.command()
 @click.argument("query")
 @click.option("-k", "k", default=10, show_default=True, type=click.IntRange(1, 100), help="Documents to return.")

@@ -18,6 +18,8 @@ from typing import Callable
 
 from slack_bolt import BoltResponse
 
+from indexer.store import FACETS
+
 FILE = "slack-events.db"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);
@@ -111,7 +113,7 @@ class ChannelSettings(_Db):
     """Per-channel settings: ``mode`` (``mention`` | ``all``), default ``filters`` and interface ``lang``."""
 
     MODES = ("mention", "all")
-    FILTER_KEYS = ("city", "country", "kind", "principle", "subindicator", "year", "tag")
+    FILTER_KEYS = FACETS
     DEFAULT = {"mode": "mention", "filters": {}, "lang": "en"}
 
     def get(self, channel: str | None) -> dict:

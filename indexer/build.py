@@ -495,20 +495,9 @@ def _one(value) -> str | None:
     return str(value)
 
 
-_FACET_FIELDS = {
-    "city": "city",
-    "country": "country",
-    "kind": "kind",
-    "year": "year",
-    "principles": "principle",
-    "subindicators": "subindicator",
-    "tags": "tag",
-}
-
-
 def _facets(doc: SourceDocument) -> list[tuple[str, str]]:
     out = set()
-    for field_name, facet in _FACET_FIELDS.items():
+    for field_name, facet in st.FACET_FIELDS.items():
         value = doc.metadata.get(field_name)
         if value is None or value == "":
             continue

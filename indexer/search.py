@@ -25,9 +25,8 @@ from .settings import Settings
 
 MODES = ("hybrid", "bm25", "dense")
 FUSIONS = ("convex", "rrf")
-FILTER_KEYS = ("city", "country", "kind", "principle", "subindicator", "year", "tag")
-_PLURALS = {"cities": "city", "countries": "country", "kinds": "kind", "principles": "principle",
-            "subindicators": "subindicator", "years": "year", "tags": "tag"}
+FILTER_KEYS = st.FACETS
+FILTER_PLURALS = st.FACET_PLURALS
 _STOPWORDS = frozenset(
     """a an and are as at be by can could do does for from has have how i if in into is it its of on or our
     should so than that the their them then there these they this to was we what when where which who why
@@ -137,7 +136,7 @@ def normalise_filters(filters: dict[str, Any] | None) -> dict[str, list[str]]:
     for key, value in (filters or {}).items():
         if value is None or value == "" or value == []:
             continue
-        name = _PLURALS.get(key, key)
+        name = FILTER_PLURALS.get(key, key)
         if name not in FILTER_KEYS:
             raise InvalidRequest(f"Unknown filter {key!r}; use one of: {', '.join(FILTER_KEYS)}.")
         values = value if isinstance(value, (list, tuple, set)) else [value]

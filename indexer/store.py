@@ -97,8 +97,16 @@ CREATE TABLE IF NOT EXISTS embeddings (
 );
 """
 
-# Multi-valued fields that filters can use, stored one value a row in doc_facets.
-FACETS = ("city", "country", "kind", "year", "principle", "subindicator", "tag")
+# Multi-valued fields that filters can use, stored one value a row in doc_facets: the one list of
+# filter names (search, the API, the console and Slack channel defaults use it; so do the CLI's options,
+# through search's check).
+FACETS = ("city", "country", "kind", "principle", "subindicator", "year", "tag")
+# A filter may also be named in the plural ("cities": ["ghent", "espoo"]).
+FACET_PLURALS = {"cities": "city", "countries": "country", "kinds": "kind", "principles": "principle",
+                 "subindicators": "subindicator", "years": "year", "tags": "tag"}
+# The document metadata field each facet is read from (list-valued fields are plural).
+FACET_FIELDS = {"city": "city", "country": "country", "kind": "kind", "year": "year",
+                "principles": "principle", "subindicators": "subindicator", "tags": "tag"}
 
 
 @dataclass(frozen=True)

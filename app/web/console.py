@@ -49,6 +49,7 @@ from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import InvalidRequest, NotFound, UccError
+from indexer.store import FACETS
 
 from ..links import http_url
 from .ratelimit import failure_throttle, log_auth, log_wrong_token
@@ -65,7 +66,9 @@ DEFAULT_DAYS = 30
 MAX_DAYS = 366
 QUESTIONS_SHOWN = 50
 TOPICS_SHOWN = 15
-FILTERS = ("city", "country", "principle", "subindicator", "year")
+# The filters the examples page offers: every facet but kind (the page lists services and cases)
+# and tag (free-form, too many to list).
+FILTERS = tuple(f for f in FACETS if f not in ("kind", "tag"))
 _PUBLIC_ENDPOINTS = {"console.sign_in"}
 
 

@@ -12,7 +12,7 @@ import json
 from functools import lru_cache
 from typing import Any
 
-from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
+from indexer.search import FILTER_KEYS, FILTER_PLURALS, MAX_QUERY_CHARS, MODES
 
 from ..questionlog import CHANNELS
 from .api import BOOL_VALUES
@@ -185,8 +185,7 @@ def _schemas() -> dict[str, dict]:
         "AnswerId": S("Identifies this answer in the question log; send it with POST /api/v1/feedback.",
                       minLength=8, maxLength=64),
         "Filters": {"type": "object", "description": "Metadata filters: each a value or a list of values.",
-                    "propertyNames": {"enum": [*FILTER_KEYS, "cities", "countries", "kinds", "principles",
-                                               "subindicators", "years", "tags"]},
+                    "propertyNames": {"enum": [*FILTER_KEYS, *FILTER_PLURALS]},
                     "additionalProperties": {"anyOf": [{"type": ["string", "integer"]},
                                                        arr({"type": ["string", "integer"]})]}},
         "AskRequest": obj({"question": S("At most 2,000 characters (422 past it); not blank.", minLength=1,
