@@ -27,8 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from indexer.errors import ConfigurationError, DatasetError, IndexNotBuilt
-
-from .router import fold
+from indexer.text import fold
 
 STATUSES = ("answered", "cannot_answer", "need_more_detail")
 # Routed answers state data (scores, members, examples) rather than quote sources: the

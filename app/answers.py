@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 import threading
 import time
-import unicodedata
 from collections import OrderedDict
 from dataclasses import asdict, dataclass, field
 from typing import Any, Protocol, Sequence
@@ -36,6 +35,7 @@ import numpy as np
 
 from indexer.errors import InvalidRequest, UccError
 from indexer.search import MAX_QUERY_CHARS, Hit, Passage, normalise_filters, snippet
+from indexer.text import fold
 
 from . import reader
 from . import sentences as sn
@@ -246,7 +246,7 @@ _SUFFIX = re.compile(r"(?:ally|ly|ies|es|s|ing|ed)$")
 def _stem(word: str) -> str:
     """A crude stem for word overlap: accents folded, a common suffix dropped, cut to six letters
     ("proactively", "proactive" -> "proact"; "grants" -> "grant"; "benefits" -> "benefi")."""
-    word = _fold(word)
+    word = fold(word)
     if len(word) > 4:
         word = _SUFFIX.sub("", word) or word
     return word[:6]
@@ -581,14 +581,14 @@ class Answerer:
                 names.append(word)
         if not names:
             return []
-        known = {_fold(p.name) for p in places.find(question)}
-        haystack = _fold(" ".join(
+        known = {fold(p.name) for p in places.find(question)}
+        haystack = fold(" ".join(
             " ".join([h.title, h.city or "", h.country or "", " ".join(map(str, h.metadata.get("tags", []) or []))]
                      + [p.text for p in h.passages]) for h in hits
         ))
         missing = []
         for name in dict.fromkeys(names):
-            folded = _fold(name)
+            folded = fold(name)
             base = re.sub(r"(?:ians|ian|ans|ese|ish|ers|er|s)$", "", folded) if len(folded) > 6 else folded
             if folded in known or any(folded in k for k in known) or folded in haystack or base in haystack:
                 continue
@@ -909,11 +909,6 @@ class Answerer:
         rows = db.execute(f"SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc WHERE {st.live_clause()}",
                           {"gen": gen}).fetchall()
         return [r[0] for r in rows]
-
-
-def _fold(text: str) -> str:
-    """Case- and accent-insensitive form: "Acompaña" and "acompana" compare equal."""
-    return "".join(ch for ch in unicodedata.normalize("NFKD", text.casefold()) if not unicodedata.combining(ch))
 
 
 def _first_source(hit: Hit) -> str | None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import math
 import re
-import unicodedata
 from collections import Counter
 from functools import cached_property
 from typing import Any
@@ -44,6 +43,7 @@ from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 
 from indexer.errors import IndexNotBuilt, InvalidRequest, NotFound, UccError
+from indexer.text import fold
 
 from .benchmark import LABEL, Benchmark
 from .catalog import Catalog, City
@@ -88,9 +88,7 @@ POPULATION_NOTE = "approximate: background knowledge, not a cited figure"
 
 def normalise(text: str) -> str:
     """Case-, accent- and punctuation-insensitive form of a name."""
-    t = unicodedata.normalize("NFKD", str(text).casefold())
-    t = "".join(c for c in t if not unicodedata.combining(c))
-    return " ".join(re.sub(r"[\W_]+", " ", t).split())
+    return " ".join(re.sub(r"[\W_]+", " ", fold(str(text))).split())
 
 
 def _strip_generic(norm: str) -> str:

@@ -51,7 +51,6 @@ import re
 import secrets
 import socket
 import time
-import unicodedata
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -59,6 +58,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from indexer.errors import ConfigurationError, UccError
+from indexer.text import fold
 
 __all__ = [
     "ChatGenerator",
@@ -167,16 +167,11 @@ _STOPWORDS = frozenset(
 )
 
 
-def _fold(word: str) -> str:
-    word = unicodedata.normalize("NFKD", word.casefold())
-    return "".join(ch for ch in word if not unicodedata.combining(ch))
-
-
 def content_stems(text: str) -> list[str]:
     """Content words of ``text`` for the groundedness check (see the module docstring)."""
     out = []
     for w in _WORD.findall(_MARKER.sub(" ", text)):
-        w = _fold(w)
+        w = fold(w)
         if w in _STOPWORDS or (len(w) < 3 and not w.isdigit()):
             continue
         out.append(w[:STEM_CHARS])

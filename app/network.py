@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from .router import fold
+from indexer.text import fold
 
 # Country adjectives as officials write them (the nouns come from cities.yaml). English, plus the
 # forms of the members' own languages that an English question may carry ("Suomi" is left out).

@@ -43,12 +43,13 @@ Entities
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
 from rapidfuzz import fuzz, process
+
+from indexer.text import fold
 
 __all__ = ["INTENTS", "Route", "route", "find_cities", "find_subindicators", "find_revision", "SUBINDICATOR_SYNONYMS"]
 
@@ -82,12 +83,6 @@ class Route:
 # --- folding and tokens -------------------------------------------------------
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
-
-
-def fold(text: str) -> str:
-    """Lower case without accents: "Göteborg" -> "goteborg", "Mataró" -> "mataro"."""
-    text = unicodedata.normalize("NFKD", text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch))
 
 
 def _words(text: str) -> tuple[str, ...]:

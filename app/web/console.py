@@ -38,7 +38,6 @@ import hmac
 import re
 import secrets
 import time
-import unicodedata
 from dataclasses import replace
 from typing import Any, Iterable, Protocol
 from urllib.parse import urlsplit
@@ -50,6 +49,7 @@ from werkzeug.exceptions import HTTPException
 
 from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.store import FACETS
+from indexer.text import fold
 
 from ..links import http_url
 from .ratelimit import failure_throttle, log_auth, log_wrong_token
@@ -504,8 +504,7 @@ def pack():
 
 
 def _file_slug(text: str, limit: int = 40) -> str:
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(text)).strip("-")
     return slug[:limit].strip("-") or "topic"
 
 
