@@ -30,6 +30,7 @@ from indexer.search import Hit, MAX_QUERY_CHARS, normalise_filters
 from .catalog import Catalog
 from .links import http_url
 from .scoring import colour, fraction
+from .sentences import split_sentences
 
 EXAMPLE_KINDS = ("service", "case")
 GUIDE_KIND = "guide"
@@ -416,31 +417,9 @@ def _city_name(catalog: Catalog | None, slug: str | None) -> str | None:
 
 # --- summaries ----------------------------------------------------------------
 
-_ABBREVIATIONS = frozenset("e.g i.e prof dr st mr mrs ms no nr vs approx cf fig art ca".split())
-_SENTENCE_BREAK = re.compile(r"[.!?][\"'”’)\]]*\s+")
-
-
-def sentences(text: str) -> list[str]:
-    """Split prose into sentences, leaving abbreviations ("Prof.", "e.g.") and initials alone."""
-    text = " ".join(text.split())
-    out, start = [], 0
-    for m in _SENTENCE_BREAK.finditer(text):
-        following = text[m.end() : m.end() + 1]
-        if not following or not (following.isupper() or following.isdigit() or following in "\"'“‘([*"):
-            continue
-        word = text[start : m.start() + 1].rsplit(" ", 1)[-1].rstrip(".").lstrip("(\"'“").lower()
-        if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
-            continue
-        out.append(text[start : m.end()].strip())
-        start = m.end()
-    if text[start:].strip():
-        out.append(text[start:].strip())
-    return out
-
-
 def summarise(text: str, limit: int = SUMMARY_CHARS) -> str:
     """The first one or two sentences of ``text``, verbatim, within about ``limit`` characters."""
-    parts = sentences(text)
+    parts = split_sentences(" ".join(text.split()))
     if not parts:
         return ""
     summary = parts[0]
