@@ -601,7 +601,7 @@ def discussion_prompts(topic: str, found: list[Example], most: int = 5) -> list[
             break
         e = pick(test)
         if e is not None:
-            specific.append(template.format(city=e.city_name, short=_quote(short_title(e)),
+            specific.append(template.format(city=e.city_name, short=_quote(entry_name(e)),
                                             status=_STATUS_WORDS.get(e.status or "", e.status)))
     prompts: list[str] = []
     if found:
@@ -629,9 +629,11 @@ def discussion_prompts(topic: str, found: list[Example], most: int = 5) -> list[
     return prompts[:most]
 
 
-def short_title(e: Example, limit: int = 40) -> str:
-    """A short name for an entry: "MeldR" for "Rotterdam: MeldR, co-designing one reporting app…",
-    "DansMaRue" for "DansMaRue: reporting problems in Paris's public space"."""
+def entry_name(e: Example, limit: int = 40) -> str:
+    """The name an entry goes by, to quote beside its city: "MeldR" for "Rotterdam: MeldR,
+    co-designing one reporting app…", "DansMaRue" for "DansMaRue: reporting problems in Paris's
+    public space". Not :func:`app.conversations.short_title`, which keeps a topic readable on its
+    own ("FUE: the business one-stop shop", "Reality Lab") and knows no city."""
     title = " ".join(e.title.split())
     head, sep, rest = title.partition(": ")
     if sep:
