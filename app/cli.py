@@ -328,7 +328,7 @@ def slack(http, host, port):
 
     Example: ucc slack   (or: ucc slack --http --port 3000)
     """
-    from bots.app import main as slack_main  # the CLI dispatches to the Slack face; nothing else in app/ may
+    from bots.run import main as slack_main  # the CLI dispatches to the Slack face; nothing else in app/ may
 
     raise SystemExit(slack_main((["--http", "--host", host, "--port", str(port)] if http else [])))
 

@@ -13,6 +13,7 @@ import logging
 from flask import Flask, request
 from slack_bolt.adapter.flask import SlackRequestHandler
 
+from .app import bot_enabled, build_app
 from .verification import shape_problem, verify_request
 
 MAX_BODY_BYTES = 1 << 20  # Slack's events, commands and button payloads are a few kilobytes
@@ -56,8 +57,6 @@ def wsgi(settings=None):
     from app.assistant import Assistant
     from indexer.errors import ConfigurationError
     from indexer.settings import load_settings
-
-    from .app import bot_enabled, build_app
 
     settings = settings or load_settings()
     ok, message = bot_enabled(settings)

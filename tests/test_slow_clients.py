@@ -104,7 +104,7 @@ def test_gunicorns_error_statuses_are_kept():
 
 
 def test_both_faces_run_the_buffering_worker():
-    from bots.app import http_options
+    from bots.run import http_options
 
     settings = load_settings({})
     web = gunicorn_options(settings)

@@ -43,11 +43,12 @@ from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, re
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 from indexer.errors import UccError
-from indexer.search import FILTER_KEYS, MAX_QUERY_CHARS, MODES
+from indexer.search import FILTER_KEYS, MODES
 
 from ..questionlog import CHANNELS, QuestionLog, ask_details, iso
 from .errors import error_response
 from .metrics import Metrics
+from .params import BOOL_VALUES, EXAMPLE_FORMATS, MAX_ID, MAX_TEXT, WEB_CHANNELS
 from .ratelimit import RateLimiter, failure_throttle, log_auth, log_wrong_token
 
 log = logging.getLogger("ucc.web.api")
@@ -55,13 +56,9 @@ log = logging.getLogger("ucc.web.api")
 API = "/api/v1"
 bp = Blueprint("api", __name__)
 
-MAX_TEXT = MAX_QUERY_CHARS  # question, topic, comment: 2,000 characters
-MAX_ID = 200  # user ids, answer ids, conversation ids, filter values
-EXAMPLE_FORMATS = ("json", "md", "csv")
 NOT_LIMITED = {"/healthz", "/readyz", "/metrics", f"{API}/healthz", f"{API}/readyz", f"{API}/metrics",
                f"{API}/openapi.json", f"{API}/docs"}
 _INTEGER = re.compile(r"-?[0-9]{1,18}\Z")
-BOOL_VALUES = {"0": False, "1": True, "false": False, "true": True, "no": False, "yes": True}
 _JOB_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 IMPORT_TYPES = {"text/csv": ".csv", "application/csv": ".csv", "application/yaml": ".yaml",
@@ -315,9 +312,6 @@ def docs():
 
 ASK_FIELDS = {"question": (str,), "conversation_id": (str,), "filters": (dict,), "channel": (str,),
               "user_id": (str,)}
-# What the web face can vouch for: a question came over the web, from the widget or not. The Slack
-# bot and the command line record their own questions; a web client cannot speak for them.
-WEB_CHANNELS = ("web", "widget")
 WEB_USER_PREFIX = "web:"  # a user_id a web client claims is hashed apart from Slack's user ids
 
 

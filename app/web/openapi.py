@@ -15,7 +15,7 @@ from typing import Any
 from indexer.search import FILTER_KEYS, FILTER_PLURALS, MAX_QUERY_CHARS, MODES
 
 from ..questionlog import CHANNELS
-from .api import BOOL_VALUES
+from .params import BOOL_VALUES
 
 VERSION = "1.0.0"
 REF = "#/components/schemas/"
