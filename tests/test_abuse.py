@@ -141,7 +141,7 @@ def test_very_long_city_names_are_404_with_a_short_answer(client, length):
     for url in (f"/api/v1/cities/{'g' * length}", f"/api/v1/cities/{'Gent' * (length // 4)}/similar",
                 f"/api/v1/benchmark/{'x' * length}", f"/api/v1/cities/{'m' * length}/learn-from"):
         started = time.perf_counter()
-        err = error(client.get(url), 404, "UnknownCity")
+        err = error(client.get(url), 404, "unknown_city")
         assert time.perf_counter() - started < 2.0 and len(err["message"]) < 300
     still_serving(client)
 
@@ -157,7 +157,7 @@ def test_cr_lf_in_query_values_never_reach_response_headers(client):
     assert "\r" not in disposition and "\n" not in disposition and "<" not in disposition
     assert disposition.startswith('attachment; filename="examples-budgets-set-cookie-stolen-1-script')
     err = error(client.post("/api/v1/ask", json={"question": "hi?", "conversation_id": "abc\r\nSet-Cookie: x=1"}),
-                400, "InvalidRequest")
+                400, "invalid_request")
     assert "Set-Cookie" not in str(r.headers) and "conversation" in err["message"]
     still_serving(client)
 

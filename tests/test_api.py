@@ -188,8 +188,8 @@ def test_ask_with_filters_and_cannot_answer(client):
     ({"question": "ok?", "channel": 1}, 400, "invalid_type"),
     ({"question": "ok?", "filters": "madrid"}, 400, "invalid_type"),
     ({"question": "ok?", "filters": {"city": {"a": 1}}}, 400, "invalid_type"),
-    ({"question": "ok?", "filters": {"planet": "mars"}}, 400, "InvalidRequest"),
-    ({"question": "ok?", "conversation_id": "bad id!"}, 400, "InvalidRequest"),
+    ({"question": "ok?", "filters": {"planet": "mars"}}, 400, "invalid_request"),
+    ({"question": "ok?", "conversation_id": "bad id!"}, 400, "invalid_request"),
     ({"question": "ok?", "user_id": "u" * 201}, 400, "invalid_user_id"),
     (["question"], 400, "invalid_body"),
     ({"question": "x" * 2001}, 422, "question_too_long"),
@@ -220,7 +220,7 @@ def test_feedback_is_recorded_and_checked(client, app):
     rated = app.extensions["ucc.questionlog"].down_rated()
     assert rated[0]["answer_id"] == answer["answer_id"] and "not what I asked" in rated[0]["comment"]
     error_of(client.post("/api/v1/feedback", json={"answer_id": "no-such-answer-id", "rating": "up"}),
-             "/api/v1/feedback", "post", 404, "NotFound")
+             "/api/v1/feedback", "post", 404, "not_found")
     error_of(client.post("/api/v1/feedback", json={"answer_id": answer["answer_id"], "rating": "meh"}),
              "/api/v1/feedback", "post", 400, "invalid_rating")
     error_of(client.post("/api/v1/feedback", json={"answer_id": answer["answer_id"]}),
@@ -262,7 +262,7 @@ def test_search_rejects_bad_parameters(client, query, status, code):
 def test_search_without_an_index_is_503(tmp_path):
     settings = make_settings(tmp_path)
     c = create_app(settings, assistant=Assistant(settings)).test_client()
-    error_of(c.get("/api/v1/search?q=anything"), "/api/v1/search", status=503, code="IndexNotBuilt")
+    error_of(c.get("/api/v1/search?q=anything"), "/api/v1/search", status=503, code="index_not_built")
     error_of(c.get("/readyz"), "/readyz", status=503, code="not_ready")
     check(c.get("/healthz"), "/healthz", status=200)
 
@@ -284,7 +284,7 @@ def test_cities_and_profiles(client):
 
 
 def test_city_errors(client):
-    err = error_of(client.get("/api/v1/cities/Ghentopolis"), "/api/v1/cities/{slug}", status=404, code="UnknownCity")
+    err = error_of(client.get("/api/v1/cities/Ghentopolis"), "/api/v1/cities/{slug}", status=404, code="unknown_city")
     assert "Ghent" in err["suggestions"]
     error_of(client.get("/api/v1/cities/atlantis/similar"), "/api/v1/cities/{slug}/similar", status=404)
     error_of(client.get("/api/v1/cities/ghent/similar?basis=vibes"), "/api/v1/cities/{slug}/similar", status=400)
@@ -303,7 +303,7 @@ def test_benchmark_ranking_and_city_scores(client):
     error_of(client.get("/api/v1/benchmark?revision=1999"), "/api/v1/benchmark", status=404)
     cities = client.get("/api/v1/cities").get_json()["cities"]
     unscored = next(c["slug"] for c in cities if not c["has_scores"])
-    error_of(client.get(f"/api/v1/benchmark/{unscored}"), "/api/v1/benchmark/{slug}", status=404, code="NoScores")
+    error_of(client.get(f"/api/v1/benchmark/{unscored}"), "/api/v1/benchmark/{slug}", status=404, code="no_scores")
 
 
 def test_examples_in_three_formats(client):
@@ -557,7 +557,7 @@ def test_admin_reindex_while_one_runs_is_409(client, app):
     app.extensions["ucc.jobs"]["already-running"] = busy
     try:
         error_of(client.post("/api/v1/admin/reindex", headers=admin()), "/api/v1/admin/reindex", "post", 409,
-                 "BuildInProgress")
+                 "build_in_progress")
     finally:
         gate.set()
 

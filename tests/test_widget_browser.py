@@ -332,7 +332,7 @@ def test_errors_are_polite_messages_in_the_panel(plain_session):
     field = page.locator(FIELD)
     replies = [
         lambda route: route.fulfill(status=500, json={"error": {"code": "internal_error", "message": "x"}}),
-        lambda route: route.fulfill(status=400, json={"error": {"code": "InvalidRequest",
+        lambda route: route.fulfill(status=400, json={"error": {"code": "invalid_request",
                                                                 "message": "<b>The question is too long.</b>"}}),
         lambda route: route.abort("connectionrefused"),
     ]

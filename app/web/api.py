@@ -650,7 +650,7 @@ def admin_reindex():
     app = current_app._get_current_object()
     jobs: dict[str, threading.Thread] = app.extensions["ucc.jobs"]
     if any(t.is_alive() for t in jobs.values()):
-        fail(409, "BuildInProgress", "A reindex started on this worker is still running.")
+        fail(409, "build_in_progress", "A reindex started on this worker is still running.")
     settings = _settings()
     job_id = secrets.token_urlsafe(12)
     path = _jobs_dir() / f"{job_id}.json"
@@ -688,12 +688,12 @@ def admin_reindex():
 def admin_reindex_status(job_id: str):
     query_args(())
     if not _JOB_ID.match(job_id):
-        fail(404, "NotFound", "No reindex job has this id.")
+        fail(404, "not_found", "No reindex job has this id.")
     path = _jobs_dir() / f"{job_id}.json"
     try:
         job = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        fail(404, "NotFound", "No reindex job has this id.")
+        fail(404, "not_found", "No reindex job has this id.")
     return jsonify(job)
 
 

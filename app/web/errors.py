@@ -1,8 +1,14 @@
-"""One place where errors become HTTP responses."""
+"""One place where errors become HTTP responses.
+
+Every code is snake_case, whoever raised the error: the API's own checks (``invalid_parameter``),
+Werkzeug's HTTP errors (``not_found``, ``method_not_allowed``) and the project's exception family
+(``NotFound`` is ``not_found``, ``UnknownCity`` is ``unknown_city``: :func:`error_code`).
+"""
 
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify
 from werkzeug.exceptions import HTTPException
@@ -10,6 +16,11 @@ from werkzeug.exceptions import HTTPException
 from indexer.errors import UccError
 
 log = logging.getLogger("ucc.web")
+
+
+def error_code(exc: BaseException) -> str:
+    """The API's code for an error of the project's family: its class name in snake_case."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
 def error_response(status: int, code: str, message: str, **extra):
@@ -23,7 +34,7 @@ def init_app(app: Flask) -> None:
         extra = {}
         if getattr(exc, "suggestions", None):
             extra["suggestions"] = list(exc.suggestions)
-        return error_response(exc.status, type(exc).__name__, exc.message, **extra)
+        return error_response(exc.status, error_code(exc), exc.message, **extra)
 
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):

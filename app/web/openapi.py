@@ -175,7 +175,8 @@ def _schemas() -> dict[str, dict]:
                   required=["answer_id", "asked_at", "question", "status", "intent", "reason", "channel", "sources",
                             "latency_ms", "generation"])
     return {
-        "Error": obj({"error": obj({"code": S("A stable, machine-readable code."),
+        "Error": obj({"error": obj({"code": S("A stable, machine-readable code in snake_case, e.g. not_found, "
+                                              "unknown_city, invalid_parameter.", pattern="^[a-z][a-z0-9_]*$"),
                                     "message": S("Written for the person at the other end; safe to show."),
                                     "suggestions": arr(S(), "Close names, for an unknown city."),
                                     "errors": arr(ANY_OBJ, "Row errors of a benchmark import.")},
