@@ -11,14 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer import backup as core
+from indexer.datafiles import CONVERSATIONS_DB, LOG_SALT, QUESTIONS_DB, SLACK_EVENTS_DB
 from indexer.settings import Settings
 
-from .conversations import ConversationStore
-from .questionlog import SALT_FILE, QuestionLog
-
-SLACK_DB = "slack-events.db"  # bots/dedupe.py FILE; app/ does not import bots/
-DATABASES = (QuestionLog.FILE, ConversationStore.FILE, SLACK_DB)
-FILES = (SALT_FILE,)
+DATABASES = (QUESTIONS_DB, CONVERSATIONS_DB, SLACK_EVENTS_DB)
+FILES = (LOG_SALT,)
 
 
 def backup(settings: Settings, dest: Path) -> core.BackupReport:

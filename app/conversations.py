@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterable
 
 from indexer import store as st
+from indexer.datafiles import CONVERSATIONS_DB
 from indexer.errors import InvalidRequest
 
 _ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
@@ -75,7 +76,7 @@ CREATE TABLE IF NOT EXISTS turns (
 class ConversationStore:
     """Recent turns per conversation id, in SQLite, kept ``ttl`` seconds after the last turn."""
 
-    FILE = "conversations.db"
+    FILE = CONVERSATIONS_DB
 
     def __init__(self, path: str | Path, turns: int = 6, ttl: float = 3600, clock: Callable[[], float] = time.time):
         self._connections = st.ThreadConnections(path, self.FILE, _SCHEMA)

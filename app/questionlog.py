@@ -53,6 +53,7 @@ from typing import Any, Callable, Iterable, Sequence
 import numpy as np
 
 from indexer import store as st
+from indexer.datafiles import LOG_SALT, QUESTIONS_DB
 from indexer.errors import InvalidRequest, NotFound
 
 from .examples import safe_cell
@@ -64,7 +65,7 @@ UNANSWERED = ("need_more_detail", "cannot_answer", "error")
 MAX_QUESTION_CHARS = 2000
 MAX_COMMENT_CHARS = 2000
 MAX_SOURCES = 5
-SALT_FILE = "log-salt"
+SALT_FILE = LOG_SALT
 PURGE_EVERY = 3600.0  # seconds between automatic purges
 MAX_ANSWER_CHARS = 300  # the start of the answer given, for moderators (the assistant's words)
 TOPIC_QUESTIONS = 2000  # most recent questions clustered by topics(): bounded work
@@ -210,7 +211,7 @@ class Topic:
 class QuestionLog:
     """Records asks and feedback in SQLite; answers moderators' questions about them."""
 
-    FILE = "questions.db"
+    FILE = QUESTIONS_DB
 
     def __init__(self, path: str | Path, salt: str | bytes | None = None, retention_days: float = 180,
                  clock: Callable[[], float] = time.time):

@@ -18,9 +18,10 @@ from typing import Callable
 
 from slack_bolt import BoltResponse
 
+from indexer.datafiles import SLACK_EVENTS_DB
 from indexer.store import FACETS
 
-FILE = "slack-events.db"
+FILE = SLACK_EVENTS_DB
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, at REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS threads (thread TEXT PRIMARY KEY, conversation TEXT, at REAL NOT NULL);

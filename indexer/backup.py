@@ -41,13 +41,13 @@ from pathlib import Path
 
 from . import store as st
 from .build import build_lock
+from .datafiles import BUILD_LOCK, FAISS_DIR, INDEX_DB
 from .store import fsync_path
 from .errors import IndexNotBuilt, UccError
 
 FORMAT = "ucc-backup"
 VERSION = 1
 MANIFEST = "manifest.json"
-INDEX_DB = "index.db"
 ATTEMPTS = 5  # index snapshots taken before giving up when builds keep deleting the live file
 _BLOCK = 1 << 20
 
@@ -153,7 +153,7 @@ def _snapshot_index(store: st.Store, staging: Path) -> tuple[dict, int]:
     unlinked file stays readable through an open handle). Only when that file appeared and
     vanished around the snapshot (builds faster than a snapshot) is the snapshot taken again.
     """
-    faiss_dir = staging / "faiss"
+    faiss_dir = staging / FAISS_DIR
     for attempt in range(1, ATTEMPTS + 1):
         shutil.rmtree(faiss_dir, ignore_errors=True)
         handles = _open_generation_files(store.faiss_dir)
@@ -303,7 +303,7 @@ def restore_backup(src: Path, data_dir: Path, force: bool = False) -> RestoreRep
         live = live_generation(staging / INDEX_DB)
         if live is None or live["id"] != manifest.get("generation"):
             raise BackupError(f"index.db in the backup does not hold generation {manifest.get('generation')} live.")
-        check_faiss(staging / "faiss" / live["faiss_file"], live, staging / INDEX_DB)
+        check_faiss(staging / FAISS_DIR / live["faiss_file"], live, staging / INDEX_DB)
         _fsync_tree(staging)
         replaced = _swap_in(staging, data_dir, occupied)
     except BaseException:
@@ -339,7 +339,7 @@ def _swap_in(staging: Path, data_dir: Path, occupied: bool) -> str | None:
     aside = data_dir.parent / f"{data_dir.name}.replaced-{datetime.now().strftime('%Y%m%dT%H%M%S')}"
     while aside.exists():
         aside = aside.with_name(aside.name + "-" + secrets.token_hex(2))
-    with build_lock(data_dir / "build.lock"):  # refuses while a build runs on the old contents
+    with build_lock(data_dir / BUILD_LOCK):  # refuses while a build runs on the old contents
         if _exchange(staging, data_dir):
             os.rename(staging, aside)  # staging now holds the old contents
         else:

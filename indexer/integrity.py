@@ -25,9 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from . import store as st
+from .datafiles import INDEX_DB
 from .settings import Settings
-
-INDEX_DB = "index.db"
 
 
 @dataclass(frozen=True)

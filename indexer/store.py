@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import sqlite_utils
 
+from .datafiles import BUILD_LOCK, FAISS_DIR, INDEX_DB
 from .errors import IndexNotBuilt
 
 SCHEMA_VERSION = 1
@@ -176,9 +177,9 @@ class Store:
 
     def __init__(self, data_dir: Path):
         self.data_dir = Path(data_dir)
-        self.db_path = self.data_dir / "index.db"
-        self.faiss_dir = self.data_dir / "faiss"
-        self.lock_path = self.data_dir / "build.lock"
+        self.db_path = self.data_dir / INDEX_DB
+        self.faiss_dir = self.data_dir / FAISS_DIR
+        self.lock_path = self.data_dir / BUILD_LOCK
         self._db: sqlite_utils.Database | None = None
 
     @property

@@ -43,6 +43,7 @@ from typing import Any
 
 import click
 
+from indexer.datafiles import METRICS_DIR
 from indexer.errors import UccError
 from indexer.settings import Settings, load_settings
 
@@ -177,7 +178,7 @@ def serve_command(host, port, workers, threads, no_index):
     if not no_index:
         refresh_index()
     os.environ["UCC_TORCH_THREADS"] = str(torch_threads(settings, options["workers"], options["threads"]))
-    metrics_dir = settings.data_dir / "metrics"
+    metrics_dir = settings.data_dir / METRICS_DIR
     reset_metrics(metrics_dir)
     host_, _, port_ = options["bind"][0].rpartition(":")
     urls = page_urls(host_.strip("[]"), int(port_))

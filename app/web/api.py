@@ -42,6 +42,7 @@ from typing import Any, Callable
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
+from indexer.datafiles import ADMIN_JOBS_DIR
 from indexer.errors import UccError
 from indexer.search import FILTER_KEYS, MODES
 
@@ -630,7 +631,7 @@ def admin_topics():
 
 
 def _jobs_dir() -> Path:
-    return _settings().data_dir / "admin-jobs"
+    return _settings().data_dir / ADMIN_JOBS_DIR
 
 
 def _write_job(path: Path, job: dict[str, Any]) -> None:

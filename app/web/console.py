@@ -47,6 +47,7 @@ from flask import (Blueprint, Response, current_app, g, redirect, render_templat
 from flask.sessions import SecureCookieSessionInterface
 from werkzeug.exceptions import HTTPException
 
+from indexer.datafiles import CONSOLE_SESSIONS_DB
 from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.store import FACETS
 from indexer.text import fold
@@ -150,7 +151,7 @@ class SessionStore:
     Rows are made only by a right token, so the table stays as small as the number of sign-ins.
     """
 
-    FILE = "console-sessions.db"
+    FILE = CONSOLE_SESSIONS_DB
     TOUCH_EVERY = 60.0
 
     def __init__(self, data_dir, clock=time.time, lifetime: float = SESSION_SECONDS,

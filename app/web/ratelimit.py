@@ -27,6 +27,8 @@ import threading
 import time
 from typing import Callable
 
+from indexer.datafiles import AUTH_THROTTLE_DB
+
 log = logging.getLogger("ucc.web.auth")
 
 MAX_CLIENTS = 50_000  # buckets kept before idle ones are dropped
@@ -106,7 +108,7 @@ class FailureThrottle:
     salt, with its own label): the table and the log hold that, never the address.
     """
 
-    FILE = "auth-throttle.db"
+    FILE = AUTH_THROTTLE_DB
     FREE = 5
     BASE = 1.0
     MAX_DELAY = 15

@@ -1,0 +1,17 @@
+"""The names of what lives in the data folder (``UCC_DATA_DIR``), each spelled once.
+
+Every module that opens one of these imports its name from here (app/ and bots/ included), so a
+backup, an integrity check and the service agree on what the folder holds.
+"""
+
+INDEX_DB = "index.db"  # the search index: documents, chunks, generations (indexer.store)
+FAISS_DIR = "faiss"  # one FAISS file per kept generation
+BUILD_LOCK = "build.lock"  # held while the index is built or a backup is restored
+QUESTIONS_DB = "questions.db"  # the question log and feedback (app.questionlog)
+LOG_SALT = "log-salt"  # the question log's salt when UCC_LOG_SALT is empty (0600)
+CONVERSATIONS_DB = "conversations.db"  # recent turns for follow-up questions (app.conversations)
+SLACK_EVENTS_DB = "slack-events.db"  # the Slack bot's state (bots.dedupe)
+CONSOLE_SESSIONS_DB = "console-sessions.db"  # the moderator console's sign-ins (app.web.console)
+AUTH_THROTTLE_DB = "auth-throttle.db"  # wrong-token counts shared by the workers (app.web.ratelimit)
+METRICS_DIR = "metrics"  # gunicorn workers' metrics snapshots (`ucc serve`)
+ADMIN_JOBS_DIR = "admin-jobs"  # status of reindex requests made through the admin API
