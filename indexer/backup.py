@@ -210,14 +210,13 @@ def _snapshot_sqlite(source: Path, target: Path) -> None:
 def live_generation(db_path: Path) -> dict | None:
     """The live generation of the index in ``db_path`` and its live chunks as counted by rows."""
     with closing(sqlite3.connect(str(db_path))) as conn:
-        row = conn.execute("SELECT id, faiss_file, model, documents, chunks FROM generations "
-                           "WHERE status = 'live' ORDER BY id DESC LIMIT 1").fetchone()
-        if row is None:
+        gen = st.live_generation(conn)
+        if gen is None:
             return None
         rows = conn.execute(f"SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc WHERE {st.live_clause()}",
-                            {"gen": row[0]}).fetchone()[0]
-    return {"id": row[0], "faiss_file": row[1], "model": row[2], "documents": row[3], "chunks": row[4],
-            "chunk_rows": rows}
+                            {"gen": gen.id}).fetchone()[0]
+    return {"id": gen.id, "faiss_file": gen.faiss_file, "model": gen.model, "documents": gen.documents,
+            "chunks": gen.chunks, "chunk_rows": rows}
 
 
 def check_faiss(path: Path, live: dict, db_path: Path) -> None:

@@ -199,18 +199,15 @@ def _check_fts(conn: sqlite3.Connection, report: IntegrityReport) -> None:
 
 
 def _check_generations(conn: sqlite3.Connection, keep: int, report: IntegrityReport) -> st.Generation | None:
-    rows = conn.execute(
-        "SELECT id, faiss_file, model, dim, documents, chunks, finished_at FROM generations "
-        "WHERE status = 'live' ORDER BY id DESC"
-    ).fetchall()
+    rows = st.live_generations(conn)
     kept = conn.execute("SELECT COUNT(*) FROM generations").fetchone()[0]
     if not rows:
         report.error(INDEX_DB, "no live generation" + (" (generations exist but none is live)" if kept else
                                                         "; no index has been built yet (run `ucc index`)"))
         return None
     if len(rows) > 1:
-        report.error(INDEX_DB, f"{len(rows)} generations are marked live: {', '.join(str(r[0]) for r in rows)}")
-    live = st.Generation(*rows[0])
+        report.error(INDEX_DB, f"{len(rows)} generations are marked live: {', '.join(str(r.id) for r in rows)}")
+    live = rows[0]
     newest = conn.execute("SELECT MAX(id) FROM generations").fetchone()[0]
     if newest != live.id:
         report.error(INDEX_DB, f"generation {newest} is newer than the live generation {live.id}")

@@ -226,14 +226,8 @@ class Searcher:
         return vec
 
     def live(self) -> st.Generation:
-        db = self._db()
-        row = db.execute(
-            "SELECT id, faiss_file, model, dim, documents, chunks, finished_at FROM generations "
-            "WHERE status = 'live' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        if row is None:
-            self.store.require_live()
-        return st.Generation(*row)
+        gen = st.live_generation(self._db())
+        return gen if gen is not None else self.store.require_live()
 
     # -- search ---------------------------------------------------------------
     def search(self, query: str, k: int = 10, mode: str | None = None, filters: dict | None = None) -> SearchResult:

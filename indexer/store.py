@@ -121,6 +121,22 @@ class Generation:
     finished_at: str
 
 
+_LIVE_GENERATIONS = ("SELECT id, faiss_file, model, dim, documents, chunks, finished_at FROM generations "
+                     "WHERE status = 'live' ORDER BY id DESC")
+
+
+def live_generations(conn) -> list[Generation]:
+    """Every generation marked live in an open index (an ``sqlite3`` or ``sqlite_utils``
+    connection), newest first: one, or none before the first build; more only in a damaged index."""
+    return [Generation(*row) for row in conn.execute(_LIVE_GENERATIONS).fetchall()]
+
+
+def live_generation(conn) -> Generation | None:
+    """The live generation of an open index, or None before the first build."""
+    row = conn.execute(_LIVE_GENERATIONS + " LIMIT 1").fetchone()
+    return Generation(*row) if row else None
+
+
 def connect(path: Path, timeout_ms: int = 10_000, durable: bool = False) -> sqlite_utils.Database:
     """Open an SQLite file with a busy timeout (set first) and WAL. Every commit survives a
     crash of the process; with ``durable`` (``synchronous=FULL``) it also survives a power loss
@@ -200,11 +216,7 @@ class Store:
     def live_generation(self) -> Generation | None:
         if not self.exists():
             return None
-        row = self.db.execute(
-            "SELECT id, faiss_file, model, dim, documents, chunks, finished_at "
-            "FROM generations WHERE status = 'live' ORDER BY id DESC LIMIT 1"
-        ).fetchone()
-        return Generation(*row) if row else None
+        return live_generation(self.db)
 
     def require_live(self) -> Generation:
         gen = self.live_generation()
