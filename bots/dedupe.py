@@ -10,8 +10,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
-import threading
 import time
 from pathlib import Path
 from typing import Callable
@@ -19,7 +17,7 @@ from typing import Callable
 from slack_bolt import BoltResponse
 
 from indexer.datafiles import SLACK_EVENTS_DB
-from indexer.store import FACETS
+from indexer.store import FACETS, ThreadConnections
 
 FILE = SLACK_EVENTS_DB
 _SCHEMA = """
@@ -33,24 +31,18 @@ CREATE TABLE IF NOT EXISTS channel_settings (channel TEXT PRIMARY KEY, mode TEXT
 
 class _Db:
     def __init__(self, path: str | Path, clock: Callable[[], float] = time.time):
-        path = Path(path)
-        if path.suffix == "":
-            path = path / FILE
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.path = path
+        # durable: SQLite's default synchronous=FULL, as this state had before it shared the helper
+        self._connections = ThreadConnections(path, FILE, _SCHEMA, timeout_ms=5000, durable=True)
+        self.path = self._connections.path
         self.clock = clock
-        self._lock = threading.Lock()
-        self._conn = sqlite3.connect(str(path), check_same_thread=False, timeout=5, isolation_level=None)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.executescript(_SCHEMA)
+        self._connections.get()  # create the schema now
 
     def execute(self, sql: str, args=()):
-        with self._lock:
-            return self._conn.execute(sql, args).fetchall()
+        return self._connections.get().conn.execute(sql, args).fetchall()
 
     def close(self) -> None:
-        with self._lock:
-            self._conn.close()
+        """Close this thread's connection (others close with their threads)."""
+        self._connections.close()
 
 
 class EventDedupe(_Db):
@@ -61,10 +53,9 @@ class EventDedupe(_Db):
         if not key:
             return True
         now = self.clock()
-        with self._lock:
-            self._conn.execute("DELETE FROM seen WHERE at < ?", (now - self.TTL,))
-            cur = self._conn.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (str(key), now))
-            return cur.rowcount == 1
+        conn = self._connections.get().conn
+        conn.execute("DELETE FROM seen WHERE at < ?", (now - self.TTL,))
+        return conn.execute("INSERT OR IGNORE INTO seen (key, at) VALUES (?, ?)", (str(key), now)).rowcount == 1
 
     def middleware(self):
         """A bolt global middleware that drops an event already seen (by event_id)."""

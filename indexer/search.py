@@ -19,6 +19,7 @@ from typing import Any, Iterable
 import numpy as np
 
 from . import store as st
+from .datafiles import INDEX_DB
 from .embedders import Embedder, get_embedder
 from .errors import ConfigurationError, InvalidRequest
 from .settings import Settings
@@ -171,7 +172,7 @@ class Searcher:
         self.settings = settings
         self.store = st.Store(settings.data_dir)
         self._embedder = embedder
-        self._local = threading.local()
+        self._connections = st.ThreadConnections(self.store.db_path, INDEX_DB, st.ensure_schema, timeout_ms=10_000)
         self._swap_lock = threading.Lock()
         self._loaded: tuple[st.Generation, Any] | None = None
         self._qcache: OrderedDict[str, np.ndarray] = OrderedDict()
@@ -188,14 +189,9 @@ class Searcher:
 
     # -- connections and generations ---------------------------------------
     def _db(self):
-        db = getattr(self._local, "db", None)
-        if db is None:
-            if not self.store.exists():
-                self.store.require_live()  # raises IndexNotBuilt
-            db = st.connect(self.store.db_path)
-            st.ensure_schema(db)
-            self._local.db = db
-        return db
+        if not self._connections.is_open() and not self.store.exists():
+            self.store.require_live()  # raises IndexNotBuilt
+        return self._connections.get()
 
     def _index_for(self, gen: st.Generation):
         """The FAISS index of ``gen``, loaded once per generation."""

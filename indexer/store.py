@@ -20,6 +20,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import sqlite_utils
@@ -151,10 +152,15 @@ def connect(path: Path, timeout_ms: int = 10_000, durable: bool = False) -> sqli
 
 
 class ThreadConnections:
-    """One connection per thread to one SQLite file (see :func:`connect`), its ``schema`` script
-    run on each first open. ``path`` may name the folder: ``file`` is then the file inside it."""
+    """One connection per thread to one SQLite file (see :func:`connect`), its ``schema`` (an SQL
+    script, or a function given the connection) run on each first open. ``path`` may name the
+    folder: ``file`` is then the file inside it. The service's stores (search, question log,
+    conversations, console sessions, sign-in throttle, Slack state) share it; the builder uses
+    :class:`Store`; the integrity check and backups open files their own way, as they must not
+    create or change anything."""
 
-    def __init__(self, path: str | Path, file: str, schema: str, timeout_ms: int = 5000, durable: bool = False):
+    def __init__(self, path: str | Path, file: str, schema: str | Callable[[sqlite_utils.Database], None],
+                 timeout_ms: int = 5000, durable: bool = False):
         path = Path(path)
         self.path = path / file if path.suffix == "" and (path.is_dir() or not path.exists()) else path
         self.schema = schema
@@ -166,9 +172,16 @@ class ThreadConnections:
         db = getattr(self._local, "db", None)
         if db is None:
             db = connect(self.path, timeout_ms=self.timeout_ms, durable=self.durable)
-            db.conn.executescript(self.schema)
+            if callable(self.schema):
+                self.schema(db)
+            else:
+                db.conn.executescript(self.schema)
             self._local.db = db
         return db
+
+    def is_open(self) -> bool:
+        """Whether this thread has its connection already."""
+        return getattr(self._local, "db", None) is not None
 
     def close(self) -> None:
         """Close this thread's connection (others close with their threads)."""
