@@ -5,32 +5,49 @@ each capability on first use. :meth:`Assistant.ask` routes a natural question to
 the right capability (scores, ranking, similar cities, bench-learning, examples)
 and sends the rest to cited answers; every routed result carries a short text
 answer, the structured data behind it, and the route taken.
+
+It also owns every use case of the faces, which call only its public methods
+(``tests/test_architecture.py``): asking with timing and the question log
+(:meth:`Assistant.ask_and_record`, :mod:`app.asking`), feedback, readiness, reindex
+jobs (:mod:`app.reindex`), the benchmark import and reload, and the data behind
+the city pages (:mod:`app.browse`).
 """
 
 from __future__ import annotations
 
+import logging
 import re
 import time
+from dataclasses import replace
 from functools import cached_property
-from typing import Any
+from pathlib import Path
+from typing import Any, Iterable
 
-from indexer.errors import NotFound
-from indexer.search import Searcher
+from indexer.errors import InvalidRequest, NotFound, UccError
+from indexer.search import Searcher, SearchResult
 from indexer.settings import Settings
 
 from . import network
 from .answers import Answerer
+from .asking import Asked, ask_and_record
 from .benchmark import Benchmark
-from .catalog import Catalog
+from .benchmark_import import ImportResult, import_scores
+from .browse import CityPage, city_benchmark, city_page, filter_values
+from .catalog import Catalog, City
 from .cities import CityDirectory
 from .conversations import ConversationStore, Turn, resolve
 from .errors import NoScores
+from .examples import discussion_prompts, related_subindicators, session_pack
 from .examples import examples as find_examples
-from .examples import session_pack
 from .generator import generator_from_settings
 from .learning import learn_from
+from .questionlog import QuestionLog
+from .reindex import ReindexJobs
 from .reply import Reply, data_citation, examples_reply, learn_from_reply, ranking_reply, scores_reply, similar_reply
 from .router import Route, route
+
+
+_log = logging.getLogger("ucc.assistant")
 
 
 class Assistant:
@@ -61,6 +78,14 @@ class Assistant:
     @cached_property
     def conversations(self) -> ConversationStore:
         return ConversationStore.from_settings(self.settings)
+
+    @cached_property
+    def question_log(self) -> QuestionLog:
+        return QuestionLog.from_settings(self.settings)
+
+    @cached_property
+    def reindex_jobs(self) -> ReindexJobs:
+        return ReindexJobs(self.settings, lambda: self.searcher.embedder)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -221,8 +246,135 @@ class Assistant:
     def examples(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True) -> list[dict]:
         return [e.to_dict() for e in find_examples(self.searcher, self.catalog, topic, n, filters, one_per_city)]
 
-    def session_pack(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True):
-        return session_pack(self.searcher, self.catalog, topic, n, filters, one_per_city=one_per_city)
+    def session_pack(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True,
+                     picked: Iterable[str] | None = None):
+        """A UserCentriCafé session pack on ``topic``; with ``picked`` (doc ids), only those examples, the
+        prompts and related sub-indicators drawn from them (:class:`InvalidRequest` if none is left)."""
+        pack = session_pack(self.searcher, self.catalog, topic, n, filters, one_per_city=one_per_city)
+        if picked is None:
+            return pack
+        wanted = set(picked)
+        kept = [e for e in pack.examples if e.doc_id in wanted]
+        if not kept:
+            raise InvalidRequest("None of the picked examples is among the results any more; search again.")
+        return replace(pack, examples=kept, prompts=discussion_prompts(pack.topic, kept),
+                       subindicators=related_subindicators(self.catalog, kept, pack.guides, pack.revision))
+
+    # -- the use cases of the faces (app/web/, bots/, app/cli.py, app/commands/) ------------------
+    # The faces call only public methods of this class (tests/test_architecture.py checks it).
+
+    def ask_and_record(self, question: str, *, channel: str, user_id: str | None = None,
+                       conversation: str | None = None, filters: dict | None = None,
+                       log: QuestionLog | None = None) -> Asked:
+        """Answer a question from a face (``channel``: web, widget, slack, cli), timed and recorded in
+        the question log (``log``, default: the one in this assistant's data folder); see :mod:`app.asking`."""
+        return ask_and_record(self, log or self.question_log, question, channel=channel, user_id=user_id,
+                              conversation=conversation, filters=filters)
+
+    def record_feedback(self, answer_id: str, rating: str, comment: str | None = None,
+                        log: QuestionLog | None = None) -> dict[str, Any]:
+        """A rating (up or down, an optional comment) of an answer in the question log."""
+        return (log or self.question_log).record_feedback(answer_id, rating, comment)
+
+    def question_topics(self, log: Any = None, since: Any = None, until: Any = None,
+                        k: int = 10) -> tuple[list[Any], bool]:
+        """The most asked topics of the question log, grouped by meaning with the index's model, or by
+        shared words when the model cannot be loaded or fails; and whether it was by meaning."""
+        log = log or self.question_log
+        try:
+            embedder = self.searcher.embedder
+        except UccError:  # the model cannot be loaded: the log clusters with TF-IDF
+            embedder = None
+        if embedder is not None:
+            try:
+                return log.topics(since, until, k=k, embedder=embedder), True
+            except UccError as exc:
+                _log.warning("topics by shared words, the model failed: %s", exc.message)
+        return log.topics(since, until, k=k), False
+
+    def search(self, query: str, k: int = 10, mode: str | None = None, filters: dict | None = None) -> SearchResult:
+        return self.searcher.search(query, k=k, mode=mode, filters=filters)
+
+    def members(self) -> list[City]:
+        """The network's members, as listed in cities.yaml."""
+        return list(self.catalog.cities)
+
+    def member(self, name: str) -> City:
+        """The member called ``name`` (slug, English or local name, a near miss); :class:`UnknownCity`."""
+        return self.directory.resolve(name)
+
+    def has_scores(self, slug: str) -> bool:
+        """Whether the member has a named row in the latest dashboard revision."""
+        return self.benchmark.has_scores(slug)
+
+    def pillar_averages(self, revision: str | None = None) -> dict[str, Any]:
+        return self.benchmark.pillar_averages(revision)
+
+    def revisions(self) -> list[str]:
+        """The dashboard revisions with scores, latest first (none when they cannot be read)."""
+        try:
+            return list(self.benchmark.revisions)
+        except UccError:
+            return []
+
+    def city_benchmark(self, city: str, revision: str | None = None) -> dict[str, Any]:
+        """A member's dashboard scores with how it stands against its peers (``versus_peers``)."""
+        return city_benchmark(self.benchmark, self.member(city).slug, revision)
+
+    def city_page(self, slug: str, revision: str | None = None) -> CityPage:
+        """What a member's page shows: scores against the peers' median, similar members, whom to learn from."""
+        return city_page(self.member(slug), self.benchmark, lambda: self.similar(slug, k=5),
+                         lambda: self.learn_from(slug), revision)
+
+    def filter_values(self) -> dict[str, list[tuple[str, str]]]:
+        """The values each examples filter can take, as (value, label)."""
+        return filter_values(self.catalog, self.directory)
+
+    def readiness(self) -> dict[str, Any]:
+        """Load the live generation's FAISS index and the embedding model now (each once); the index's
+        facts (:meth:`index_facts`). :class:`~indexer.errors.UccError` while they cannot be loaded."""
+        self.searcher.load()
+        return self.index_facts()
+
+    def index_facts(self) -> dict[str, Any]:
+        """The live generation: id, documents, chunks, model, when it was built; IndexNotBuilt without one."""
+        gen = self.searcher.live()
+        return {"generation": gen.id, "documents": gen.documents, "chunks": gen.chunks, "model": gen.model,
+                "built_at": gen.finished_at}
+
+    def warm(self) -> None:
+        """Load the model, the live FAISS index, the query path and the members now, not at the first
+        question; :class:`~indexer.errors.UccError` without an index."""
+        self.searcher.search("digital public services", k=1)
+        self.catalog.cities
+
+    def warm_answers(self) -> None:
+        """Fill the answer path's caches (sentence embeddings); slow, for a background thread."""
+        self.answerer.warm()
+
+    def start_reindex(self) -> dict[str, Any]:
+        """Start the incremental build of the knowledge base in a background thread (one at a time per
+        process: BuildInProgress); the job's status. See :mod:`app.reindex`."""
+        return self.reindex_jobs.start()
+
+    def reindex_job(self, job_id: str) -> dict[str, Any]:
+        """A reindex job's status; :class:`NotFound` for an unknown id."""
+        return self.reindex_jobs.status(job_id)
+
+    def import_benchmark(self, path: str | Path, *, write: bool = False, revision: str | None = None,
+                         source: str | None = None) -> ImportResult:
+        """Check a dashboard import file (CSV or YAML) and, with ``write`` and no row error, write it to
+        the knowledge base's benchmark folder and reload the scores (:meth:`reload_benchmark`)."""
+        result = import_scores(path, self.catalog, revision=revision, dry_run=not write, source=source)
+        if result.output is not None:
+            self.reload_benchmark()
+        return result
+
+    def reload_benchmark(self) -> None:
+        """New scores on disk: forget the dashboard data read so far (the next question reads them again)."""
+        self.catalog.reload_scores()
+        for name in ("benchmark", "directory"):
+            self.__dict__.pop(name, None)
 
 
 _WEAKEST = re.compile(r"\b(?:worst|weakest|lowest|least|last|bottom)\b", re.IGNORECASE)

@@ -414,6 +414,10 @@ class Catalog:
         """Every score file, keyed by file name, in name order."""
         return {p.name: load_score_file(p) for p in sorted(self.benchmark_dir.glob(SCORE_GLOB))}
 
+    def reload_scores(self) -> None:
+        """Forget the score files read so far: the next use reads the benchmark folder again."""
+        self.__dict__.pop("score_files", None)
+
     @cached_property
     def _names(self) -> dict[str, str]:
         index: dict[str, str] = {}

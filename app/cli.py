@@ -228,20 +228,12 @@ def ask(question, conversation, city, kind, as_json):
 
     Example: ucc ask "How did Ghent make its services proactive?"
     """
-    import time
-
     from app.assistant import Assistant
-    from app.questionlog import QuestionLog, ask_details
 
-    settings = load_settings()
     filters = {k: list(v) for k, v in (("city", city), ("kind", kind)) if v}
-    started = time.perf_counter()
-    result = Assistant(settings).ask(question, conversation=conversation, filters=filters or None)
-    QuestionLog.from_settings(settings).record_ask(
-        question, result["status"], channel="cli", sources=result.get("citations", []),
-        latency_ms=(time.perf_counter() - started) * 1000, intent=result.get("intent"),
-        reason=result.get("reason"), conversation_id=result.get("conversation_id"), **ask_details(result),
-    )
+    # answered, timed and recorded in the question log (channel cli) by the assistant
+    result = Assistant(load_settings()).ask_and_record(question, channel="cli", conversation=conversation,
+                                                       filters=filters or None).result
     if as_json:
         _emit_json(result)
         return

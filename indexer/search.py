@@ -221,6 +221,16 @@ class Searcher:
                 self._qcache.popitem(last=False)
         return vec
 
+    def load(self) -> st.Generation:
+        """Load the live generation's FAISS index and the embedding model now (each once), not at the
+        first query; the live generation. IndexNotBuilt or ModelUnavailable when they cannot be."""
+        gen = self.live()
+        self._index_for(gen)
+        embedder = self.embedder
+        if hasattr(embedder, "model"):
+            embedder.model  # loads the model once
+        return gen
+
     def live(self) -> st.Generation:
         gen = st.live_generation(self._db())
         return gen if gen is not None else self.store.require_live()

@@ -554,7 +554,7 @@ def test_admin_reindex_while_one_runs_is_409(client, app):
     gate = threading.Event()
     busy = threading.Thread(target=gate.wait, daemon=True)
     busy.start()
-    app.extensions["ucc.jobs"]["already-running"] = busy
+    app.extensions["ucc.assistant"].reindex_jobs.threads["already-running"] = busy
     try:
         error_of(client.post("/api/v1/admin/reindex", headers=admin()), "/api/v1/admin/reindex", "post", 409,
                  "build_in_progress")

@@ -96,3 +96,69 @@ def test_no_import_cycles():
         if module not in state:
             visit(module, [module])
     assert not cycles, "import cycles: " + "; ".join(" -> ".join(c) for c in cycles)
+
+
+FACES = ("app/web", "bots", "app/cli.py", "app/commands")
+
+
+def _face_modules():
+    for face in FACES:
+        path = REPO / face
+        yield from sorted(path.rglob("*.py")) if path.is_dir() else [path]
+
+
+def _public_methods() -> set[str]:
+    import inspect
+
+    from app.assistant import Assistant
+
+    return {name for name, value in vars(Assistant).items() if inspect.isfunction(value) and not name.startswith("_")}
+
+
+def _is_assistant(node: ast.AST, aliases: set[str]) -> bool:
+    """Whether ``node`` is the assistant in a face: ``_assistant()``, ``Assistant(...)``,
+    ``app.extensions["ucc.assistant"]``, ``self.assistant`` / ``bot.assistant``, or a name bound to one."""
+    if isinstance(node, ast.Call):
+        func = node.func
+        return isinstance(func, ast.Name) and func.id in ("_assistant", "Assistant")
+    if isinstance(node, ast.Subscript):
+        key = node.slice
+        return isinstance(key, ast.Constant) and key.value == "ucc.assistant"
+    if isinstance(node, ast.Attribute):
+        return node.attr == "assistant"
+    return isinstance(node, ast.Name) and node.id in aliases
+
+
+def _assistant_uses(tree: ast.AST) -> list[tuple[int, str]]:
+    """(line, attribute) for every attribute a face reads on the assistant."""
+    aliases = {"assistant"}  # parameters and variables called assistant
+    for node in ast.walk(tree):  # and any other name bound to the assistant (a = bot.assistant)
+        if isinstance(node, ast.Assign) and _is_assistant(node.value, aliases):
+            aliases.update(t.id for t in node.targets if isinstance(t, ast.Name))
+    return [(node.lineno, node.attr) for node in ast.walk(tree)
+            if isinstance(node, ast.Attribute) and _is_assistant(node.value, aliases)]
+
+
+def test_faces_use_only_the_public_methods_of_the_assistant():
+    # The faces translate input and output; every use case is a public method of Assistant. A face
+    # may not reach through it into its parts (.searcher, .benchmark, .directory, .catalog ...),
+    # call a private method or clear its cached properties (__dict__).
+    public = _public_methods()
+    assert {"ask", "ask_and_record", "record_feedback", "readiness", "start_reindex", "city_page"} <= public
+    seen, bad = set(), []
+    for path in _face_modules():
+        text = path.read_text(encoding="utf-8")
+        assert "__dict__" not in text, f"{path.relative_to(REPO)} clears cached properties itself"
+        for line, attr in _assistant_uses(ast.parse(text)):
+            seen.add(attr)
+            if attr not in public:
+                bad.append(f"{path.relative_to(REPO)}:{line} .{attr}")
+    assert not bad, "faces reaching past the assistant's public methods: " + ", ".join(bad)
+    assert {"ask_and_record", "record_feedback", "search", "city_page", "readiness"} <= seen  # the walk sees them
+
+
+def test_the_face_check_catches_a_reach_into_the_assistant():
+    tree = ast.parse("def view():\n    assistant = _assistant()\n    assistant.searcher._index_for(1)\n"
+                     "    _assistant().benchmark.ranking()\n    a = bot.assistant\n    a.__dict__.pop('x')\n"
+                     "    app.extensions['ucc.assistant'].answerer.warm()\n")
+    assert {attr for _, attr in _assistant_uses(tree)} == {"searcher", "benchmark", "__dict__", "answerer"}

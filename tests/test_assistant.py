@@ -135,3 +135,41 @@ def test_a_plain_folder_of_documents_without_members_can_be_asked(tmp_path, fake
     assert result["intent"] == "answer" and result["route"]["intent"] == "answer"
     assert result["generation"] == 1
     assert result["status"] in ("answered", "need_more_detail", "cannot_answer")
+
+
+# -- the use cases of the faces ---------------------------------------------------------------------
+def test_every_face_is_timed_and_logged_the_same_way(tmp_path, knowledge_searcher_fake, catalog):
+    settings = load_settings({}, UCC_DATA_DIR=str(tmp_path / "var"), UCC_LOG_SALT="pepper")
+    a = Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog)
+    rows = []
+    for channel in ("web", "slack", "cli"):
+        asked = a.ask_and_record("How do cities run participatory budgets?", channel=channel, user_id="U1")
+        assert asked.status == "answered" and asked.answer_id and asked.conversation_id and asked.latency_ms > 0
+        assert asked.to_dict() == {**asked.result, "answer_id": asked.answer_id, "channel": channel}
+        rows.append(a.question_log.get(asked.answer_id))
+    shapes = {json.dumps([sorted(s) for s in r["sources"]]) for r in rows}
+    assert len(shapes) == 1 and all(r["sources"][0]["title"] and r["generation"] for r in rows)
+    assert [r["channel"] for r in rows] == ["web", "slack", "cli"] and all(r["route"] == "answer" for r in rows)
+    rated = a.record_feedback(rows[0]["answer_id"], "down", "not  this")
+    assert rated["comment"] == "not this" and a.question_log.down_rated()[0]["answer_id"] == rows[0]["answer_id"]
+
+
+def test_a_failed_ask_is_logged_and_a_failed_log_costs_no_answer(tmp_path, knowledge_searcher_fake, catalog):
+    settings = load_settings({}, UCC_DATA_DIR=str(tmp_path / "var"), UCC_LOG_SALT="pepper")
+
+    class Broken(Assistant):
+        def ask(self, *args, **kwargs):
+            raise RuntimeError("boom")
+
+    broken = Broken(settings, searcher=knowledge_searcher_fake, catalog=catalog)
+    with pytest.raises(RuntimeError):
+        broken.ask_and_record("How do cities run participatory budgets?", channel="slack")
+    assert [r["status"] for r in broken.question_log.unanswered()] == ["error"]
+
+    class NoLog:
+        def record_ask(self, *args, **kwargs):
+            raise OSError("disk full")
+
+    a = Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog)
+    asked = a.ask_and_record("How do cities run participatory budgets?", channel="cli", log=NoLog())
+    assert asked.status == "answered" and asked.answer_id is None and asked.result["answer"]

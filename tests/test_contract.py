@@ -47,8 +47,7 @@ def contract_app(tmp_path_factory):
     assistant = Assistant(settings, searcher=Searcher(settings, embedder=fake), catalog=Catalog.load(kdir))
     app = create_app(settings, assistant=assistant)
     yield app
-    for thread in app.extensions["ucc.jobs"].values():  # a reindex started by a generated request
-        thread.join(timeout=30)
+    assistant.reindex_jobs.wait(timeout=30)  # a reindex started by a generated request
 
 
 # The document the app serves (GET /api/v1/openapi.json returns exactly spec(); test_api checks

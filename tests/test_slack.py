@@ -85,15 +85,18 @@ class FakeSlack:
 
 
 class Spy:
-    """The assistant, remembering the conversation each question came with."""
+    """The assistant, remembering the conversation each question came with (its use cases, such as
+    ask_and_record, ask through the spy)."""
 
     def __init__(self, assistant):
         self._a = assistant
         self.asked: list[tuple[str, str | None]] = []
+        self._ask = assistant.ask
+        assistant.ask = self.ask
 
     def ask(self, question, conversation=None, filters=None):
         self.asked.append((question, conversation))
-        return self._a.ask(question, conversation=conversation, filters=filters)
+        return self._ask(question, conversation=conversation, filters=filters)
 
     def __getattr__(self, name):
         return getattr(self._a, name)

@@ -112,16 +112,14 @@ def warm(app) -> None:
     assistant = app.extensions["ucc.assistant"]
     app.extensions["ucc.warm"] = False
     try:
-        searcher = assistant.searcher
-        searcher.search("digital public services", k=1)
-        assistant.catalog.cities
+        assistant.warm()
     except UccError as exc:  # no index yet: serve anyway; /readyz says 503 until there is one
         log.warning("not warmed up: %s", exc.message)
         return
 
     def fill() -> None:
         try:
-            assistant.answerer.warm()
+            assistant.warm_answers()
             app.extensions["ucc.warm"] = True
         except Exception:  # warming is an optimisation; a failure here must not stop the worker
             log.exception("could not warm the answer cache")

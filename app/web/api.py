@@ -29,10 +29,8 @@ import json
 import logging
 import os
 import re
-import secrets
 import signal
 import tempfile
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from functools import wraps
@@ -42,11 +40,10 @@ from typing import Any, Callable
 from flask import Blueprint, Flask, Response, abort, current_app, g, jsonify, render_template, request, url_for
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
-from indexer.datafiles import ADMIN_JOBS_DIR
 from indexer.errors import UccError
 from indexer.search import FILTER_KEYS, MODES
 
-from ..questionlog import CHANNELS, QuestionLog, ask_details, iso
+from ..questionlog import CHANNELS, QuestionLog
 from .errors import error_response
 from .metrics import Metrics
 from .params import BOOL_VALUES, EXAMPLE_FORMATS, MAX_ID, MAX_TEXT, WEB_CHANNELS
@@ -60,7 +57,6 @@ bp = Blueprint("api", __name__)
 NOT_LIMITED = {"/healthz", "/readyz", "/metrics", f"{API}/healthz", f"{API}/readyz", f"{API}/metrics",
                f"{API}/openapi.json", f"{API}/docs"}
 _INTEGER = re.compile(r"-?[0-9]{1,18}\Z")
-_JOB_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 _FILE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 IMPORT_TYPES = {"text/csv": ".csv", "application/csv": ".csv", "application/yaml": ".yaml",
                 "application/x-yaml": ".yaml", "text/yaml": ".yaml", "text/x-yaml": ".yaml"}
@@ -75,7 +71,6 @@ def _setup(state) -> None:
     app.extensions["ucc.metrics"] = Metrics(app.config.get("UCC_METRICS_DIR"))
     app.extensions["ucc.ratelimit"] = RateLimiter(settings.rate_limit)
     app.extensions.setdefault("ucc.questionlog", QuestionLog.from_settings(settings))
-    app.extensions.setdefault("ucc.jobs", {})
 
 
 def _settings():
@@ -262,24 +257,12 @@ def healthz():
     return jsonify(status="ok")
 
 
-def _index_facts() -> dict[str, Any]:
-    gen = _assistant().searcher.live()
-    return {"generation": gen.id, "documents": gen.documents, "chunks": gen.chunks, "model": gen.model,
-            "built_at": gen.finished_at}
-
-
 @bp.get("/readyz")
 @bp.get(f"{API}/readyz")
 def readyz():
     """Ready when the live generation's FAISS index and the embedding model are loaded."""
     try:
-        searcher = _assistant().searcher
-        gen = searcher.live()
-        searcher._index_for(gen)  # loads the generation's FAISS file once
-        embedder = searcher.embedder
-        if hasattr(embedder, "model"):
-            embedder.model  # loads the model once
-        facts = _index_facts()
+        facts = _assistant().readiness()
     except UccError as exc:
         return error_response(503, "not_ready", exc.message)
     return jsonify(status="ready", model_loaded=True, warm=current_app.extensions.get("ucc.warm") is True, **facts)
@@ -289,7 +272,7 @@ def readyz():
 @bp.get(f"{API}/metrics")
 def metrics():
     try:
-        index = _index_facts()
+        index = _assistant().index_facts()
     except UccError:
         index = None
     return Response(_metrics().render(index), content_type="text/plain; version=0.0.4; charset=utf-8")
@@ -333,45 +316,18 @@ def ask():
     user_id = WEB_USER_PREFIX + user_id if user_id else None
     filters = check_filters(data.get("filters"))
     conversation = data.get("conversation_id") or None
-    assistant = _assistant()
-    qlog = _log()
-    t0 = time.perf_counter()
-    try:
-        result = assistant.ask(question, conversation=conversation, filters=filters)
+    try:  # answered, timed and recorded in the question log by the assistant (app/asking.py)
+        asked = _assistant().ask_and_record(question, channel=channel, user_id=user_id, conversation=conversation,
+                                            filters=filters, log=_log())
     except UccError as exc:
-        if exc.status >= 500:  # the assistant failed: moderators should see the question
-            _record_error(qlog, question, channel, user_id, conversation, t0)
+        if exc.status >= 500:  # the assistant failed (and logged the question as an error)
+            _metrics().observe_answer("error", channel)
         raise
     except Exception:
-        _record_error(qlog, question, channel, user_id, conversation, t0)
+        _metrics().observe_answer("error", channel)
         raise
-    latency = (time.perf_counter() - t0) * 1000
-    status = result.get("status") or "answered"
-    answer_id = qlog.record_ask(
-        question, status if status in ("answered", "need_more_detail", "cannot_answer") else "answered",
-        channel=channel, sources=result.get("citations") or [], latency_ms=latency, user_id=user_id,
-        intent=result.get("intent"), reason=result.get("reason"),
-        conversation_id=result.get("conversation_id") or conversation,
-        generation=result.get("generation") or _generation(assistant), **ask_details(result),
-    )
-    _metrics().observe_answer(status, channel)
-    return jsonify({**result, "answer_id": answer_id, "channel": channel})
-
-
-def _generation(assistant) -> int | None:
-    try:
-        return assistant.searcher.live().id
-    except Exception:  # the answer is given; the log just lacks the generation
-        return None
-
-
-def _record_error(qlog: QuestionLog, question: str, channel: str, user_id, conversation, t0: float) -> None:
-    try:
-        qlog.record_ask(question, "error", channel=channel, latency_ms=(time.perf_counter() - t0) * 1000,
-                        user_id=user_id, conversation_id=conversation)
-    except Exception:
-        log.exception("could not log a failed ask")
-    _metrics().observe_answer("error", channel)
+    _metrics().observe_answer(asked.status, channel)
+    return jsonify(asked.to_dict())
 
 
 FEEDBACK_FIELDS = {"answer_id": (str,), "rating": (str,), "comment": (str,)}
@@ -389,7 +345,7 @@ def feedback():
         if len(comment) > MAX_TEXT:
             fail(422, "comment_too_long", f"The comment is too long ({len(comment)} characters; at most {MAX_TEXT}).")
         comment = " ".join(comment.split())
-    result = _log().record_feedback(data["answer_id"], data["rating"], comment or None)
+    result = _assistant().record_feedback(data["answer_id"], data["rating"], comment or None, log=_log())
     return jsonify(result), 201
 
 
@@ -405,7 +361,7 @@ def search():
     mode = args.get("mode") or None
     if mode is not None and mode not in MODES:
         fail(400, "invalid_parameter", f"Unknown mode {mode!r}; use one of: {', '.join(MODES)}.")
-    result = _assistant().searcher.search(q, k=k, mode=mode, filters=_args_filters(args))
+    result = _assistant().search(q, k=k, mode=mode, filters=_args_filters(args))
     return jsonify(result.to_dict())
 
 
@@ -414,11 +370,11 @@ def cities():
     query_args(())
     assistant = _assistant()
     out = []
-    for c in assistant.catalog.cities:
+    for c in assistant.members():
         out.append({"slug": c.slug, "name": c.name, "local_names": list(c.local_names), "country": c.country,
                     "country_code": c.country_code, "type": c.type, "role": c.role, "capital": c.capital,
                     "population_approx": c.population_approx, "languages": list(c.languages),
-                    "has_scores": assistant.benchmark.has_scores(c.slug)})
+                    "has_scores": assistant.has_scores(c.slug)})
     return jsonify(count=len(out), cities=out)
 
 
@@ -449,23 +405,17 @@ def city_learn_from(slug: str):
 @bp.get(f"{API}/benchmark")
 def benchmark():
     args = query_args(("revision",))
-    bench = _assistant().benchmark
+    assistant = _assistant()
     revision = args.get("revision") or None
-    data = bench.ranking(revision)
-    data["pillars"] = bench.pillar_averages(revision)["pillars"]
+    data = assistant.scores(None, revision)
+    data["pillars"] = assistant.pillar_averages(revision)["pillars"]
     return jsonify(data)
 
 
 @bp.get(f"{API}/benchmark/<slug>")
 def benchmark_city(slug: str):
     args = query_args(("revision",))
-    assistant = _assistant()
-    revision = args.get("revision") or None
-    member = assistant.directory.resolve(slug)
-    data = assistant.benchmark.city_scores(member.slug, revision)
-    peers = assistant.benchmark.versus_peers(member.slug, revision)
-    data["versus_peers"] = {k: peers[k] for k in ("peers", "subindicators", "above", "below")}
-    return jsonify(data)
+    return jsonify(_assistant().city_benchmark(slug, args.get("revision") or None))
 
 
 @bp.get(f"{API}/examples")
@@ -619,26 +569,11 @@ def admin_topics():
     since, until = _period(args)
     k = int_arg(args, "k", 10, 1, 100)
     qlog = _log()
-    embedder, method = None, "tfidf"
-    try:
-        embedder, method = _assistant().searcher.embedder, "embeddings"
-    except UccError:
-        pass
-    topics = qlog.topics(since, until, k=k, embedder=embedder)
+    topics, by_meaning = _assistant().question_topics(qlog, since, until, k=k)
+    method = "embeddings" if by_meaning else "tfidf"
     period = qlog.summary(since, until)
     return jsonify(since=period["since"], until=period["until"], questions=period["asks"], method=method,
                    topics=[t.to_dict() for t in topics])
-
-
-def _jobs_dir() -> Path:
-    return _settings().data_dir / ADMIN_JOBS_DIR
-
-
-def _write_job(path: Path, job: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(job), encoding="utf-8")
-    os.replace(tmp, path)
 
 
 @bp.post(f"{API}/admin/reindex")
@@ -648,35 +583,7 @@ def admin_reindex():
     query_args(())
     if request_body().strip():
         json_body({})  # no options: an empty JSON object at most
-    app = current_app._get_current_object()
-    jobs: dict[str, threading.Thread] = app.extensions["ucc.jobs"]
-    if any(t.is_alive() for t in jobs.values()):
-        fail(409, "build_in_progress", "A reindex started on this worker is still running.")
-    settings = _settings()
-    job_id = secrets.token_urlsafe(12)
-    path = _jobs_dir() / f"{job_id}.json"
-    job = {"job_id": job_id, "status": "running", "started_at": iso(time.time()), "finished_at": None,
-           "report": None, "error": None}
-    _write_job(path, job)
-    searcher = _assistant().searcher
-
-    def run() -> None:
-        from indexer.build import build_index
-
-        try:
-            report = build_index([settings.knowledge_dir], settings, embedder=searcher.embedder)
-            job.update(status="done", report=report.to_dict())
-        except UccError as exc:
-            job.update(status="failed", error=exc.message)
-        except Exception:  # the trace goes to the log, not to the client
-            log.exception("reindex failed")
-            job.update(status="failed", error="The build failed; the error was logged.")
-        job["finished_at"] = iso(time.time())
-        _write_job(path, job)
-
-    thread = threading.Thread(target=run, name=f"reindex-{job_id}", daemon=True)
-    jobs[job_id] = thread
-    thread.start()
+    job_id = _assistant().start_reindex()["job_id"]  # BuildInProgress (409) while one runs here
     status_url = url_for("api.admin_reindex_status", job_id=job_id)
     response = jsonify(job_id=job_id, status="running", status_url=status_url)
     response.status_code = 202
@@ -688,14 +595,7 @@ def admin_reindex():
 @admin_required
 def admin_reindex_status(job_id: str):
     query_args(())
-    if not _JOB_ID.match(job_id):
-        fail(404, "not_found", "No reindex job has this id.")
-    path = _jobs_dir() / f"{job_id}.json"
-    try:
-        job = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        fail(404, "not_found", "No reindex job has this id.")
-    return jsonify(job)
+    return jsonify(_assistant().reindex_job(job_id))  # NotFound (404) for an id no job has
 
 
 @bp.post(f"{API}/admin/benchmark/import")
@@ -703,17 +603,14 @@ def admin_reindex_status(job_id: str):
 def admin_benchmark_import():
     """Check an import file (CSV or YAML in the body, or a multipart ``file``); write it with
     ``?write=1`` only when every row is valid."""
-    from ..benchmark_import import import_scores
-
     args = query_args(("write", "revision", "source", "name"))
     write = bool_arg(args, "write")
     name, content, suffix = _import_upload(args)
-    assistant = _assistant()
     with tempfile.TemporaryDirectory(prefix="ucc-import-") as tmp:
         path = Path(tmp) / (Path(name).stem + suffix)
         path.write_bytes(content)
-        result = import_scores(path, assistant.catalog, revision=args.get("revision") or None,
-                               dry_run=not write, source=(args.get("source") or None))
+        result = _assistant().import_benchmark(path, write=write, revision=args.get("revision") or None,
+                                               source=args.get("source") or None)
     body = result.to_dict()
     body["output"] = f"benchmark/{result.output.name}" if result.output else None  # no server paths
     body["written"] = result.output is not None
@@ -721,7 +618,7 @@ def admin_benchmark_import():
         fail(422, "invalid_import", f"{len(result.errors)} row error(s) in {result.source_file}; nothing written.",
              errors=body["errors"])
     if result.output is not None:
-        _reload_benchmark()
+        _reload_workers()
     return jsonify(body)
 
 
@@ -751,13 +648,9 @@ def _import_upload(args: dict[str, Any]) -> tuple[str, bytes, str]:
     return name, content, suffix
 
 
-def _reload_benchmark() -> None:
-    """New scores on disk: forget this worker's cached dashboard data and, under gunicorn, ask
-    the arbiter to replace the workers gracefully (each loads the new scores; no request fails)."""
-    assistant = _assistant()
-    for obj, names in ((assistant.catalog, ("score_files",)), (assistant, ("benchmark", "directory"))):
-        for attr in names:
-            obj.__dict__.pop(attr, None)
+def _reload_workers() -> None:
+    """New scores on disk, and this worker's assistant has reloaded them: under gunicorn, ask the
+    arbiter to replace the other workers gracefully (each loads the new scores; no request fails)."""
     if current_app.config.get("UCC_GUNICORN_RELOAD"):
         try:
             os.kill(os.getppid(), signal.SIGHUP)

@@ -38,8 +38,7 @@ import hmac
 import re
 import secrets
 import time
-from dataclasses import replace
-from typing import Any, Iterable, Protocol
+from typing import Any, Protocol
 from urllib.parse import urlsplit
 
 from flask import (Blueprint, Response, current_app, g, redirect, render_template, request, session,
@@ -415,37 +414,6 @@ def _n(values) -> int:
     return int(raw)
 
 
-def _filter_options(assistant) -> dict[str, list[tuple[str, str]]]:
-    """The values each filter can take, from the catalog (and the index for years)."""
-    catalog = assistant.catalog
-    cities = sorted(catalog.cities, key=lambda c: c.name)
-    subs: dict[str, str] = {}
-    for rev in catalog.framework.revisions:  # the newest revision's names first
-        for s in rev.subindicators:
-            subs.setdefault(s.id, s.name)
-    try:
-        principles = [(p.id, p.name) for p in sorted(catalog.principles, key=lambda p: p.number)]
-    except UccError:
-        principles = []
-    years: set[int] = set()
-    try:
-        for docs in assistant.directory.documents().values():
-            years.update(int(d["year"]) for d in docs if d.get("year"))
-    except UccError:
-        pass
-    return {
-        "city": [(c.slug, c.name) for c in cities],
-        "country": [(x, x) for x in sorted({c.country for c in cities})],
-        "principle": principles,
-        "subindicator": [(i, f"{i} {subs[i]}") for i in sorted(subs, key=_sub_key)],
-        "year": [(str(y), str(y)) for y in sorted(years, reverse=True)],
-    }
-
-
-def _sub_key(sub_id: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in str(sub_id).split("."))
-
-
 @bp.route("/", methods=["GET"])
 @bp.route("", methods=["GET"])
 def examples():
@@ -463,7 +431,7 @@ def examples():
     except InvalidRequest as exc:
         error, status = exc.message, exc.status
     return _page("console/examples.html", status, topic=topic, filters=filters, n=n, max_n=MAX_N,
-                 options=_filter_options(assistant), found=found, error=error, labels=FILTER_LABELS)
+                 options=assistant.filter_values(), found=found, error=error, labels=FILTER_LABELS)
 
 
 FILTER_LABELS = {"city": "City", "country": "Country", "principle": "Principle", "subindicator": "Sub-indicator",
@@ -472,20 +440,6 @@ PACK_FORMATS = {
     "markdown": ("text/markdown; charset=utf-8", "md"),
     "csv": ("text/csv; charset=utf-8", "csv"),
 }
-
-
-def picked_pack(assistant, topic: str, n: int, filters: dict | None, picked: Iterable[str]):
-    """The session pack for ``topic`` with only the examples whose doc_id is in ``picked``;
-    the prompts and the related sub-indicators are drawn from those examples only."""
-    from app.examples import discussion_prompts, related_subindicators
-
-    wanted = set(picked)
-    pack = assistant.session_pack(topic, n=n, filters=filters)
-    kept = [e for e in pack.examples if e.doc_id in wanted]
-    if not kept:
-        raise InvalidRequest("None of the picked examples is among the results any more; search again.")
-    return replace(pack, examples=kept, prompts=discussion_prompts(pack.topic, kept),
-                   subindicators=related_subindicators(assistant.catalog, kept, pack.guides, pack.revision))
 
 
 @bp.route("/pack", methods=["POST"])
@@ -497,7 +451,8 @@ def pack():
     picked = [p for p in form.getlist("pick") if p]
     if not picked:
         raise InvalidRequest("Pick at least one example for the pack.")
-    built = picked_pack(_assistant(), form.get("topic", ""), _n(form), _filters(form) or None, picked)
+    # only the picked examples; the prompts and related sub-indicators drawn from those
+    built = _assistant().session_pack(form.get("topic", ""), n=_n(form), filters=_filters(form) or None, picked=picked)
     mimetype, ext = PACK_FORMATS[fmt]
     body = built.to_markdown() if fmt == "markdown" else built.to_csv()
     name = f"ucc-session-pack-{_file_slug(built.topic)}-{built.generated.isoformat()}.{ext}"
@@ -522,31 +477,23 @@ def _download(body: str, mimetype: str, filename: str) -> Response:
 @bp.route("/cities")
 def cities():
     assistant = _assistant()
-    bench = assistant.benchmark
     try:
-        revision = bench.latest_revision()
-        ranking = {r["city"]: r for r in bench.ranking(revision)["ranking"]}
+        latest = assistant.scores()  # the latest revision's ranking
+        revision, ranking = latest["revision"], {r["city"]: r for r in latest["ranking"]}
     except NotFound:
         revision, ranking = None, {}
-    members = sorted(assistant.catalog.cities, key=lambda c: c.name)
+    members = sorted(assistant.members(), key=lambda c: c.name)
     return _page("console/cities.html", members=members, ranking=ranking, revision=revision)
 
 
 @bp.route("/cities/<name>")
 def city(name: str):
     assistant = _assistant()
-    member = assistant.directory.resolve(name)  # UnknownCity: 404 with suggestions
+    member = assistant.member(name)  # UnknownCity: 404 with suggestions
     if member.slug != name:
         return redirect(url_for("console.city", name=member.slug, **request.args), code=301)
-    bench = assistant.benchmark
-    revision = request.args.get("revision") or None
-    scores = versus = None
-    scores_note = None
-    try:
-        scores = bench.city_scores(member.slug, revision)
-        versus = bench.versus_peers(member.slug, scores["revision"])
-    except NotFound as exc:  # NoScores, no score files, or an unknown revision
-        scores_note = exc.message
+    page = assistant.city_page(member.slug, request.args.get("revision") or None)
+    scores, versus = page.scores, page.versus
     rows, chart = [], None
     if scores is not None:
         medians = {v["id"]: v for v in versus["subindicators"]}
@@ -557,32 +504,9 @@ def city(name: str):
                          "peer_median": v.get("peer_median"), "position": v.get("position"),
                          "peers": v.get("peers")})
         chart = peer_chart(scores["name"], rows, scores["revision"])
-    similar, similar_note = _section(lambda: assistant.similar(member.slug, k=5))
-    learn, learn_note = _section(lambda: assistant.learn_from(member.slug))
-    return _page("console/city.html", member=member, scores=scores, rows=rows, chart=chart,
-                 scores_note=scores_note, similar=similar, similar_note=similar_note, learn=learn,
-                 learn_note=learn_note, revisions=_revisions(bench), population=_population(member))
-
-
-def _section(call):
-    """One part of a page: its data, or the reason it is missing (the rest of the page still shows)."""
-    try:
-        return call(), None
-    except UccError as exc:
-        return None, exc.message
-
-
-def _revisions(bench) -> list[str]:
-    try:
-        return list(bench.revisions)
-    except UccError:
-        return []
-
-
-def _population(member) -> str | None:
-    from app.cities import population_band
-
-    return population_band(member.population_approx)
+    return _page("console/city.html", member=page.member, scores=scores, rows=rows, chart=chart,
+                 scores_note=page.scores_note, similar=page.similar, similar_note=page.similar_note,
+                 learn=page.learn, learn_note=page.learn_note, revisions=page.revisions, population=page.population)
 
 
 # The chart: one group per sub-indicator, the city's bar above the peers' median bar.
@@ -632,10 +556,10 @@ def _shorten(text: str, limit: int) -> str:
 
 @bp.route("/ranking")
 def ranking():
-    bench = _assistant().benchmark
+    assistant = _assistant()
     revision = (request.args.get("revision") or "").strip() or None
-    data = bench.ranking(revision)  # NotFound: HTML 404 naming the revisions that have scores
-    return _page("console/ranking.html", data=data, revisions=_revisions(bench))
+    data = assistant.scores(None, revision)  # NotFound: HTML 404 naming the revisions that have scores
+    return _page("console/ranking.html", data=data, revisions=assistant.revisions())
 
 
 # --- questions -------------------------------------------------------------------------------
@@ -730,23 +654,11 @@ def _topic_row(row: Any) -> dict[str, Any]:
             "answered_percent": None if share is None else round(float(share) * 100)}
 
 
-def _embedder():
-    try:
-        return _assistant().searcher.embedder
-    except UccError:  # the model cannot be loaded: the log clusters with TF-IDF
-        return None
-
-
 def _topics(log: QuestionSource, since, until) -> tuple[list[dict[str, Any]], str]:
     """The most asked topics, grouped by meaning with the index's model, or by shared words when
     the model cannot be loaded; and which of the two it was ("meaning" or "words")."""
-    embedder = _embedder()
-    if embedder is not None:
-        try:
-            return [_topic_row(t) for t in log.topics(since, until, k=TOPICS_SHOWN, embedder=embedder)], "meaning"
-        except UccError as exc:
-            current_app.logger.warning("console: topics by shared words, the model failed: %s", exc.message)
-    return [_topic_row(t) for t in log.topics(since, until, k=TOPICS_SHOWN)], "words"
+    topics, by_meaning = _assistant().question_topics(log, since, until, k=TOPICS_SHOWN)
+    return [_topic_row(t) for t in topics], "meaning" if by_meaning else "words"
 
 
 def _summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:

@@ -146,7 +146,7 @@ def _schemas() -> dict[str, dict]:
          "filters": ANY_OBJ, "label": S(enum=["extractive", "generated", "data", "none"]), "notes": STRS,
          "evidence": ANY_OBJ, "timings_ms": ANY_OBJ,
          "generation": nullable(I("The index generation every citation and related item comes from.")),
-         "route": ref("Route"), "answer_id": ref("AnswerId"), "channel": ref("Channel")},
+         "route": ref("Route"), "answer_id": nullable(ref("AnswerId")), "channel": ref("Channel")},
         required=["question", "status", "intent", "answer", "parts", "citations", "data", "reason", "related",
                   "follow_ups", "nearest", "clarifying_options", "conversation_id", "label", "route", "answer_id",
                   "channel"],
@@ -382,7 +382,8 @@ def _paths() -> dict[str, dict]:
             "Answers with sentences quoted from cited sources, asks for more detail, or says it cannot answer "
             "(with the nearest matches). Questions about scores, rankings, similar cities, peers to learn from "
             "or examples are routed to those capabilities. Every ask is logged (text, status, sources, latency, "
-            "channel, a salted hash of user_id) and gets an answer_id for feedback.",
+            "channel, a salted hash of user_id) and gets an answer_id for feedback (null in the rare case the "
+            "log cannot be written: the answer is still given).",
             _json("AskResponse", "The answer."), ("400", "413", "415", "422", "429", "503"), body=ask_body)},
         f"{api}/feedback": {"post": _op(
             "Assistant", "Rate an answer", "Up or down, with an optional comment, for an answer_id from POST /ask.",

@@ -15,7 +15,7 @@ def register(app, assistant, settings) -> None:
         def handler(ack, action, respond):
             ack()
             try:
-                bot.log.record_feedback(action.get("value"), rating)
+                bot.assistant.record_feedback(action.get("value"), rating)
                 text = "Thanks for the feedback!" if rating == "up" else \
                     "Thanks — the moderators will look at this answer."
             except UccError as e:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 import secrets
-import time
 from typing import Any
 
-from app.questionlog import QuestionLog, ask_details
+from app.asking import Asked
 from indexer.errors import UccError
 
 from .. import blocks as kit
@@ -42,13 +41,6 @@ class Bot:
         self.threads = ThreadMap(data_dir)
         self.shares = ShareStore(data_dir)
         self.channels = ChannelSettings(data_dir)
-        self._log = None
-
-    @property
-    def log(self) -> QuestionLog:
-        if self._log is None:
-            self._log = QuestionLog.from_settings(self.settings)
-        return self._log
 
     # -- who to answer ------------------------------------------------------------------------
     def accepts(self, event: dict, context: Any) -> bool:
@@ -73,31 +65,21 @@ class Bot:
 
     # -- answering ----------------------------------------------------------------------------
     def answer(self, question: str, user: str | None = None,
-               conversation: str | None = None, filters: dict | None = None) -> tuple[list[dict], str, dict | None]:
-        """Blocks, fallback text and the assistant's result (None when there was nothing to ask)."""
+               conversation: str | None = None, filters: dict | None = None) -> tuple[list[dict], str, Asked | None]:
+        """Blocks, fallback text and what was asked (None when there was nothing to ask). The assistant
+        times the question and records it in the question log (channel slack)."""
         problem = kit.question_problem(question)
         if problem:
             blocks = kit.message_blocks(problem)
             return blocks, problem, None
-        t0 = time.perf_counter()
         try:
-            result = self.assistant.ask(question.strip(), conversation=conversation or None, filters=filters or None)
+            asked = self.assistant.ask_and_record(question.strip(), channel="slack", user_id=user,
+                                                  conversation=conversation or None, filters=filters or None)
         except UccError as e:
             text = kit.error_text(e)
             return kit.message_blocks(text), text, None
-        answer_id = self.record(question, result, user, (time.perf_counter() - t0) * 1000)
-        blocks = kit.answer_blocks(result, answer_id)
-        return blocks, kit.fallback_text(blocks), result
-
-    def record(self, question: str, result: dict, user: str | None, latency_ms: float) -> str | None:
-        try:
-            sources = [c.get("doc_id") or c.get("source") for c in result.get("citations") or []]
-            return self.log.record_ask(question, result.get("status") or "answered", channel="slack",
-                                       sources=[s for s in sources if s], latency_ms=latency_ms, user_id=user,
-                                       intent=result.get("intent"), reason=result.get("reason"),
-                                       conversation_id=result.get("conversation_id"), **ask_details(result))
-        except Exception:  # the log must never cost the user an answer
-            return None
+        blocks = kit.answer_blocks(asked.result, asked.answer_id)
+        return blocks, kit.fallback_text(blocks), asked
 
     def shareable(self, blocks: list[dict], text: str) -> list[dict]:
         share_id = self.shares.put(secrets.token_urlsafe(12), blocks, text)

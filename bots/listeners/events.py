@@ -22,7 +22,7 @@ def register(app, assistant, settings) -> None:
         blocks, text, result = bot.answer(strip_mentions(event.get("text")), user=event.get("user"),
                                           conversation=conversation, filters=filters)
         if result is not None:
-            bot.threads.remember(channel, key_thread, result.get("conversation_id") or conversation)
+            bot.threads.remember(channel, key_thread, result.conversation_id)
         say(blocks=blocks, text=text, thread_ts=thread_ts)
 
     @app.event("assistant_thread_started")
