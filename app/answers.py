@@ -40,6 +40,7 @@ from indexer.text import fold
 from . import reader
 from . import sentences as sn
 from .conversations import ConversationStore, Places, Resolution, Turn, resolve, short_title
+from .errors import EmptyQuestion, QuestionTooLong
 
 # --- calibrated thresholds (bench/calibrate_answers.py; see its JSON output) -----------------
 
@@ -233,6 +234,25 @@ class AnswerResult:
         return out
 
 
+# --- the question ---------------------------------------------------------------------------
+
+
+def check_question(question: Any) -> str:
+    """The question on one line, as every face has it checked: text, not blank, at most
+    MAX_QUERY_CHARS characters as sent (so the API's ``maxLength`` holds exactly).
+
+    :raise EmptyQuestion: blank (400). :raise QuestionTooLong: too long (422).
+    """
+    if not isinstance(question, str):
+        raise InvalidRequest("The question must be text.")
+    if len(question) > MAX_QUERY_CHARS:
+        raise QuestionTooLong(len(question), MAX_QUERY_CHARS)
+    text = " ".join(question.split())
+    if not text:
+        raise EmptyQuestion()
+    return text
+
+
 # --- helpers ------------------------------------------------------------------------------
 
 
@@ -395,19 +415,7 @@ class Answerer:
             pass
 
     # -- stages ------------------------------------------------------------------------------
-    @staticmethod
-    def check_question(question: Any) -> str:
-        if not isinstance(question, str):
-            raise InvalidRequest("The question must be text.")
-        text = " ".join(question.split())
-        if not text:
-            raise InvalidRequest("The question is empty: type what you would like to know.")
-        if len(text) > MAX_QUERY_CHARS:
-            raise InvalidRequest(
-                f"The question is too long ({len(text)} characters; at most {MAX_QUERY_CHARS}). "
-                "Ask about one thing at a time, or shorten the pasted text."
-            )
-        return text
+    check_question = staticmethod(check_question)
 
     def _answer(self, question: str, res: Resolution, places: Places, timings: dict) -> AnswerResult:
         result = AnswerResult(question=question, status="cannot_answer")

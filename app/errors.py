@@ -1,14 +1,35 @@
-"""Errors of the assistant's city and benchmark capabilities.
+"""Errors of the assistant: a question it refuses, and its city and benchmark capabilities.
 
-Both are :class:`~indexer.errors.NotFound` (HTTP 404), so every face already maps
-them; their messages are written to be shown to the user as they are.
+:class:`EmptyQuestion` and :class:`QuestionTooLong` are :class:`~indexer.errors.InvalidRequest`
+(HTTP 400 and 422), raised by :func:`app.answers.check_question` for every face; the city and
+benchmark errors are :class:`~indexer.errors.NotFound` (HTTP 404). Every face already maps them;
+their messages are written to be shown to the user as they are.
 """
 
 from __future__ import annotations
 
 from typing import Iterable
 
-from indexer.errors import NotFound
+from indexer.errors import InvalidRequest, NotFound
+
+
+class EmptyQuestion(InvalidRequest):
+    """A question that is empty or only whitespace."""
+
+    def __init__(self):
+        super().__init__("The question is empty: type what you would like to know.")
+
+
+class QuestionTooLong(InvalidRequest):
+    """A question longer than ``limit`` characters as sent (``length``)."""
+
+    status = 422
+
+    def __init__(self, length: int, limit: int):
+        self.length = length
+        self.limit = limit
+        super().__init__(f"The question is too long ({length} characters; at most {limit}). "
+                         "Ask about one thing at a time, or shorten the pasted text.")
 
 
 class UnknownCity(NotFound):

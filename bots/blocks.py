@@ -7,7 +7,6 @@ from typing import Any
 from app.links import http_url
 
 SECTION_LIMIT = 2900  # Slack allows 3,000 characters in a section's text
-MAX_QUESTION_CHARS = 2000
 
 
 def escape(text: Any) -> str:
@@ -204,12 +203,17 @@ def help_blocks() -> list[dict]:
 
 
 def question_problem(question: str | None) -> str | None:
-    """A friendly message for an empty or over-long question; None when it can be asked."""
-    q = (question or "").strip()
-    if not q:
+    """Slack's words for a question the assistant refuses (:func:`app.answers.check_question`:
+    empty or over-long); None when it can be asked."""
+    from app.answers import check_question
+    from app.errors import EmptyQuestion, QuestionTooLong
+
+    try:
+        check_question((question or "").strip())
+    except EmptyQuestion:
         return "Please ask me a question, e.g. “How do cities run one-stop shops for residents?”. Type `/ucc help` for more."
-    if len(q) > MAX_QUESTION_CHARS:
-        return (f"That question is {len(q):,} characters long; please keep it under {MAX_QUESTION_CHARS:,} "
+    except QuestionTooLong as exc:
+        return (f"That question is {exc.length:,} characters long; please keep it under {exc.limit:,} "
                 "characters (one question at a time works best).")
     return None
 

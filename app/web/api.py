@@ -302,7 +302,7 @@ WEB_USER_PREFIX = "web:"  # a user_id a web client claims is hashed apart from S
 @bp.post(f"{API}/ask")
 def ask():
     data = json_body(ASK_FIELDS, required=("question",))
-    question = check_text(data["question"], "question")
+    question = data["question"]  # checked by the assistant: EmptyQuestion (400), QuestionTooLong (422)
     channel = data.get("channel") or "web"
     if channel not in WEB_CHANNELS:
         other = " (the Slack bot and the command line record their own questions)" if channel in CHANNELS else ""
