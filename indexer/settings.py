@@ -123,6 +123,20 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("UCC_LOG_RETENTION_DAYS", 180, "Question-log and feedback rows older than this are deleted.", int),
     Setting("UCC_MAX_BODY_BYTES", 65536, "Largest request body the API accepts.", int),
     Setting("UCC_RATE_LIMIT", 60, "Requests per minute one client may make to the API (0: no limit).", int),
+    Setting(
+        "UCC_METRICS_DIR",
+        "",
+        "Folder where the gunicorn workers keep snapshots of their metrics, so that /metrics counts for "
+        "all of them. Empty: metrics/ in UCC_DATA_DIR under `ucc serve`, and in-process counts only "
+        "elsewhere.",
+    ),
+    Setting(
+        "UCC_GUNICORN_RELOAD",
+        False,
+        "Whether a benchmark import asks gunicorn to replace the workers (SIGHUP to the arbiter) so that "
+        "each loads the new scores. `ucc serve` sets it in its workers; leave it off elsewhere.",
+        _bool,
+    ),
     Setting("UCC_PROXY_HOPS", 0, "Reverse proxies in front of the service whose X-Forwarded-For and X-Forwarded-Proto are trusted (0: none, the client is the TCP peer; 1: one nginx).", int),
     # The Slack bot (bots/); Slack's own variable names for its credentials
     Setting("SLACK_BOT_TOKEN", "", "The bot's xoxb- token; without it (and a signing secret or app token) the bot stays off."),

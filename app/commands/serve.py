@@ -136,8 +136,7 @@ def make_server(options: dict[str, Any], metrics_dir: Path, environ: dict[str, s
     def load():
         from app.web import create_app
 
-        app = create_app(load_settings(environ),
-                         test_config={"UCC_METRICS_DIR": str(metrics_dir), "UCC_GUNICORN_RELOAD": True})
+        app = create_app(load_settings(environ, metrics_dir=str(metrics_dir), gunicorn_reload=True))
         warm(app)
         return app
 
@@ -176,7 +175,7 @@ def serve_command(host, port, workers, threads, no_index):
     if not no_index:
         refresh_index()
     os.environ["UCC_TORCH_THREADS"] = str(torch_threads(settings, options["workers"], options["threads"]))
-    metrics_dir = settings.data_dir / METRICS_DIR
+    metrics_dir = Path(settings.metrics_dir) if settings.metrics_dir else settings.data_dir / METRICS_DIR
     reset_metrics(metrics_dir)
     host_, _, port_ = options["bind"][0].rpartition(":")
     urls = page_urls(host_.strip("[]"), int(port_))

@@ -68,7 +68,7 @@ IMPORT_TYPES = {"text/csv": ".csv", "application/csv": ".csv", "application/yaml
 def _setup(state) -> None:
     app: Flask = state.app
     settings = app.extensions["ucc.settings"]
-    app.extensions["ucc.metrics"] = Metrics(app.config.get("UCC_METRICS_DIR"))
+    app.extensions["ucc.metrics"] = Metrics(settings.metrics_dir or None)
     app.extensions["ucc.ratelimit"] = RateLimiter(settings.rate_limit)
     app.extensions.setdefault("ucc.questionlog", QuestionLog.from_settings(settings))
 
@@ -651,7 +651,7 @@ def _import_upload(args: dict[str, Any]) -> tuple[str, bytes, str]:
 def _reload_workers() -> None:
     """New scores on disk, and this worker's assistant has reloaded them: under gunicorn, ask the
     arbiter to replace the other workers gracefully (each loads the new scores; no request fails)."""
-    if current_app.config.get("UCC_GUNICORN_RELOAD"):
+    if _settings().gunicorn_reload:
         try:
             os.kill(os.getppid(), signal.SIGHUP)
         except OSError:
