@@ -1,7 +1,10 @@
 """Build the Slack bot: a slack-bolt App over the assistant.
 
-:mod:`bots.flask_adapter` serves it over HTTP at /slack/events; :mod:`bots.run` runs it (Socket Mode
-or HTTP under gunicorn, ``ucc slack``). This module imports neither.
+The bot's state (:class:`bots.bot.Bot`) goes into bolt's context first (:func:`bots.bot.inject`);
+then the response_url guard and the retry filter run; the listeners of bots/listeners/ are plain
+functions registered per module. :mod:`bots.flask_adapter` serves the App over HTTP at
+/slack/events; :mod:`bots.run` runs it (Socket Mode or HTTP under gunicorn, ``ucc slack``). This
+module imports neither.
 """
 
 from __future__ import annotations
@@ -12,9 +15,8 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from . import blocks as kit
-from .listeners import actions, commands, events
-from .listeners.common import bot_for
-from .verification import response_hosts, response_url_allowed
+from .bot import Bot, inject
+from .listeners import register_listeners
 
 log = logging.getLogger("ucc.slack")
 BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
@@ -60,48 +62,42 @@ def build_app(settings, assistant, client: WebClient | None = None, **app_kwargs
     verification = logging.getLogger(BOLT_VERIFICATION_LOGGER)
     if not any(isinstance(f, WithholdBodies) for f in verification.filters):
         verification.addFilter(WithholdBodies())
-    bot = bot_for(app, assistant, settings)
-    app.use(_response_urls_guard(settings))
+    bot = Bot(assistant, settings)
+    app.use(inject(bot))
+    app.use(guard_response_urls)
     app.use(bot.dedupe.middleware())
-    for module in (events, commands, actions):
-        module.register(app, assistant, settings)
-
-    hosts = response_hosts(settings.slack_api_url)
-
-    @app.error
-    def on_error(error, body, logger, respond=None, say=None):
-        logger.exception("Slack listener failed: %s", error)
-        text = kit.error_text(error)
-        try:
-            if respond is not None and isinstance(body, dict) and body.get("response_url"):
-                if not response_url_allowed(body["response_url"], hosts, settings.slack_api_url):
-                    return  # never reached: the guard refuses such requests before any listener
-                respond(response_type="ephemeral", replace_original=False, text=text)
-            elif say is not None:
-                event = body.get("event") if isinstance(body, dict) else None
-                event = event if isinstance(event, dict) else {}
-                say(text=text, thread_ts=event.get("thread_ts") or event.get("ts"))
-        except Exception:  # the reply itself failed: nothing more to do than log it
-            logger.exception("Could not tell the user about the error")
-
+    register_listeners(app)
+    app.error(handle_error)
     return app
 
 
-def _response_urls_guard(settings):
+def handle_error(error, body, logger, context, respond=None, say=None):
+    """A listener failed: log it and tell the user in a polite sentence, where they asked."""
+    logger.exception("Slack listener failed: %s", error)
+    text = kit.error_text(error)
+    bot = context.get("bot") if context is not None else None
+    try:
+        if respond is not None and isinstance(body, dict) and body.get("response_url"):
+            if bot is None or not bot.allows_response_url(body["response_url"]):
+                return  # never reached: the guard refuses such requests before any listener
+            respond(response_type="ephemeral", replace_original=False, text=text)
+        elif say is not None:
+            event = body.get("event") if isinstance(body, dict) else None
+            event = event if isinstance(event, dict) else {}
+            say(text=text, thread_ts=event.get("thread_ts") or event.get("ts"))
+    except Exception:  # the reply itself failed: nothing more to do than log it
+        logger.exception("Could not tell the user about the error")
+
+
+def guard_response_urls(body, next, logger, bot):
     """A middleware refusing a request whose ``response_url`` points anywhere but Slack's hosts:
     the bot answers through that URL, so it must never be one that a body can choose."""
-    hosts = response_hosts(settings.slack_api_url)
-
-    def guard(body, next, logger):
-        urls = []
-        if isinstance(body, dict):
-            urls.append(body.get("response_url"))
-            for item in body.get("response_urls") if isinstance(body.get("response_urls"), list) else []:
-                urls.append(item.get("response_url") if isinstance(item, dict) else item)
-        bad = [u for u in urls if u is not None and not response_url_allowed(u, hosts, settings.slack_api_url)]
-        if bad:
-            logger.warning("Refused a Slack request whose response_url is not on Slack's hosts")
-            return BoltResponse(status=400, body="invalid response_url")
-        return next()
-
-    return guard
+    urls = []
+    if isinstance(body, dict):
+        urls.append(body.get("response_url"))
+        for item in body.get("response_urls") if isinstance(body.get("response_urls"), list) else []:
+            urls.append(item.get("response_url") if isinstance(item, dict) else item)
+    if any(u is not None and not bot.allows_response_url(u) for u in urls):
+        logger.warning("Refused a Slack request whose response_url is not on Slack's hosts")
+        return BoltResponse(status=400, body="invalid response_url")
+    return next()

@@ -162,3 +162,20 @@ def test_the_face_check_catches_a_reach_into_the_assistant():
                      "    _assistant().benchmark.ranking()\n    a = bot.assistant\n    a.__dict__.pop('x')\n"
                      "    app.extensions['ucc.assistant'].answerer.warm()\n")
     assert {attr for _, attr in _assistant_uses(tree)} == {"searcher", "benchmark", "__dict__", "answerer"}
+
+
+def test_slack_listeners_are_plain_functions_registered_per_module():
+    # As in bolt's starter template: each listener module has register(app) and top-level listener
+    # functions (no closures); the bot's state comes from bolt's context, not from the App object.
+    modules = [p for p in (REPO / "bots" / "listeners").glob("*.py") if p.stem not in ("__init__", "common")]
+    assert {p.stem for p in modules} >= {"actions", "commands", "events"}
+    for path in modules:
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        functions = {f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)}
+        assert [a.arg for a in functions["register"].args.args] == ["app"], path
+        for f in functions.values():
+            nested = [n.name for n in ast.walk(f) if n is not f and isinstance(n, (ast.FunctionDef, ast.Lambda))
+                      and hasattr(n, "name")]
+            assert not nested, f"{path.name}: {f.name} defines {nested}"
+    for path in (REPO / "bots").rglob("*.py"):
+        assert "_ucc_bot" not in path.read_text(encoding="utf-8"), path

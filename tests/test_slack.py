@@ -477,7 +477,7 @@ def test_only_admins_and_owners_may_change_settings(bot, slack):
     assert any(b.get("user") == "U1" for b in slack.of("users.info"))
     post_form(client, config(slack, "mode all", 2, user="UOWNER1"))
     assert "Saved" in blocks_text(slack.wait("/response/2")[0])
-    from bots.dedupe import ChannelSettings
+    from bots.stores import ChannelSettings
     assert ChannelSettings(settings.data_dir).get("C1")["mode"] == "all"
 
 

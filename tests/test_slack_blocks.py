@@ -4,7 +4,7 @@ import json
 
 from app.errors import UnknownCity
 from bots import blocks as kit
-from bots.dedupe import EventDedupe, ThreadMap
+from bots.stores import EventDedupe, ThreadMap
 
 RESULT = {
     "status": "answered",

@@ -1,11 +1,13 @@
-"""The /ucc slash command: acknowledged at once, answered afterwards (ephemeral, with "Share in channel")."""
+"""The /ucc slash command: acknowledged at once, answered afterwards (ephemeral, with "Share in channel").
+
+Plain functions; ``bot`` (:class:`bots.bot.Bot`) comes from bolt's context (a lazy listener gets a
+copy of the context, which shares the bot)."""
 
 from __future__ import annotations
 
 from indexer.errors import UccError
 
 from .. import blocks as kit
-from .common import bot_for
 
 SUBCOMMANDS = ("ask", "similar", "scores", "learn", "examples", "help", "config")
 LANGS = ("en",)  # only English texts exist; another choice is stored and English is used
@@ -119,31 +121,31 @@ def configure(bot, client, channel: str, user: str | None, arg: str) -> str:
     return show_settings(current, "Saved. ")
 
 
-def register(app, assistant, settings) -> None:
-    bot = bot_for(app, assistant, settings)
+def register(app) -> None:
+    app.command("/ucc")(ack=acknowledge, lazy=[answer_command])
 
-    def acknowledge(ack):
-        ack()
 
-    def answer(command, respond, logger, client):
-        sub, arg = parse(command.get("text"))
-        try:
-            if sub == "config":
-                text = configure(bot, client, command.get("channel_id") or "", command.get("user_id"), arg)
-                respond(response_type="ephemeral", blocks=kit.message_blocks(text), text=text)
-                return
-            if sub == "ask":
-                filters = bot.channels.get(command.get("channel_id"))["filters"]
-                blocks, text, result = bot.answer(arg, user=command.get("user_id"), filters=filters)
-                blocks, text, share = blocks, text, result is not None
-            else:
-                blocks, text, share = run(bot, sub, arg, command.get("user_id"))
-        except Exception as e:  # lazy listeners bypass @app.error: the user still gets a polite reply
-            logger.exception("/ucc %s failed", sub)
-            text = kit.error_text(e)
-            blocks, share = kit.message_blocks(text), False
-        if share:
-            blocks = bot.shareable(blocks, text)
-        respond(response_type="ephemeral", blocks=blocks, text=text)
+def acknowledge(ack):
+    ack()
 
-    app.command("/ucc")(ack=acknowledge, lazy=[answer])
+
+def answer_command(command, respond, logger, client, bot):
+    sub, arg = parse(command.get("text"))
+    try:
+        if sub == "config":
+            text = configure(bot, client, command.get("channel_id") or "", command.get("user_id"), arg)
+            respond(response_type="ephemeral", blocks=kit.message_blocks(text), text=text)
+            return
+        if sub == "ask":
+            filters = bot.channels.get(command.get("channel_id"))["filters"]
+            blocks, text, asked = bot.answer(arg, user=command.get("user_id"), filters=filters)
+            share = asked is not None
+        else:
+            blocks, text, share = run(bot, sub, arg, command.get("user_id"))
+    except Exception as e:  # lazy listeners bypass @app.error: the user still gets a polite reply
+        logger.exception("/ucc %s failed", sub)
+        text = kit.error_text(e)
+        blocks, share = kit.message_blocks(text), False
+    if share:
+        blocks = bot.shareable(blocks, text)
+    respond(response_type="ephemeral", blocks=blocks, text=text)
