@@ -41,6 +41,20 @@ class _Strict(BaseModel):
 
 # --- members and principles -------------------------------------------------
 
+# Names of members that cities.yaml (English and local names, known misspellings) does not hold:
+# common exonyms, and single words of multi-word names that name the member on their own.
+EXONYMS: dict[str, tuple[str, ...]] = {
+    "kyiv": ("Kiew", "Kijów", "Kyjiv", "Kiyv", "Kievs"),
+    "milan": ("Milán", "Mailand", "Milaan"),
+    "gothenburg": ("Gotemburgo", "Göteborgs stad", "Gothenbourg"),
+    "brussels-capital-region": ("Bruselas", "Brüssel", "Bruxelles-Capitale", "Brussels Region"),
+    "lisbon": ("Lisbonne", "Lissabon"),
+    "ghent": ("Gante",),
+    "catalonia": ("Catalogne", "Katalonien"),
+    "helsinki": ("Helsinky",),
+}
+SHORT_NAMES: dict[str, tuple[str, ...]] = {"emilia-romagna": ("Romagna",)}
+
 
 class ContextFact(_Strict):
     text: str
@@ -74,8 +88,28 @@ class City(_Strict):
 
     @property
     def all_names(self) -> list[str]:
-        """The English name, the slug and every local name or known spelling."""
+        """The English name, the slug and every local name or known spelling (cities.yaml's)."""
         return [self.name, self.slug, *self.local_names, *self.known_misspellings]
+
+    @property
+    def known_names(self) -> list[str]:
+        """Every name the member is recognised by, the one index of names behind the three ways
+        of recognising a member: :attr:`all_names`, the slug spelled out ("emilia romagna"), the
+        common exonyms (:data:`EXONYMS`) and short names (:data:`SHORT_NAMES`). How each matches:
+
+        - :func:`app.router.find_cities` finds members named in a question: runs of words of these
+          names, accents and punctuation ignored, and single words within a small typo of one of
+          :attr:`all_names` (never of an exonym, a short name or a historic name);
+        - :class:`app.conversations.Places` finds members (and countries, and non-member cities of
+          the index) in a conversation turn: a whole name, case-insensitive, accents kept;
+        - :meth:`app.cities.CityDirectory.resolve` resolves a name given on its own (``ucc city``,
+          city pages): the whole name with accents and punctuation ignored, then without generic
+          words ("city of"), then a unique prefix or a close typo.
+
+        :meth:`Catalog.find_city`, for names in data files, takes :attr:`all_names` only, exactly.
+        """
+        return list(dict.fromkeys([*self.all_names, self.slug.replace("-", " "), *EXONYMS.get(self.slug, ()),
+                                   *SHORT_NAMES.get(self.slug, ())]))
 
 
 class Principle(_Strict):

@@ -59,17 +59,6 @@ STRONG = 0.665
 WEAK = 0.335
 DOC_KINDS = ("service", "case")
 
-# Common exonyms not listed in cities.yaml (which holds English and local names).
-EXTRA_NAMES: dict[str, tuple[str, ...]] = {
-    "kyiv": ("Kiew", "Kijów", "Kyjiv", "Kiyv", "Kievs"),
-    "milan": ("Milán", "Mailand", "Milaan"),
-    "gothenburg": ("Gotemburgo", "Göteborgs stad", "Gothenbourg"),
-    "brussels-capital-region": ("Bruselas", "Brüssel", "Bruxelles-Capitale", "Brussels Region"),
-    "lisbon": ("Lisbonne", "Lissabon"),
-    "ghent": ("Gante",),
-    "catalonia": ("Catalogne", "Katalonien"),
-    "helsinki": ("Helsinky",),
-}
 _GENERIC = frozenset(
     """city of the town region regione municipality municipio comune di ajuntament ayuntamiento de del la le
     stad gemeente ville ciudad citta kommun kaupunki capital""".split()
@@ -174,8 +163,7 @@ class CityDirectory:
         """Normalised name -> slugs (a name can only be ambiguous in the stripped form)."""
         index: dict[str, set[str]] = {}
         for c in self.catalog.cities:
-            names = [*c.all_names, c.slug.replace("-", " "), *EXTRA_NAMES.get(c.slug, ())]
-            for n in names:
+            for n in c.known_names:  # how they match here: see City.known_names
                 norm = normalise(n)
                 if norm:
                     index.setdefault(norm, set()).add(c.slug)

@@ -224,10 +224,8 @@ class Places:
         countries: set[str] = set(extra_countries)
         if catalog is not None and catalog.has_cities:  # a folder of documents need not list members
             for c in catalog.cities:
-                for n in c.all_names:
+                for n in c.known_names:  # how they match here: see City.known_names
                     names.setdefault(n.casefold(), ("city", c.slug, c.name))
-                if "-" in c.slug:
-                    names.setdefault(c.slug.replace("-", " "), ("city", c.slug, c.name))
                 countries.add(c.country)
         for slug, name in (extra_cities or {}).items():
             for n in {slug, slug.replace("-", " "), name}:

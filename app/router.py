@@ -113,10 +113,9 @@ NOT_CITIES = frozenset(
 _NOT_A_CITY_PHRASES = re.compile(
     r"\btallinn\s+(?:ministerial\s+)?declaration\b|\bdeclaration\s+of\s+tallinn\b|\bparis\s+(?:agreement|accord)\b"
 )
-# Single words of multi-word names that name the member on their own.
-_EXTRA_ALIASES = {"romagna": "emilia-romagna"}
-# Historic or short names used for exact matches only, never as fuzzy targets.
-_EXACT_ONLY = frozenset({"reval", "gand", "gent", "esbo", "olesa", "oporto", "romagna"})
+# Historic or short names of cities.yaml used for exact matches only, never as fuzzy targets (the
+# exonyms and short names of app.catalog never are: see City.known_names).
+_EXACT_ONLY = frozenset({"reval", "gand", "gent", "esbo", "olesa", "oporto"})
 
 
 @dataclass(frozen=True)
@@ -127,23 +126,25 @@ class _CityIndex:
 
 
 @lru_cache(maxsize=8)
-def _city_index_cached(key: tuple[tuple[str, tuple[str, ...]], ...]) -> _CityIndex:
+def _city_index_cached(key: tuple[tuple[str, tuple[str, ...], tuple[str, ...]], ...]) -> _CityIndex:
     exact: dict[tuple[str, ...], str] = {}
-    for slug, names in key:
+    for slug, names, _ in key:
         for name in names:
             words = _words(name)
             if words:
                 exact.setdefault(words, slug)
-    for word, slug in _EXTRA_ALIASES.items():
-        if any(s == slug for s, _ in key):
-            exact.setdefault((word,), slug)
-    fuzzy_targets = {w[0]: slug for w, slug in exact.items()
-                     if len(w) == 1 and len(w[0]) >= FUZZY_MIN_LEN and w[0].isalpha() and w[0] not in _EXACT_ONLY}
+    fuzzy_targets: dict[str, str] = {}
+    for _, _, own in key:
+        for name in own:
+            w = _words(name)
+            if len(w) == 1 and len(w[0]) >= FUZZY_MIN_LEN and w[0].isalpha() and w[0] not in _EXACT_ONLY:
+                fuzzy_targets.setdefault(w[0], exact[w])
     return _CityIndex(exact, max(len(w) for w in exact), fuzzy_targets)
 
 
 def _city_index(catalog: Any) -> _CityIndex:
-    key = tuple((c.slug, tuple(c.all_names)) for c in catalog.cities)
+    """Every known name of the members (City.known_names); typos only of cities.yaml's own names."""
+    key = tuple((c.slug, tuple(c.known_names), tuple(c.all_names)) for c in catalog.cities)
     return _city_index_cached(key)
 
 
