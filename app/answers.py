@@ -33,6 +33,7 @@ from typing import Any, Protocol, Sequence
 
 import numpy as np
 
+from indexer import crosslingual as xlm
 from indexer.errors import InvalidRequest, UccError
 from indexer.search import MAX_QUERY_CHARS, Hit, Passage, normalise_filters, snippet
 from indexer.text import fold
@@ -62,6 +63,10 @@ PLACE_COVERAGE_MIN = 0.55
 # --- composition limits ---------------------------------------------------------------------
 
 MAX_SENTENCES = 4
+# The same two gates for a question in another language, on the multilingual encoder's cosines
+# (bench/RESULTS.md: answerable and unanswerable questions in es/it/de/fr/nl).
+XL_MIN_SCORE = 0.36
+XL_SCOPE_MIN = 0.20
 SENTENCE_WEIGHT = 0.45  # the sentence's own cosine to the question ...
 PASSAGE_WEIGHT = 0.15  # ... and its passage's: an answer sentence often lacks the subject its paragraph names
 TYPE_BONUS = 0.08  # a unit holding the kind of answer the question expects (app/reader.py; bench/RESULTS.md)
@@ -223,6 +228,7 @@ class AnswerResult:
     evidence: dict = field(default_factory=dict)  # the signals behind the status
     timings_ms: dict = field(default_factory=dict)
     generation: int | None = None  # the index generation every citation and related item comes from
+    language: str = "und"  # the question's language (indexer.crosslingual.detect); "und": taken as English
 
     @property
     def answered(self) -> bool:
@@ -320,6 +326,7 @@ class Answerer:
         self._sentence_vecs = _LRU(20_000)
         self._query_vecs = _LRU(512)
         self._scope_vecs: np.ndarray | None = None
+        self._xl_scope_vecs: np.ndarray | None = None
         self._docs_cache: tuple[int, dict] | None = None
         self._places: tuple[int, Places] | None = None
         self._lock = threading.Lock()
@@ -349,6 +356,7 @@ class Answerer:
             result = self._answer(question, res, places, timings)
         finally:
             self._pin.docs = None
+            self._pin.xl = False
         result.conversation_id = conv_id
         result.resolved_question = res.question
         result.follow_up = res.kind
@@ -429,10 +437,15 @@ class Answerer:
             if docs[0] == found.generation:
                 break
         self._pin.docs = docs
+        # A question in another language was matched by the multilingual encoder: its scores, the
+        # sentence scores below and the thresholds are that encoder's (indexer/crosslingual.py).
+        xl = getattr(found, "encoder", "") == xlm.ENCODER_NAME
+        self._pin.xl = xl
+        result.language = getattr(found, "language", "und")
         result.generation = found.generation
         hits = found.hits
         best_all = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
-        floor = self.min_score
+        floor = XL_MIN_SCORE if xl else self.min_score
         if res.kind == "others":
             # "who else?": other cities' documents on the same topic: sharing a topical tag with what
             # was cited before, or nearly as close to the subject as the best document.
@@ -453,6 +466,7 @@ class Answerer:
         t = time.perf_counter()
         qvec = self._embed_query(res.query)
         scope = float(np.max(self._scope() @ qvec))
+        scope_min = XL_SCOPE_MIN if xl else self.scope_min
         timings["embed_question"] = (time.perf_counter() - t) * 1000
         top = max((h.dense_score or 0.0) for h in hits) if hits else 0.0
         words = content_words(res.query)
@@ -484,14 +498,15 @@ class Answerer:
         # name alone ("tapas bars in Madrid"), and no name in the question is unknown to the index
         # ("parking fines in Tokyo"). Otherwise the scope similarity tells which reason applies.
         place_cov = None
-        if res.kind in ("new", "place", "others") and places.find(res.query):
+        if not xl and res.kind in ("new", "place", "others") and places.find(res.query):
             specific = [w for w in content_words(places.strip(res.query)) if w not in DOMAIN_WORDS]
             place_cov = self._coverage(specific, hits[:3]) if specific else 1.0
             result.evidence["place_coverage"] = round(place_cov, 3)
         missing: list[str] = []
         answerable = False
         if top >= floor:
-            missing = self._unknown_names(question, hits, places)
+            # Capitalised words are names in English only (German capitalises every noun).
+            missing = [] if xl else self._unknown_names(question, hits, places)
             place_only = place_cov is not None and place_cov < PLACE_COVERAGE_MIN
             answerable = not missing and not place_only
             if missing:
@@ -500,7 +515,7 @@ class Answerer:
                 shown = ", ".join(dict.fromkeys(p.name for p in places.find(res.query)))
                 result.notes.append(f"The knowledge base has material on {shown}, but not on this.")
         if not answerable:
-            if scope < self.scope_min:
+            if scope < scope_min:
                 result.reason = "outside_scope"  # no "nearest matches": they would be unrelated
                 result.notes.insert(0, "This does not look like a question about public services or the "
                                        "UserCentriCities network.")
@@ -861,7 +876,17 @@ class Answerer:
         return options
 
     # -- embeddings and caches -------------------------------------------------------------------
+    def _crosslingual(self) -> bool:
+        return bool(getattr(self._pin, "xl", False))
+
     def _embed_query(self, text: str) -> np.ndarray:
+        if self._crosslingual():
+            key = (xlm.ENCODER_NAME, text)
+            vec = self._query_vecs.get(key)
+            if vec is None:
+                vec = np.asarray(self.searcher.crosslingual_query_vector(text), dtype=np.float32)
+                self._query_vecs.put(key, vec)
+            return vec
         vec = self._query_vecs.get(text)
         if vec is None:
             # The searcher keeps the vectors of recent queries: the search just made this one.
@@ -872,11 +897,13 @@ class Answerer:
         return vec
 
     def _embed_sentences(self, texts: list[str]) -> list[np.ndarray]:
-        name = getattr(self.searcher.embedder, "name", "")
+        xl = self._crosslingual()
+        name = xlm.ENCODER_NAME if xl else getattr(self.searcher.embedder, "name", "")
         out: list[np.ndarray | None] = [self._sentence_vecs.get((name, t)) for t in texts]
         missing = list(dict.fromkeys(t for t, v in zip(texts, out) if v is None))
         if missing:
-            vecs = self.searcher.embedder.embed_passages(missing)
+            vecs = (self.searcher.crosslingual_encode(missing) if xl
+                    else self.searcher.embedder.embed_passages(missing))
             fresh = {t: np.asarray(v, dtype=np.float32) for t, v in zip(missing, vecs)}
             for t, v in fresh.items():
                 self._sentence_vecs.put((name, t), v)
@@ -884,6 +911,10 @@ class Answerer:
         return out  # type: ignore[return-value]
 
     def _scope(self) -> np.ndarray:
+        if self._crosslingual():
+            if self._xl_scope_vecs is None:
+                self._xl_scope_vecs = self.searcher.crosslingual_encode(list(SCOPE))
+            return self._xl_scope_vecs
         if self._scope_vecs is None:
             self._scope_vecs = np.asarray(self.searcher.embedder.embed_passages(list(SCOPE)), dtype=np.float32)
         return self._scope_vecs

