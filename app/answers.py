@@ -39,6 +39,7 @@ from indexer.search import MAX_QUERY_CHARS, Hit, Passage, normalise_filters, sni
 from indexer.text import fold
 
 from . import reader
+from .languages import language_notes, understood
 from . import sentences as sn
 from .conversations import ConversationStore, Places, Resolution, Turn, resolve, short_title
 from .errors import EmptyQuestion, QuestionTooLong
@@ -357,6 +358,11 @@ class Answerer:
         finally:
             self._pin.docs = None
             self._pin.xl = False
+        if result.status == "cannot_answer" and not understood(result.language):
+            # not a question outside the network's scope: a language the encoder reads poorly
+            result.reason = "no_content"
+            result.notes = [n for n in result.notes if "does not look like a question" not in n]
+        result.notes.extend(language_notes(result.language, result.status))
         result.conversation_id = conv_id
         result.resolved_question = res.question
         result.follow_up = res.kind

@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
+from indexer.crosslingual import detect as detect_language
 from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.search import Searcher, SearchResult
 from indexer.settings import Settings
@@ -40,6 +41,7 @@ from .errors import NoScores
 from .examples import discussion_prompts, related_subindicators, session_pack
 from .examples import examples as find_examples
 from .generator import generator_from_settings
+from .languages import language_notes
 from .learning import learn_from
 from .questionlog import QuestionLog
 from .reindex import ReindexJobs
@@ -134,6 +136,8 @@ class Assistant:
             reply.route_failed = True
             return reply
         reply.question, reply.resolved_question, reply.follow_up = question, asked, follow_up
+        reply.language = detect_language(question).code
+        reply.notes.extend(language_notes(reply.language, reply.status))
         reply.conversation_id = conv_id or ConversationStore.new_id()
         self._remember(reply, r, net)
         reply.timings_ms = {"total": (time.perf_counter() - t0) * 1000}

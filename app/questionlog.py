@@ -75,10 +75,10 @@ TOPIC_CACHE = 16  # topic lists kept, by log state
 VECTOR_CACHE = 4 * TOPIC_QUESTIONS  # question vectors kept, by embedder and text
 CSV_COLUMNS = ("asked_at", "answer_id", "channel", "status", "intent", "question", "sources", "latency_ms",
                "generation", "user_hash", "conversation_hash", "rating", "comment", "route", "route_failed",
-               "resolved_question", "answer")
+               "resolved_question", "answer", "language")
 # Columns added after the first release, with their types: added to older logs when opened.
 _ADDED_COLUMNS = {"answer": "TEXT", "resolved_question": "TEXT", "follow_up": "TEXT", "route": "TEXT",
-                  "route_failed": "INTEGER"}
+                  "route_failed": "INTEGER", "language": "TEXT"}
 # What a moderator reads for each status and reason.
 OUTCOMES = {
     ("answered", None): "answered",
@@ -120,7 +120,8 @@ CREATE TABLE IF NOT EXISTS asks (
     resolved_question TEXT,          -- what a follow-up was rewritten to (NULL when unchanged)
     follow_up TEXT,                  -- how a follow-up was resolved: place | measure | others | about
     route TEXT,                      -- the route the question was sent to (the router's intent)
-    route_failed INTEGER             -- 1: a routed question fell back to a cited answer
+    route_failed INTEGER,            -- 1: a routed question fell back to a cited answer
+    language TEXT                    -- the question's language (ISO 639-1; "und": taken as English)
 );
 CREATE INDEX IF NOT EXISTS asks_at ON asks (at);
 CREATE INDEX IF NOT EXISTS asks_status ON asks (status, at);
@@ -280,7 +281,7 @@ class QuestionLog:
                    reason: str | None = None, conversation_id: str | None = None,
                    generation: int | None = None, answer: str | None = None,
                    resolved_question: str | None = None, follow_up: str | None = None,
-                   route: str | None = None, route_failed: bool = False) -> str:
+                   route: str | None = None, route_failed: bool = False, language: str | None = None) -> str:
         """Store one ask; returns its ``answer_id`` (random, URL-safe).
 
         ``sources`` are doc ids or dicts with ``doc_id``/``source``/``title``; the first five are kept.
@@ -314,6 +315,7 @@ class QuestionLog:
             "follow_up": _short(follow_up) if follow_up not in (None, "", "new") else None,
             "route": _short(route),
             "route_failed": 1 if route_failed else 0,
+            "language": _short(language),
         }
         self._db()["asks"].insert(row)
         return answer_id
@@ -444,7 +446,7 @@ class QuestionLog:
             "a.user_hash, a.conversation_hash, "
             "(SELECT f.rating FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1), "
             "(SELECT f.comment FROM feedback f WHERE f.answer_id = a.id ORDER BY f.at DESC, f.id DESC LIMIT 1), "
-            "a.route, a.route_failed, a.resolved_question, a.answer "
+            "a.route, a.route_failed, a.resolved_question, a.answer, a.language "
             "FROM asks a WHERE a.at >= ? AND a.at < ? ORDER BY a.at, a.rowid", [lo, hi],
         )
         for r in rows:
@@ -551,14 +553,14 @@ class QuestionLog:
 # --- helpers ---------------------------------------------------------------------------------
 
 _ASK_COLUMNS = ("a.id, a.at, a.question, a.status, a.intent, a.reason, a.channel, a.sources, a.latency_ms, "
-                "a.generation, a.answer, a.resolved_question, a.follow_up, a.route, a.route_failed")
+                "a.generation, a.answer, a.resolved_question, a.follow_up, a.route, a.route_failed, a.language")
 
 
 def _ask(row: Sequence[Any]) -> dict[str, Any]:
     out = {"answer_id": row[0], "asked_at": iso(row[1]), "question": row[2], "status": row[3], "intent": row[4],
            "reason": row[5], "channel": row[6], "sources": json.loads(row[7] or "[]"), "latency_ms": row[8],
            "generation": row[9], "answer": row[10], "resolved_question": row[11], "follow_up": row[12],
-           "route": row[13], "route_failed": bool(row[14])}
+           "route": row[13], "route_failed": bool(row[14]), "language": row[15]}
     out["outcome"] = outcome(out["status"], out["reason"])
     return out
 
@@ -598,7 +600,8 @@ def ask_details(result: dict[str, Any] | None) -> dict[str, Any]:
         fell_back = bool(routed and routed != "answer" and result.get("intent") == "answer"
                          and follow_up == "new" and not result.get("filters"))
     return {"answer": result.get("answer") or None, "resolved_question": result.get("resolved_question") or None,
-            "follow_up": follow_up, "route": routed or result.get("intent") or None, "route_failed": fell_back}
+            "follow_up": follow_up, "route": routed or result.get("intent") or None, "route_failed": fell_back,
+            "language": result.get("language") or None}
 
 
 def _clip(text: Any, limit: int) -> str | None:

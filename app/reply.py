@@ -35,6 +35,7 @@ class Reply:
     resolved_question: str = ""
     follow_up: str = "new"
     route_failed: bool = False  # the router chose a capability that found nothing; a cited answer instead
+    language: str = "und"  # the question's language (ISO 639-1; "und": taken as English)
     reason: str | None = None
     related: list[dict] = field(default_factory=list)
     peers: list[dict] = field(default_factory=list)

@@ -278,7 +278,8 @@ def test_ask_details_from_the_assistants_result():
     routed = {"answer": "Ghent scores 75%.", "intent": "scores", "resolved_question": "How does Ghent score?",
               "follow_up": "place", "route": {"intent": "scores", "city": "ghent"}, "status": "answered"}
     assert ask_details(routed) == {"answer": "Ghent scores 75%.", "resolved_question": "How does Ghent score?",
-                                   "follow_up": "place", "route": "scores", "route_failed": False}
+                                   "follow_up": "place", "route": "scores", "route_failed": False,
+                                   "language": None}
     # the router sent it to the scores, which had nothing: a cited answer was given instead
     fell_back = {"answer": "...", "intent": "answer", "route": {"intent": "scores", "city": "arezzo"},
                  "follow_up": "new", "status": "cannot_answer", "reason": "no_content", "filters": {}}

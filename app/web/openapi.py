@@ -141,6 +141,7 @@ def _schemas() -> dict[str, dict]:
          "conversation_id": nullable(S("Send it back as conversation_id to ask a follow-up (after any intent).")),
          "resolved_question": S("The question as understood (follow-ups made self-contained)."),
          "follow_up": S(enum=["new", "place", "measure", "others", "about"]),
+         "language": S("The question's language (ISO 639-1); \"und\" when it was taken as English."),
          "route_failed": B("The router chose a capability that found nothing (e.g. a member without published "
                            "scores), so a cited answer was given instead."),
          "filters": ANY_OBJ, "label": S(enum=["extractive", "generated", "data", "none"]), "notes": STRS,

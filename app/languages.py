@@ -1,0 +1,53 @@
+"""What the assistant tells someone who asks in another language, in that language where it can.
+
+The knowledge base is in English: an answer to a question in Spanish quotes English sources, and
+says so. The multilingual encoder (indexer/crosslingual.py) understands some languages well
+(``UNDERSTOOD``: those it was trained on) and others only partly; for the rest, an answer says that
+the question was not understood well enough and invites the asker to try English.
+"""
+
+from __future__ import annotations
+
+# The Universal Sentence Encoder Multilingual v3's training languages (ISO 639-1), of which the
+# members write es, it, de, fr, nl, pt, pl.
+UNDERSTOOD = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
+
+QUOTES_ENGLISH = {
+    "es": "Las fuentes están en inglés: esta respuesta las cita tal cual.",
+    "it": "Le fonti sono in inglese: questa risposta le cita testualmente.",
+    "de": "Die Quellen sind auf Englisch: Diese Antwort zitiert sie wörtlich.",
+    "fr": "Les sources sont en anglais : cette réponse les cite telles quelles.",
+    "nl": "De bronnen zijn in het Engels: dit antwoord citeert ze letterlijk.",
+    "pt": "As fontes estão em inglês: esta resposta cita-as tal como estão.",
+    "pl": "Źródła są po angielsku: ta odpowiedź cytuje je dosłownie.",
+}
+NOT_UNDERSTOOD = {
+    "fi": "En ymmärrä vielä suomea tarpeeksi hyvin. Voisitko kysyä englanniksi?",
+    "sv": "Jag förstår inte svenska tillräckligt bra än. Kan du ställa frågan på engelska?",
+    "et": "Ma ei mõista veel eesti keelt piisavalt hästi. Kas saaksite küsida inglise keeles?",
+    "ca": "Encara no entenc prou bé el català. Podries fer la pregunta en anglès?",
+    "uk": "Я ще недостатньо добре розумію українську. Чи могли б ви запитати англійською?",
+    "sk": "Slovenčine ešte nerozumiem dostatočne dobre. Mohli by ste sa opýtať po anglicky?",
+    "sl": "Slovenščine še ne razumem dovolj dobro. Bi lahko vprašali v angleščini?",
+    "lv": "Es vēl pietiekami labi nesaprotu latviešu valodu. Vai varat jautāt angliski?",
+}
+QUOTES_ENGLISH_EN = "The sources are in English: this answer quotes them as they are."
+NOT_UNDERSTOOD_EN = ("This language is not understood well enough yet; asking in English will give a better "
+                     "answer.")
+
+
+def language_notes(code: str | None, status: str) -> list[str]:
+    """The notes for an answer to a question in language ``code`` (nothing for English)."""
+    if not code or code in ("en", "und"):
+        return []
+    if code not in UNDERSTOOD:
+        return [n for n in (NOT_UNDERSTOOD.get(code), NOT_UNDERSTOOD_EN) if n]
+    if status == "answered":
+        return [n for n in (QUOTES_ENGLISH.get(code), QUOTES_ENGLISH_EN) if n]
+    return []
+
+
+def understood(code: str | None) -> bool:
+    """Whether questions in ``code`` are read well (English, undetermined, or a language the
+    multilingual encoder was trained on)."""
+    return not code or code in ("en", "und") or code in UNDERSTOOD
