@@ -353,8 +353,10 @@ class Assistant:
         self.catalog.cities
 
     def warm_answers(self) -> None:
-        """Fill the answer path's caches (sentence embeddings); slow, for a background thread."""
+        """Fill the answer path's caches (sentence embeddings, and the multilingual vectors of the
+        live generation for questions in other languages); slow, for a background thread."""
         self.answerer.warm()
+        self.searcher.warm_crosslingual()
 
     def start_reindex(self) -> dict[str, Any]:
         """Start the incremental build of the knowledge base in a background thread (one at a time per

@@ -296,6 +296,20 @@ class Searcher:
         xl = self._crosslingual()
         return None if xl is None else xl.encode_one(query)
 
+    def warm_crosslingual(self) -> int:
+        """Make (or load) the multilingual vectors of the live generation now; how many (0 when the
+        encoder is not installed)."""
+        xl = self._crosslingual()
+        if xl is None:
+            return 0
+        db = self._db()
+        db.conn.execute("BEGIN")
+        try:
+            ids, _ = self._xl_vectors(db, xl, self.live())
+        finally:
+            db.conn.execute("COMMIT")
+        return len(ids)
+
     def crosslingual_encode(self, texts: list[str]) -> np.ndarray:
         """The multilingual encoder's unit vectors of ``texts`` (for the answerer's sentence scores)."""
         xl = self._crosslingual()
