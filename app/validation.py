@@ -730,16 +730,25 @@ def _after(joined: str | None, date: str | None) -> bool:
     return joined[:n] > date[:n]
 
 
+def _open_network_file(root: Path, rel: str, count: str, report: Report) -> tuple[_Sink, Any] | None:
+    """A network data file's problem sink and parsed YAML (counted under ``count``); None when the
+    file is absent (it is optional) or cannot be parsed (the problem is reported)."""
+    path = root / rel
+    if not path.is_file():
+        return None
+    data = _load_yaml(path, rel, report.problems)
+    if data is None:
+        return None
+    report.counts[count] += 1
+    return _Sink(rel, report.problems, report.warnings), data
+
+
 def _check_partners(root: Path, ids: _Ids, cities: list[cat.City], report: Report) -> None:
     """``network/partners.yaml``: consortium partners and the consortium at dated moments."""
-    path = root / PARTNERS_FILE
-    if not path.is_file():
+    opened = _open_network_file(root, PARTNERS_FILE, "partners", report)
+    if opened is None:
         return
-    sink = _Sink(PARTNERS_FILE, report.problems, report.warnings)
-    data = _load_yaml(path, PARTNERS_FILE, report.problems)
-    if data is None:
-        return
-    report.counts["partners"] += 1
+    sink, data = opened
     partners: dict[str, Partner] = {}
     for i, raw in enumerate(_list_in(sink, data, "partners")):
         partner = _validated(sink, Partner, raw, f"partners[{i}]")
@@ -786,14 +795,10 @@ def _check_partners(root: Path, ids: _Ids, cities: list[cat.City], report: Repor
 
 def _check_awards(root: Path, ids: _Ids, docs: dict[str, dict[str, Any]], report: Report) -> None:
     """``network/awards.yaml``: each year's finalists and winner; services' ``award`` fields agree with it."""
-    path = root / AWARDS_FILE
-    if not path.is_file():
+    opened = _open_network_file(root, AWARDS_FILE, "awards", report)
+    if opened is None:
         return
-    sink = _Sink(AWARDS_FILE, report.problems, report.warnings)
-    data = _load_yaml(path, AWARDS_FILE, report.problems)
-    if data is None:
-        return
-    report.counts["awards"] += 1
+    sink, data = opened
     service_city = {
         Path(rel).stem: meta.get("city") for rel, meta in docs.items() if meta.get("kind") == "service"
     }
