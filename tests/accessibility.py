@@ -32,7 +32,14 @@ def describe(violations: list[dict]) -> str:
     """The violations in a few readable lines, for an assertion message."""
     lines = []
     for v in violations:
-        nodes = "; ".join(" ".join(n["target"]) if isinstance(n["target"], list) else str(n["target"])
-                          for n in v["nodes"][:4])
+        nodes = "; ".join(_target(n["target"]) for n in v["nodes"][:4])
         lines.append(f"{v['id']} ({v['impact']}): {v['help']} [{len(v['nodes'])} nodes: {nodes}]")
     return "\n".join(lines)
+
+
+def _target(target: Any) -> str:
+    """axe's selector for a node: a list of selectors, one per frame; inside a shadow root the
+    entry is itself a list (the host's selector, then the selector inside its shadow root)."""
+    if isinstance(target, list):
+        return " ".join(" >> ".join(t) if isinstance(t, list) else str(t) for t in target)
+    return str(target)

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 
+from .accessibility import axe_violations, describe
 from .conftest import REPO, write
 
 pytestmark = pytest.mark.model  # the real embedding model answers the questions
@@ -31,6 +32,8 @@ FOLLOW_UP = "how did they measure it?"
 # Screenshots of the main states, for a person to look at; written by every run, never committed.
 SHOTS = Path(os.environ.get("UCC_SCREENSHOT_DIR") or Path(tempfile.gettempdir()) / "ucc-widget-screens")
 SCREENSHOT = SHOTS / "answer-1024.png"
+DOCS_SHOT = REPO / "docs" / "widget.png"  # the README's picture, refreshed with UCC_DOCS_SCREENSHOTS=1
+ROUTED = "How does Ghent score on the dashboard?"
 ANSWER_TIMEOUT_MS = 60_000
 FIELD = "ucc-assistant-widget #ucc-question"  # the question field (a 👎 comment is a textarea too)
 
@@ -856,3 +859,60 @@ def test_a_question_cut_off_by_a_reload_goes_back_into_the_field(plain_session):
     assert s.field().input_value() == "A question asked just before leaving the page"
     assert page.locator("ucc-assistant-widget .msg.user").count() == 0
     assert page.locator("ucc-assistant-widget .starters .chip").count() > 0  # still an empty conversation
+
+
+# --- axe-core: zero violations, inside the widget's (open) shadow root ----------------------------
+
+def _axe_clean(page, state: str) -> None:
+    """axe-core over the whole demo page, which takes in the widget: axe walks open shadow roots
+    (the widget attaches its root with mode "open"), so every node of the panel is checked. No rule
+    is switched off."""
+    found = axe_violations(page)
+    assert found == [], f"{state}:\n{describe(found)}"
+
+
+def test_axe_finds_no_violation_in_the_widget_empty_or_with_answers_on_desktop_and_phone(session):
+    s = session
+    page = s.open_demo()
+    assert s.shadow("root.mode") == "open"  # axe only sees into open shadow roots
+    _axe_clean(page, "closed, 1024 px")
+    page.locator("ucc-assistant-widget .launcher").click()
+    page.locator("ucc-assistant-widget .starters .chip").first.wait_for()
+    _axe_clean(page, "open and empty (starter questions), 1024 px")
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.wait_for_timeout(100)
+    _axe_clean(page, "open and empty (starter questions), 360 px")
+    page.set_viewport_size({"width": 1024, "height": 800})
+
+    # A cited answer, then a routed one with its score card.
+    s.field().focus()
+    cited = s.ask(QUESTION, count=1)
+    assert cited["status"] == "answered" and cited["citations"], cited
+    s.field().focus()
+    routed = s.ask(ROUTED, count=2)
+    assert any(p["type"] == "score_table" for p in routed.get("parts") or []), routed
+    card = s.answers().nth(1).locator(".card", has=page.locator("table"))
+    card.wait_for()
+    _axe_clean(page, "two answers (cited, routed card), 1024 px")
+    if os.environ.get("UCC_DOCS_SCREENSHOTS"):  # the README's picture: the open panel at the routed card
+        s.shadow("(() => { const log = root.querySelector('.log'); "
+                 "const asked = root.querySelectorAll('.msg.user')[1]; "
+                 "log.scrollTop = asked.offsetTop - 12; return true; })()")
+        panel = page.locator("ucc-assistant-widget [role=dialog]").bounding_box()
+        launcher = page.locator("ucc-assistant-widget .launcher").bounding_box()
+        left = min(panel["x"], launcher["x"]) - 12
+        top = panel["y"] - 12
+        right = max(panel["x"] + panel["width"], launcher["x"] + launcher["width"]) + 12
+        bottom = launcher["y"] + launcher["height"] + 12
+        page.screenshot(path=str(DOCS_SHOT), clip={"x": left, "y": top, "width": right - left,
+                                                   "height": bottom - top})
+    page.set_viewport_size({"width": 360, "height": 640})
+    page.wait_for_timeout(100)
+    _axe_clean(page, "two answers (cited, routed card), 360 px")
+    shot(page, "answers-360")
+
+    # The optional comment after a thumbs-down, on the phone.
+    s.answers().nth(1).locator(".feedback button", has_text="No").click()
+    s.answers().nth(1).locator(".comment:not([hidden]) textarea").wait_for()
+    _axe_clean(page, "the thumbs-down comment open, 360 px")
+    assert s.dialogs == []
