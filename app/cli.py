@@ -146,7 +146,8 @@ def search(query, k, mode, as_json, **filters):
 @click.option("--store", type=click.Path(path_type=Path), help="Keep the evaluation index here (default: a temporary folder).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
 def eval_command(dataset_dir, corpus, modes, store, as_json):
-    """Score retrieval on a BEIR-layout data set: nDCG@10, Recall@10, MRR@10 per mode.
+    """Score retrieval on a BEIR-layout data set: nDCG@10, Recall@10, MRR@10 per mode, and per
+    language when the queries carry a "lang" field (as ../shared/eval/toolkit-dev-multilingual).
 
     Example: ucc eval ../shared/eval/toolkit-dev --corpus ../shared/corpora --json
     """
@@ -160,13 +161,17 @@ def eval_command(dataset_dir, corpus, modes, store, as_json):
     finally:
         bars.close()
     if as_json:
-        _emit_json({k: result[k] for k in ("default_mode", "modes", "queries", "documents")})
+        _emit_json({k: result[k] for k in ("default_mode", "modes", "by_language", "queries", "documents")})
         return
     click.echo(f"{result['queries']} queries over {result['documents']} documents ({result['chunks']} chunks)")
     click.echo(f"{'mode':<8} {'nDCG@10':>8} {'Recall@10':>10} {'MRR@10':>8}")
     for mode, m in result["modes"].items():
         mark = " (default)" if mode == result["default_mode"] else ""
         click.echo(f"{mode:<8} {m['ndcg@10']:>8.4f} {m['recall@10']:>10.4f} {m['mrr@10']:>8.4f}{mark}")
+    if result.get("by_language"):
+        click.echo("nDCG@10 by language (the queries' \"lang\" field):")
+        for lang, by_mode in result["by_language"].items():
+            click.echo(f"  {lang:<4} " + "  ".join(f"{mode} {m['ndcg@10']:.4f}" for mode, m in by_mode.items()))
 
 
 @main.command()

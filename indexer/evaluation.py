@@ -14,7 +14,7 @@ import csv
 import json
 import math
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -26,6 +26,7 @@ class Dataset:
     queries: dict[str, str]
     qrels: dict[str, dict[str, int]]
     corpus_file: Path | None  # corpus.jsonl beside the queries, if any
+    langs: dict[str, str] = field(default_factory=dict)  # query id -> its "lang" field, where the file gives one
 
 
 def load_dataset(directory: Path, split: str = "test") -> Dataset:
@@ -36,12 +37,15 @@ def load_dataset(directory: Path, split: str = "test") -> Dataset:
         if not f.exists():
             raise DatasetError(f"{f} is missing: a BEIR data set has queries.jsonl and qrels/{split}.tsv.")
     queries: dict[str, str] = {}
+    langs: dict[str, str] = {}
     for n, line in enumerate(qfile.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
         try:
             obj = json.loads(line)
             queries[str(obj["_id"])] = str(obj["text"])
+            if obj.get("lang"):
+                langs[str(obj["_id"])] = str(obj["lang"])
         except (ValueError, KeyError, TypeError):
             raise DatasetError(f"{qfile}: line {n} is not a {{\"_id\", \"text\"}} object.") from None
     qrels: dict[str, dict[str, int]] = {}
@@ -61,7 +65,8 @@ def load_dataset(directory: Path, split: str = "test") -> Dataset:
     if not queries:
         raise DatasetError(f"{directory}: no query has relevance judgements.")
     corpus = directory / "corpus.jsonl"
-    return Dataset(queries, qrels, corpus if corpus.exists() else None)
+    return Dataset(queries, qrels, corpus if corpus.exists() else None,
+                   {q: lang for q, lang in langs.items() if q in queries})
 
 
 def dcg(gains: Sequence[float]) -> float:
@@ -131,6 +136,7 @@ def evaluate(
         report = build_index([corpus_path], local, embedder=embedder, progress=progress)
         searcher = Searcher(local, embedder=embedder)
         results: dict[str, dict[str, float]] = {}
+        by_lang: dict[str, dict[str, dict[str, float]]] = {}
         for mode in modes:
             run = {}
             for i, (qid, text) in enumerate(data.queries.items()):
@@ -139,10 +145,15 @@ def evaluate(
                 if progress:
                     progress(f"queries ({mode})", i + 1, len(data.queries))
             results[mode] = {name: round(v, 4) for name, v in score_run(run, data.qrels, k).items()}
+            for lang in sorted(set(data.langs.values())):  # a "lang" field in the queries: per language too
+                sub = {q: r for q, r in run.items() if data.langs.get(q) == lang}
+                by_lang.setdefault(lang, {})[mode] = {
+                    name: round(v, 4) for name, v in score_run(sub, {q: data.qrels[q] for q in sub}, k).items()}
         searcher.store.close()
         return {
             "default_mode": settings.search_mode,
             "modes": results,
+            "by_language": by_lang,
             "queries": len(data.queries),
             "documents": report.documents,
             "chunks": report.chunks,

@@ -103,11 +103,27 @@ def test_eval_json_shape(tmp_path):
     r = run("eval", data_dir, "--json")
     assert r.exit_code == 0, r.output
     data = json.loads(r.stdout)
-    assert set(data) == {"default_mode", "modes", "queries", "documents"}
+    assert set(data) == {"default_mode", "modes", "by_language", "queries", "documents"}
     assert set(data["modes"]) == {"hybrid", "bm25", "dense"}
     assert set(data["modes"]["bm25"]) == {"ndcg@10", "recall@10", "mrr@10"}
     assert data["queries"] == 2 and data["documents"] == 2
     assert data["modes"]["bm25"]["mrr@10"] == 1.0
+    assert data["by_language"] == {}  # the queries carry no "lang" field
+
+
+def test_eval_reports_each_language_when_the_queries_name_theirs(tmp_path):
+    data_dir = tmp_path / "ds"
+    write(data_dir / "queries.jsonl", '{"_id": "q1-en", "text": "school benefits", "lang": "en"}\n'
+          '{"_id": "q1-es", "text": "ayudas escolares automáticas", "lang": "es"}\n')
+    write(data_dir / "qrels" / "test.tsv", "query-id\tcorpus-id\tscore\nq1-en\td1\t2\nq1-es\td1\t2\n")
+    write(data_dir / "corpus.jsonl", '{"_id": "d1", "title": "Benefits", "text": "School benefits automatically."}\n'
+          '{"_id": "d2", "title": "Testing", "text": "The SUS questionnaire."}\n')
+    r = run("eval", data_dir, "--json", "--mode", "bm25")
+    assert r.exit_code == 0, r.output
+    by_lang = json.loads(r.stdout)["by_language"]
+    assert set(by_lang) == {"en", "es"} and by_lang["en"]["bm25"]["ndcg@10"] == 1.0
+    text = run("eval", data_dir, "--mode", "bm25")
+    assert "nDCG@10 by language" in text.output and "  es " in text.output
 
 
 @pytest.mark.shared
