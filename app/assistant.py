@@ -41,7 +41,8 @@ from .errors import NoScores
 from .examples import discussion_prompts, related_subindicators, session_pack
 from .examples import examples as find_examples
 from .generator import generator_from_settings
-from .languages import language_notes
+from .crossroute import english_question
+from .languages import language_notes, understood
 from .learning import learn_from
 from .questionlog import QuestionLog
 from .reindex import ReindexJobs
@@ -126,6 +127,10 @@ class Assistant:
             return self._cited(question, conv_id, filters, self.route(question), t0)
         r = self.route(asked)
         net = network.read(asked, self.catalog, r.cities) if self.catalog.has_cities and not filters else None
+        if not net and r.intent == "answer" and r.city and not filters:
+            english = self._other_language_route(asked, r.city)  # "¿Qué puntuación tiene Madrid?"
+            if english:
+                asked, r = english, self.route(english)
         if not net and (r.intent == "answer" or filters):
             return self._cited(question, conv_id, filters, r, t0)
         try:
@@ -137,7 +142,7 @@ class Assistant:
             return reply
         reply.question, reply.resolved_question, reply.follow_up = question, asked, follow_up
         reply.language = detect_language(question).code
-        reply.notes.extend(language_notes(reply.language, reply.status))
+        reply.notes.extend(language_notes(reply.language, reply.status, quoted=False))
         reply.conversation_id = conv_id or ConversationStore.new_id()
         self._remember(reply, r, net)
         reply.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
@@ -148,6 +153,17 @@ class Assistant:
         result = self.answerer.ask(question, conversation=conv_id, filters=filters).to_dict()
         reply = Reply.from_answer(result, "answer", r.to_dict())
         return reply
+
+    def _other_language_route(self, question: str, city: str) -> str | None:
+        """The English routed question a question in another language stands for (app/crossroute.py)."""
+        lang = detect_language(question)
+        if lang.english or not understood(lang.code):
+            return None
+        try:
+            name = self.catalog.city(city).name
+            return english_question(question, name, self.searcher.crosslingual_encode)
+        except UccError:  # no multilingual encoder, or an unknown member: a cited answer, as before
+            return None
 
     def _answer_follow_up(self, question: str, history: list[Turn], filters: dict | None) -> bool:
         """Whether ``question`` continues the conversation's cited answers ("who else does that?",

@@ -31,18 +31,31 @@ NOT_UNDERSTOOD = {
     "sl": "Slovenščine še ne razumem dovolj dobro. Bi lahko vprašali v angleščini?",
     "lv": "Es vēl pietiekami labi nesaprotu latviešu valodu. Vai varat jautāt angliski?",
 }
+IN_ENGLISH = {
+    "es": "La respuesta está en inglés, a partir de los datos de la red.",
+    "it": "La risposta è in inglese, dai dati della rete.",
+    "de": "Die Antwort ist auf Englisch, aus den Daten des Netzwerks.",
+    "fr": "La réponse est en anglais, à partir des données du réseau.",
+    "nl": "Het antwoord is in het Engels, op basis van de gegevens van het netwerk.",
+    "pt": "A resposta está em inglês, a partir dos dados da rede.",
+    "pl": "Odpowiedź jest po angielsku, na podstawie danych sieci.",
+}
 QUOTES_ENGLISH_EN = "The sources are in English: this answer quotes them as they are."
+IN_ENGLISH_EN = "The answer is in English, from the network's data."
 NOT_UNDERSTOOD_EN = ("This language is not understood well enough yet; asking in English will give a better "
                      "answer.")
 
 
-def language_notes(code: str | None, status: str) -> list[str]:
-    """The notes for an answer to a question in language ``code`` (nothing for English)."""
+def language_notes(code: str | None, status: str, quoted: bool = True) -> list[str]:
+    """The notes for an answer to a question in language ``code`` (nothing for English); ``quoted``:
+    a cited answer (it quotes English sources), else an answer from the network's data."""
     if not code or code in ("en", "und"):
         return []
     if code not in UNDERSTOOD:
         return [n for n in (NOT_UNDERSTOOD.get(code), NOT_UNDERSTOOD_EN) if n]
     if status == "answered":
+        if not quoted:
+            return [n for n in (IN_ENGLISH.get(code), IN_ENGLISH_EN) if n]
         return [n for n in (QUOTES_ENGLISH.get(code), QUOTES_ENGLISH_EN) if n]
     return []
 

@@ -87,3 +87,19 @@ def test_english_questions_take_the_english_path(knowledge_searcher):
     other = knowledge_searcher.search("¿Cómo informan los vecinos de problemas en la vía pública?", k=3)
     assert other.language == "es" and other.encoder == xlm.ENCODER_NAME and other.hits
     assert knowledge_searcher.warm_crosslingual() > 100
+
+
+@pytest.mark.parametrize("question, intent, holds", [
+    ("¿Qué puntuación tiene Madrid?", "scores", "Madrid scores"),
+    ("Quali città sono simili a Madrid?", "similar", "Members most like Madrid"),
+    ("Wie schneidet Ghent im Dashboard ab?", "scores", "Ghent scores"),
+])
+def test_routed_questions_in_other_languages(assistant, question, intent, holds):
+    r = assistant.ask(question)
+    assert (r["intent"], r["status"]) == (intent, "answered") and holds in r["answer"]
+    assert r["notes"] and "English" in r["notes"][-1]
+
+
+def test_a_question_about_a_members_service_in_another_language_stays_a_cited_answer(assistant):
+    r = assistant.ask("¿Cómo funciona el presupuesto participativo de Madrid?")
+    assert r["intent"] == "answer" and r["status"] == "answered" and r["citations"]
