@@ -23,6 +23,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Iterable
 
+from indexer.crosslingual import Language
 from indexer.crosslingual import detect as detect_language
 from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.search import Searcher, SearchResult
@@ -111,37 +112,39 @@ class Assistant:
         conv_id = ConversationStore.check_id(conversation) if conversation else None
         history = self.conversations.turns(conv_id) if conv_id else []
         asked, follow_up = question, "new"
+        language = detect_language(question)
         criterion = network.pick_criterion(question) if history and history[-1].cities else None
         if criterion:  # "which of them is biggest?" after any answer that named members
             found = network.pick(history[-1].cities, criterion, self.catalog, self.benchmark)
-            reply = self._network_reply(found, "members", self.route(question))
+            r = self.route(question)
+            reply = self._network_reply(found, "members", r)
             reply.question, reply.resolved_question, reply.follow_up = question, question, "about"
             reply.conversation_id = conv_id
-            self._remember(reply, self.route(question), None)
+            self._remember(reply, r, None)
             reply.timings_ms = {"total": (time.perf_counter() - t0) * 1000}
             return reply
         rewritten = self._routed_follow_up(question, history) if history else None
         if rewritten:
             asked, follow_up = rewritten, "place"
         elif history and self._answer_follow_up(question, history, filters):
-            return self._cited(question, conv_id, filters, self.route(question), t0)
+            return self._cited(question, conv_id, filters, self.route(question))
         r = self.route(asked)
         net = network.read(asked, self.catalog, r.cities) if self.catalog.has_cities and not filters else None
         if not net and r.intent == "answer" and r.city and not filters:
-            english = self._other_language_route(asked, r.city)  # "¿Qué puntuación tiene Madrid?"
+            english = self._other_language_route(asked, r.city, language)  # "¿Qué puntuación tiene Madrid?"
             if english:
                 asked, r = english, self.route(english)
         if not net and (r.intent == "answer" or filters):
-            return self._cited(question, conv_id, filters, r, t0)
+            return self._cited(question, conv_id, filters, r)
         try:
             reply = self._network(net, r) if net else self._routed(r, asked)
         except NotFound:
             # e.g. a member without published scores: a cited answer is still better than nothing
-            reply = self._cited(question, conv_id, filters, r, t0)
+            reply = self._cited(question, conv_id, filters, r)
             reply.route_failed = True
             return reply
         reply.question, reply.resolved_question, reply.follow_up = question, asked, follow_up
-        reply.language = detect_language(question).code
+        reply.language = language.code
         reply.notes.extend(language_notes(reply.language, reply.status, quoted=False))
         reply.conversation_id = conv_id or ConversationStore.new_id()
         self._remember(reply, r, net)
@@ -149,14 +152,12 @@ class Assistant:
         return reply
 
     # -- turns --------------------------------------------------------------------------------
-    def _cited(self, question: str, conv_id: str | None, filters: dict | None, r: Route, t0: float) -> Reply:
+    def _cited(self, question: str, conv_id: str | None, filters: dict | None, r: Route) -> Reply:
         result = self.answerer.ask(question, conversation=conv_id, filters=filters).to_dict()
-        reply = Reply.from_answer(result, "answer", r.to_dict())
-        return reply
+        return Reply.from_answer(result, "answer", r.to_dict())
 
-    def _other_language_route(self, question: str, city: str) -> str | None:
+    def _other_language_route(self, question: str, city: str, lang: Language) -> str | None:
         """The English routed question a question in another language stands for (app/crossroute.py)."""
-        lang = detect_language(question)
         if lang.english or not understood(lang.code):
             return None
         try:
@@ -247,7 +248,7 @@ class Assistant:
 
     def _topic_subindicator(self, topic: str) -> str | None:
         """The dashboard sub-indicator a learn-from topic is about ("accessibility" -> 2.3 Usability)."""
-        return network.topic_subindicator(topic, self.catalog, self.benchmark, self.searcher) if topic else None
+        return network.topic_subindicator(topic, self.catalog, self.benchmark) if topic else None
 
     def similar(self, city: str, k: int = 5, basis: str = "all") -> dict[str, Any]:
         return self.directory.similar(city, k=k, basis=basis)
@@ -406,8 +407,8 @@ def _template(reply: Reply, r: Route, net: network.NetworkQuestion | None) -> st
     """The question a place-only follow-up of this routed answer asks, with {place} for the place."""
     if net is not None:
         if net.kind == "compare":
-            return "Compare " + ", ".join(reply.data.get("cities", [{}])[i].get("name", "") for i in
-                                          range(len(reply.data.get("cities", [])))) + " and {place} on the dashboard"
+            names = ", ".join(c.get("name", "") for c in reply.data.get("cities", []))
+            return f"Compare {names} and {{place}} on the dashboard"
         if net.kind == "members" and net.countries:
             return "Which members are in {place}?"
         return ""

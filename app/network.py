@@ -99,9 +99,9 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
         pillar_words = re.compile(r"\b(?:" + "|".join(map(re.escape, pillars)) + r")\b") if pillars else _PARTS
         if _only_filler(text, [_PARTS, _DASHBOARD, _ASK, pillar_words]):
             return NetworkQuestion("dashboard", pillar=named[0] if named else None)
-    if not (_MEMBER_WORDS.search(text) or _countries(text, catalog)):
-        return None
     countries = _countries(text, catalog)
+    if not (_MEMBER_WORDS.search(text) or countries):
+        return None
     q = NetworkQuestion("members", countries=countries)
     region, city = _TYPE_REGION.search(text), _TYPE_CITY.search(text)
     if region and (not city or (_RATHER.search(text) and region.start() < city.start())):
@@ -115,8 +115,7 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
         year = _YEAR.search(text)
         q.joined_year = year.group(1) if year else None
     q.capital = bool(_CAPITALS.search(text))
-    names = [c for c in countries]
-    country_words = [fold(n) for n in names] + [d for d, c in DEMONYMS.items() if c in names]
+    country_words = [fold(n) for n in countries] + [d for d, c in DEMONYMS.items() if c in countries]
     patterns = [_MEMBER_WORDS, _ASK, _FOUNDING, _JOINED, _CAPITALS, _YEAR,
                 re.compile(r"\b(?:" + "|".join(map(re.escape, country_words)) + r")\b") if country_words else None]
     if not _only_filler(text, [p for p in patterns if p is not None]):
@@ -338,17 +337,17 @@ def subindicator_ranking(benchmark: Any, catalog: Any, sub_id: str, revision: st
         tied = [i for (f, _, _), i in zip(scored, items) if abs(f - edge) < 1e-9]
         lead = _join_names([i["name"] for i in tied])
         which = "weakest" if weakest else "strongest"
+        verb = ("trail" if weakest else "lead") + ("" if len(tied) > 1 else "s")
         text = (f"On {sub.id} {sub.name}, the {which} members on the dashboard (self-assessment, revision {rev}) are "
-                + "; ".join(f"{i['name']} ({i['why']})" for i in items) + f". {lead} "
-                + ("lead" if len(tied) > 1 else "leads") * (not weakest) + ("trail" if len(tied) > 1 else "trails") * weakest
-                + f" on this sub-indicator. Source: {benchmark.source(rev)}.")
+                + "; ".join(f"{i['name']} ({i['why']})" for i in items)
+                + f". {lead} {verb} on this sub-indicator. Source: {benchmark.source(rev)}.")
     return NetworkAnswer(text, {"revision": rev, "subindicator": {"id": sub.id, "name": sub.name}, "ranking": items},
                          [{"type": "cities", "title": f"{sub.id} {sub.name}", "items": items}],
                          [{"title": "UserCentriCities dashboard scores", "url": benchmark.source(rev),
                            "source": "benchmark/scores"}])
 
 
-def topic_subindicator(topic: str, catalog: Any, benchmark: Any, searcher: Any = None) -> str | None:
+def topic_subindicator(topic: str, catalog: Any, benchmark: Any) -> str | None:
     """The sub-indicator of the latest revision a topic is about ("accessibility" -> the one whose
     name, questions and mapped principles share most of the topic's words), or None.
 

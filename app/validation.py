@@ -1017,14 +1017,22 @@ def _cities_entries(root: Path) -> list[EntrySources]:
     return out
 
 
+def _optional_mapping(root: Path, rel: str) -> dict | None:
+    """An optional data file of the sources report, or None when it is absent or not a readable
+    mapping (``ucc validate`` itself reports why)."""
+    path = root / rel
+    try:
+        data = cat.read_yaml(path) if path.is_file() else None
+    except DatasetError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
 def _add_snapshots(root: Path, entries: list[EntrySources]) -> None:
     """A member listed in a consortium snapshot of partners.yaml: that source supports its membership
     (shown where the member lists the source)."""
-    try:
-        data = cat.read_yaml(root / PARTNERS_FILE) if (root / PARTNERS_FILE).is_file() else None
-    except DatasetError:
-        return
-    if not isinstance(data, dict):
+    data = _optional_mapping(root, PARTNERS_FILE)
+    if data is None:
         return
     members = {e.entry: e for e in entries if e.kind == "member"}
     for snap in _as_list(data.get("consortium")):
@@ -1131,11 +1139,8 @@ def _network_entries(root: Path) -> list[EntrySources]:
 def _add_award_facts(root: Path, entries: list[EntrySources], docs_services: dict[str, list[str]]) -> None:
     """A service (or a case about it) that is a finalist or winner in awards.yaml: that source supports it
     (shown where the entry lists the source)."""
-    try:
-        data = cat.read_yaml(root / AWARDS_FILE) if (root / AWARDS_FILE).is_file() else None
-    except DatasetError:
-        return
-    if not isinstance(data, dict):
+    data = _optional_mapping(root, AWARDS_FILE)
+    if data is None:
         return
     for raw in _as_list(data.get("awards")):
         if not isinstance(raw, dict):

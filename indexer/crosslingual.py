@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -111,7 +112,7 @@ class CrossLingual:
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
-    def vectors(self, gen_id: int, rows: "callable") -> tuple[np.ndarray, np.ndarray]:
+    def vectors(self, gen_id: int, rows: Callable[[], list[tuple[int, str]]]) -> tuple[np.ndarray, np.ndarray]:
         """(chunk ids, unit vectors) of generation ``gen_id``; ``rows()`` gives its (id, text) pairs
         when they must be made."""
         cached = self._vectors
