@@ -295,7 +295,7 @@ class QuestionLog:
         if status not in STATUSES:
             raise InvalidRequest(f"Unknown status {status!r}; use one of: {', '.join(STATUSES)}.")
         text = " ".join(str(question or "").split())[:MAX_QUESTION_CHARS]
-        answer_id = secrets.token_urlsafe(12)
+        answer_id = secrets.token_hex(12)  # hex: never starts with a CSV formula character
         now = self.clock()
         row = {
             "id": answer_id,
