@@ -4,9 +4,9 @@
 :meth:`app.assistant.Assistant.ask_and_record`, which runs :func:`ask_and_record` here:
 
 - the question is answered by :meth:`Assistant.ask <app.assistant.Assistant.ask>`, and timed;
-- it is recorded with :meth:`QuestionLog.record_ask <app.questionlog.QuestionLog.record_ask>` in one
+- it is recorded with :meth:`QuestionLog.record_ask <app.operations.questionlog.QuestionLog.record_ask>` in one
   shape whatever the face: the citations as sources, the index generation that answered, the route
-  details of :func:`app.questionlog.ask_details`, the face as ``channel``;
+  details of :func:`app.operations.questionlog.ask_details`, the face as ``channel``;
 - a question the assistant failed on (an error of status 500 or more, or an unexpected exception) is
   recorded with status ``error``, so that moderators see it, and the error is raised again; a request
   error (an invalid conversation id, status 4xx) is not a question and is not recorded;
@@ -25,7 +25,7 @@ from typing import Any
 
 from indexer.errors import UccError
 
-from .questionlog import QuestionLog, ask_details
+from app.operations.questionlog import QuestionLog, ask_details
 
 log = logging.getLogger("ucc.asking")
 
@@ -36,7 +36,7 @@ STATUSES = ("answered", "need_more_detail", "cannot_answer")
 class Asked:
     """One question a face asked: the assistant's result and its row in the question log."""
 
-    result: dict[str, Any]  # what Assistant.ask returned (the shape of app.reply.Reply)
+    result: dict[str, Any]  # what Assistant.ask returned (the shape of app.answering.reply.Reply)
     status: str  # answered | need_more_detail | cannot_answer
     intent: str | None
     conversation_id: str | None  # to continue the conversation (the result's, or the one asked in)

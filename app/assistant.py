@@ -9,8 +9,8 @@ answer, the structured data behind it, and the route taken.
 It also owns every use case of the faces, which call only its public methods
 (``tests/test_architecture.py``): asking with timing and the question log
 (:meth:`Assistant.ask_and_record`, :mod:`app.asking`), feedback, readiness, reindex
-jobs (:mod:`app.reindex`), the benchmark import and reload, and the data behind
-the city pages (:mod:`app.browse`).
+jobs (:mod:`app.operations.reindex`), the benchmark import and reload, and the data behind
+the city pages (:mod:`app.network.browse`).
 """
 
 from __future__ import annotations
@@ -29,26 +29,26 @@ from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.search import Searcher, SearchResult
 from indexer.settings import Settings
 
-from . import network
-from .answers import Answerer
-from .asking import Asked, ask_and_record
-from .benchmark import Benchmark
-from .benchmark_import import ImportResult, import_scores
-from .browse import CityPage, city_benchmark, city_page, filter_values
-from .catalog import Catalog, City
-from .cities import CityDirectory
-from .conversations import ConversationStore, Turn, resolve
-from .errors import NoScores
-from .examples import discussion_prompts, related_subindicators, session_pack
-from .examples import examples as find_examples
-from .generator import generator_from_settings
-from .crossroute import english_question
-from .languages import language_notes, understood
-from .learning import learn_from
-from .questionlog import QuestionLog
-from .reindex import ReindexJobs
-from .reply import Reply, data_citation, examples_reply, learn_from_reply, ranking_reply, scores_reply, similar_reply
-from .router import Route, route
+from app.network import facts as network
+from app.answering.answers import Answerer
+from app.asking import Asked, ask_and_record
+from app.network.benchmark import Benchmark
+from app.network.benchmark_import import ImportResult, import_scores
+from app.network.browse import CityPage, city_benchmark, city_page, filter_values
+from app.network.catalog import Catalog, City
+from app.network.cities import CityDirectory
+from app.answering.conversations import ConversationStore, Turn, resolve
+from app.errors import NoScores
+from app.network.examples import discussion_prompts, related_subindicators, session_pack
+from app.network.examples import examples as find_examples
+from app.answering.generator import generator_from_settings
+from app.answering.crossroute import english_question
+from app.answering.languages import language_notes, understood
+from app.network.learning import learn_from
+from app.operations.questionlog import QuestionLog
+from app.operations.reindex import ReindexJobs
+from app.answering.reply import Reply, data_citation, examples_reply, learn_from_reply, ranking_reply, scores_reply, similar_reply
+from app.answering.router import Route, route
 
 
 _log = logging.getLogger("ucc.assistant")
@@ -101,7 +101,7 @@ class Assistant:
         return route(question, self.catalog)
 
     def ask(self, question: str, conversation: str | None = None, filters: dict | None = None) -> dict[str, Any]:
-        """Answer a question (see :class:`~app.reply.Reply` for the shape). Every turn is routed: questions
+        """Answer a question (see :class:`~app.answering.reply.Reply` for the shape). Every turn is routed: questions
         about scores, rankings, peers, examples, members or the dashboard go to those capabilities, first
         or inside a conversation; follow-ups of a routed answer ("what about Porto?") are routed again."""
         return self.reply(question, conversation, filters).to_dict()
@@ -157,7 +157,7 @@ class Assistant:
         return Reply.from_answer(result, "answer", r.to_dict())
 
     def _other_language_route(self, question: str, city: str, lang: Language) -> str | None:
-        """The English routed question a question in another language stands for (app/crossroute.py)."""
+        """The English routed question a question in another language stands for (app/answering/crossroute.py)."""
         if lang.english or not understood(lang.code):
             return None
         try:
@@ -377,7 +377,7 @@ class Assistant:
 
     def start_reindex(self) -> dict[str, Any]:
         """Start the incremental build of the knowledge base in a background thread (one at a time per
-        process: BuildInProgress); the job's status. See :mod:`app.reindex`."""
+        process: BuildInProgress); the job's status. See :mod:`app.operations.reindex`."""
         return self.reindex_jobs.start()
 
     def reindex_job(self, job_id: str) -> dict[str, Any]:

@@ -182,8 +182,8 @@ def stats(as_json):
 
     Example: ucc stats --json
     """
-    from app.catalog import Catalog
-    from app.coverage import knowledge_gaps
+    from app.network.catalog import Catalog
+    from app.network.coverage import knowledge_gaps
     from indexer.stats import index_stats
 
     settings = load_settings()

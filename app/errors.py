@@ -1,7 +1,7 @@
 """Errors of the assistant: a question it refuses, and its city and benchmark capabilities.
 
 :class:`EmptyQuestion` and :class:`QuestionTooLong` are :class:`~indexer.errors.InvalidRequest`
-(HTTP 400 and 422), raised by :func:`app.answers.check_question` for every face; the city and
+(HTTP 400 and 422), raised by :func:`app.answering.answers.check_question` for every face; the city and
 benchmark errors are :class:`~indexer.errors.NotFound` (HTTP 404). Every face already maps them;
 their messages are written to be shown to the user as they are.
 """

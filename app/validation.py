@@ -48,8 +48,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from indexer.errors import DatasetError, NotFound
 
-from . import catalog as cat
-from .scoring import rounded_percentage
+from app.network import catalog as cat
+from app.network.scoring import rounded_percentage
 
 STATUSES = ("live", "pilot", "planned", "in-design", "discontinued", "unknown")
 CONFIDENCES = ("found", "reported", "inferred", "mixed")

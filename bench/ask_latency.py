@@ -27,9 +27,9 @@ from pathlib import Path
 
 from _common import REPO, emit, median, percentile, rss_mib
 
-from app.answers import Answerer
-from app.catalog import Catalog
-from app.conversations import ConversationStore
+from app.answering.answers import Answerer
+from app.network.catalog import Catalog
+from app.answering.conversations import ConversationStore
 from indexer.build import build_index
 from indexer.embedders import get_embedder
 from indexer.search import Searcher

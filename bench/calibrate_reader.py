@@ -1,4 +1,4 @@
-"""Calibrate the reader's weights (app/answers.py: SENTENCE_WEIGHT, PASSAGE_WEIGHT, TYPE_BONUS) by
+"""Calibrate the reader's weights (app/answering/answers.py: SENTENCE_WEIGHT, PASSAGE_WEIGHT, TYPE_BONUS) by
 cross-validation over answer-quality question files (the answers-dev format).
 
 Every combination of the grid answers every question once (the assistant's caches make later
@@ -36,8 +36,8 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    import app.answers as answers
-    from app.answer_eval import check, load_cases
+    import app.answering.answers as answers
+    from app.operations.answer_eval import check, load_cases
     from app.assistant import Assistant
     from indexer.settings import load_settings
 

@@ -35,10 +35,10 @@ from pathlib import Path
 
 from _common import REPO, emit, median, percentile
 
-from app.benchmark import Benchmark
-from app.catalog import Catalog
-from app.cities import CityDirectory
-from app.learning import learn_from
+from app.network.benchmark import Benchmark
+from app.network.catalog import Catalog
+from app.network.cities import CityDirectory
+from app.network.learning import learn_from
 from indexer.build import build_index
 from indexer.search import Searcher
 from indexer.settings import load_settings

@@ -203,9 +203,9 @@ def help_blocks() -> list[dict]:
 
 
 def question_problem(question: str | None) -> str | None:
-    """Slack's words for a question the assistant refuses (:func:`app.answers.check_question`:
+    """Slack's words for a question the assistant refuses (:func:`app.answering.answers.check_question`:
     empty or over-long); None when it can be asked."""
-    from app.answers import check_question
+    from app.answering.answers import check_question
     from app.errors import EmptyQuestion, QuestionTooLong
 
     try:

@@ -53,7 +53,7 @@ def wsgi(settings=None):
     """The HTTP-mode WSGI app from UCC_* / SLACK_* settings, for a WSGI server: ``ucc slack --http``
     runs it under gunicorn with ``ucc serve``'s options; by hand, keep the worker that reads whole
     requests before a thread sees them:
-    ``gunicorn -k app.httpserver.BufferedThreadWorker -b 127.0.0.1:3000 'bots.flask_adapter:wsgi()'``."""
+    ``gunicorn -k app.operations.httpserver.BufferedThreadWorker -b 127.0.0.1:3000 'bots.flask_adapter:wsgi()'``."""
     from app.assistant import Assistant
     from indexer.errors import ConfigurationError
     from indexer.settings import load_settings

@@ -37,7 +37,7 @@ def http_options(settings, host: str, port: int) -> dict:
 def serve_http(settings, host: str, port: int) -> None:
     """POST /slack/events under gunicorn; each worker builds the bot after the fork (the master
     never loads the model). Blocks until stopped."""
-    from app.httpserver import wsgi_server
+    from app.operations.httpserver import wsgi_server
 
     options = http_options(settings, host, port)
     print(f"Serving Slack's requests at http://{options['bind'][0]}/slack/events with {options['workers']} "

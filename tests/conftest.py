@@ -112,6 +112,6 @@ def knowledge_searcher_fake(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def catalog():
-    from app.catalog import Catalog
+    from app.network.catalog import Catalog
 
     return Catalog.load(REPO / "knowledge")

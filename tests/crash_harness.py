@@ -16,7 +16,7 @@ Progress: each run's stderr is a pseudo-terminal, so `ucc index` shows its progr
 shown only on a terminal); the bars (stages load, embed, commit) tell which step a kill hit.
 
 The writer (``python -m tests.crash_harness writer``) records questions and feedback through
-:class:`app.questionlog.QuestionLog` and prints each answer id or feedback token only after the
+:class:`app.operations.questionlog.QuestionLog` and prints each answer id or feedback token only after the
 call returned (committed): those printed lines are what it acknowledged.
 """
 
@@ -285,7 +285,7 @@ def _run_child(cmd: dict) -> None:
 
 
 def _writer(tag: str, interval: float) -> None:
-    from app.questionlog import QuestionLog
+    from app.operations.questionlog import QuestionLog
     from indexer.settings import load_settings
 
     log = QuestionLog.from_settings(load_settings())

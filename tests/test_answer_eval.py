@@ -5,7 +5,7 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.answer_eval import check, evaluate, evaluate_file, load_cases, parse_case, parse_cases
+from app.operations.answer_eval import check, evaluate, evaluate_file, load_cases, parse_case, parse_cases
 from app.assistant import Assistant
 from app.cli import main
 from indexer.errors import DatasetError, IndexNotBuilt

@@ -10,10 +10,10 @@ import re
 import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
-from app import reader
-from app import sentences as sn
-from app.answers import MIN_SCORE, AnswerResult, Answerer
-from app.conversations import ConversationStore
+from app.answering import reader
+from app.answering import sentences as sn
+from app.answering.answers import MIN_SCORE, AnswerResult, Answerer
+from app.answering.conversations import ConversationStore
 from indexer import store as ist
 from indexer.errors import InvalidRequest
 from indexer.settings import load_settings

@@ -577,7 +577,7 @@ def test_admin_benchmark_import_checks_then_writes(tmp_path, knowledge_searcher_
     kdir = tmp_path / "knowledge"
     shutil.copytree(REPO / "knowledge", kdir)
     settings = make_settings(tmp_path, knowledge_dir=str(kdir))
-    from app.catalog import Catalog
+    from app.network.catalog import Catalog
 
     assistant = Assistant(settings, searcher=knowledge_searcher_fake, catalog=Catalog.load(kdir))
     c = create_app(settings, assistant=assistant).test_client()

@@ -74,7 +74,7 @@ def test_examples_question_without_a_topic_uses_the_question(assistant):
 
 
 def test_ucc_ask_is_logged_with_channel_cli(monkeypatch, knowledge_searcher, tmp_path):
-    from app.questionlog import QuestionLog
+    from app.operations.questionlog import QuestionLog
 
     monkeypatch.setattr("app.assistant.Searcher", lambda settings: knowledge_searcher)
     monkeypatch.setenv("UCC_KNOWLEDGE_DIR", str(REPO / "knowledge"))
@@ -87,7 +87,7 @@ def test_ucc_ask_is_logged_with_channel_cli(monkeypatch, knowledge_searcher, tmp
 def test_llm_answers_through_the_assistant_and_fall_back(knowledge_searcher, catalog, tmp_path):
     """UCC_LLM_URL set: the generated answer is used when its citations check out, and the
     extractive answer comes back (with a note) when the server fails."""
-    from app.generator import generator_from_settings
+    from app.answering.generator import generator_from_settings
 
     from .test_generator import FakeLLM
 
@@ -117,7 +117,7 @@ def test_llm_answers_through_the_assistant_and_fall_back(knowledge_searcher, cat
 
 def test_a_plain_folder_of_documents_without_members_can_be_asked(tmp_path, fake_embedder):
     """Any folder of documents can be indexed and asked; cities.yaml and the benchmark are extras."""
-    from app.catalog import Catalog
+    from app.network.catalog import Catalog
     from indexer.build import build_index
     from indexer.search import Searcher
 

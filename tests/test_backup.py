@@ -8,10 +8,10 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from app import backup as ops
+from app.operations import backup as ops
 from app.cli import main
-from app.conversations import ConversationStore, Turn
-from app.questionlog import SALT_FILE, QuestionLog
+from app.answering.conversations import ConversationStore, Turn
+from app.operations.questionlog import SALT_FILE, QuestionLog
 from indexer import backup as core
 from indexer.build import build_index
 from indexer.errors import UccError

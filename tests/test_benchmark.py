@@ -1,4 +1,4 @@
-"""app.benchmark: ranking with ties, city scores and colours, pillar averages, peers, change."""
+"""app.network.benchmark: ranking with ties, city scores and colours, pillar averages, peers, change."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from app.benchmark import Benchmark
-from app.catalog import Catalog
+from app.network.benchmark import Benchmark
+from app.network.catalog import Catalog
 from app.errors import NoScores
 from indexer.errors import NotFound
 

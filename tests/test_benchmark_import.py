@@ -11,10 +11,10 @@ import pytest
 import yaml
 from click.testing import CliRunner
 
-from app.benchmark_import import import_scores, output_name, read_import
-from app.catalog import Catalog, load_score_file
+from app.network.benchmark_import import import_scores, output_name, read_import
+from app.network.catalog import Catalog, load_score_file
 from app.commands.knowledge import benchmark_group
-from app.scoring import rounded_percentage
+from app.network.scoring import rounded_percentage
 from app.validation import validate_knowledge
 from indexer.errors import DatasetError, NotFound
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from app.catalog import Catalog, SubScore, load_cities
+from app.network.catalog import Catalog, SubScore, load_cities
 from indexer.errors import DatasetError, NotFound
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"

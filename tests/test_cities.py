@@ -1,4 +1,4 @@
-"""app.cities: fuzzy and local names, profiles, similar members with reasons; the CLI commands."""
+"""app.network.cities: fuzzy and local names, profiles, similar members with reasons; the CLI commands."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.cities import BASES, CityDirectory, normalise
+from app.network.cities import BASES, CityDirectory, normalise
 from app.commands.cities import learn_from_command, paint, scores_command, similar_command, table
 from app.errors import NoScores, UnknownCity
 from indexer.errors import InvalidRequest, NotFound

@@ -356,7 +356,7 @@ def test_the_ranking_shares_ranks_on_ties_and_says_what_it_is(signed_in, assista
 
 @pytest.fixture
 def question_log(app):
-    qlog = pytest.importorskip("app.questionlog").QuestionLog.from_settings(app.extensions["ucc.settings"])
+    qlog = pytest.importorskip("app.operations.questionlog").QuestionLog.from_settings(app.extensions["ucc.settings"])
     app.extensions["ucc.questionlog"] = qlog
     return qlog
 

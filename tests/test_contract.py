@@ -35,7 +35,7 @@ ANSWERED: dict[str, set[int]] = defaultdict(set)  # operation -> statuses seen
 @pytest.fixture(scope="module")
 def contract_app(tmp_path_factory):
     """The real app over a real (small, fake-embedded) index of a copy of knowledge/, admin on."""
-    from app.catalog import Catalog
+    from app.network.catalog import Catalog
 
     root = tmp_path_factory.mktemp("contract")
     kdir = root / "knowledge"

@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from app.conversations import ConversationStore, Places, Turn, resolve, short_title
+from app.answering.conversations import ConversationStore, Places, Turn, resolve, short_title
 from indexer.errors import InvalidRequest
 
 

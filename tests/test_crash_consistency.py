@@ -33,7 +33,7 @@ from pathlib import Path
 import faiss
 import pytest
 
-from app.questionlog import QuestionLog
+from app.operations.questionlog import QuestionLog
 from indexer import store as st
 from indexer.build import build_index, model_key
 from indexer.integrity import check_data_dir

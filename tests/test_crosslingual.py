@@ -1,10 +1,10 @@
-"""Questions in the members' own languages (indexer/crosslingual.py, app/languages.py)."""
+"""Questions in the members' own languages (indexer/crosslingual.py, app/answering/languages.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from app.languages import UNDERSTOOD, language_notes, understood
+from app.answering.languages import UNDERSTOOD, language_notes, understood
 from indexer import crosslingual as xlm
 
 pytestmark = pytest.mark.skipif(not xlm.available(), reason="the multilingual encoder is not installed")

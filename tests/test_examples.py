@@ -1,4 +1,4 @@
-"""Examples for UserCentriCafé moderators: app.examples and ``ucc examples``.
+"""Examples for UserCentriCafé moderators: app.network.examples and ``ucc examples``.
 
 Most tests use the knowledge base indexed with the fake embedder, with the cosine floor
 lowered (its hashed vectors do not have the real model's scale); the relevance floor
@@ -16,9 +16,9 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from app import examples as ex
+from app.network import examples as ex
 from app.commands.examples import examples_command, render_text
-from app.examples import (
+from app.network.examples import (
     CSV_COLUMNS,
     DEFAULT_MIN_SCORE,
     Example,
@@ -30,7 +30,7 @@ from app.examples import (
     session_pack,
     summarise,
 )
-from app.scoring import display_fraction
+from app.network.scoring import display_fraction
 from indexer.errors import InvalidRequest
 
 from .conftest import REPO

@@ -1,4 +1,4 @@
-"""app.generator against a fake OpenAI-compatible server on 127.0.0.1."""
+"""app.answering.generator against a fake OpenAI-compatible server on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from app.generator import (
+from app.answering.generator import (
     SYSTEM_PROMPT,
     ChatGenerator,
     GeneratorUnavailable,

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from app.cli import main
-from app.questionlog import QuestionLog
+from app.operations.questionlog import QuestionLog
 from indexer import store as st
 from indexer.build import build_index
 from indexer.integrity import check_data_dir, check_integrity

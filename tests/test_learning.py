@@ -1,4 +1,4 @@
-"""app.learning.learn_from: weakest sub-indicators, peers that score well, examples, the guide."""
+"""app.network.learning.learn_from: weakest sub-indicators, peers that score well, examples, the guide."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from app.benchmark import Benchmark
-from app.cities import CityDirectory
+from app.network.benchmark import Benchmark
+from app.network.cities import CityDirectory
 from app.commands.cities import learn_from_command
 from app.errors import UnknownCity
-from app.learning import learn_from
+from app.network.learning import learn_from
 from indexer.errors import InvalidRequest, NotFound
 from indexer.search import Searcher
 

@@ -1,6 +1,6 @@
 """Property tests (hypothesis) for the arithmetic the answers rest on: chunking measured with the
 real model's tokenizer, hybrid fusion, and the dashboard scores recomputed through
-:class:`app.benchmark.Benchmark`. They extend test_chunking.py and test_scoring.py (which
+:class:`app.network.benchmark.Benchmark`. They extend test_chunking.py and test_scoring.py (which
 cover the fake counter and the plain scoring functions on fixed or simple inputs)."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from hypothesis import HealthCheck, assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from app.benchmark import Benchmark
-from app.catalog import Catalog
-from app.scoring import city_percentage, colour, display_fraction, pillar_average, rounded_percentage
+from app.network.benchmark import Benchmark
+from app.network.catalog import Catalog
+from app.network.scoring import city_percentage, colour, display_fraction, pillar_average, rounded_percentage
 from indexer.chunking import chunk_document, header_for
 from indexer.documents import Block, SourceDocument, chunk_id_for
 from indexer.search import fuse_convex, fuse_rrf

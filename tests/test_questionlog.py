@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from app.questionlog import QuestionLog, agglomerate, ask_details, outcome, route_words, tfidf
+from app.operations.questionlog import QuestionLog, agglomerate, ask_details, outcome, route_words, tfidf
 from indexer.errors import InvalidRequest, NotFound
 
 from .conftest import FakeEmbedder
@@ -384,7 +384,7 @@ def test_topics_are_cached_by_log_state_and_embed_each_question_once(qlog):
 
 
 def test_topics_look_at_the_most_recent_questions_only(qlog, clock, monkeypatch):
-    import app.questionlog as ql
+    import app.operations.questionlog as ql
 
     monkeypatch.setattr(ql, "TOPIC_QUESTIONS", 4)
     for i in range(6):

@@ -1,4 +1,4 @@
-"""app.router: intents on a varied case file, and the entities it extracts."""
+"""app.answering.router: intents on a varied case file, and the entities it extracts."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from app.router import INTENTS, Route, find_cities, find_revision, find_subindicators, route
+from app.answering.router import INTENTS, Route, find_cities, find_revision, find_subindicators, route
 
 from .conftest import REPO
 

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.catalog import Catalog
-from app.scoring import (
+from app.network.catalog import Catalog
+from app.network.scoring import (
     change_between,
     city_percentage,
     colour,

@@ -27,7 +27,7 @@ def test_defaults_bind_this_machine_only_with_two_workers():
     opts = gunicorn_options(load_settings({}))
     assert opts["bind"] == ["127.0.0.1:8000"]
     assert opts["workers"] == 2 and opts["threads"] == 1
-    assert opts["worker_class"] == "app.httpserver.BufferedThreadWorker"  # gthread that buffers requests
+    assert opts["worker_class"] == "app.operations.httpserver.BufferedThreadWorker"  # gthread that buffers requests
     assert opts["preload_app"] is False and opts["timeout"] >= 60 and opts["accesslog"] is None
 
 

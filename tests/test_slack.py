@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 import pytest
 
 from app.assistant import Assistant
-from app.questionlog import QuestionLog
+from app.operations.questionlog import QuestionLog
 from indexer.settings import load_settings
 
 SECRET = "test-signing-secret"

@@ -23,7 +23,7 @@ import time
 import pytest
 
 from app.commands.serve import gunicorn_options
-from app.httpserver import (PARTIAL, READ_TIMEOUT, WHOLE, BufferedThreadWorker, IncomingRequest, error_page,
+from app.operations.httpserver import (PARTIAL, READ_TIMEOUT, WHOLE, BufferedThreadWorker, IncomingRequest, error_page,
                             error_status)
 from indexer.settings import load_settings
 
@@ -109,7 +109,7 @@ def test_both_faces_run_the_buffering_worker():
     settings = load_settings({})
     web = gunicorn_options(settings)
     slack = http_options(settings, "127.0.0.1", 3000)
-    assert web["worker_class"] == slack["worker_class"] == "app.httpserver.BufferedThreadWorker"
+    assert web["worker_class"] == slack["worker_class"] == "app.operations.httpserver.BufferedThreadWorker"
     assert web["accesslog"] is None and slack["accesslog"] is None
     assert slack["bind"] == ["127.0.0.1:3000"] and slack["proc_name"] == "ucc-slack"
     from gunicorn.util import load_class

@@ -4,7 +4,7 @@ Register it on the main group::
 
     main.add_command(eval_answers_command)
 
-The checking lives in :mod:`app.answer_eval`; this command only asks through the
+The checking lives in :mod:`app.operations.answer_eval`; this command only asks through the
 assistant and formats the report.
 """
 
@@ -19,7 +19,7 @@ import click
 from indexer.errors import UccError
 from indexer.settings import load_settings
 
-from ..answer_eval import Report, evaluate_file
+from app.operations.answer_eval import Report, evaluate_file
 
 ANSWER_CHARS = 240
 

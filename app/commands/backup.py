@@ -15,7 +15,7 @@ import click
 
 from indexer.settings import load_settings
 
-from .. import backup as ops
+from app.operations import backup as ops
 
 
 def _echo_json(obj) -> None:

@@ -22,11 +22,11 @@ import click
 from indexer.errors import UccError
 from indexer.settings import load_settings
 
-from ..benchmark import Benchmark
-from ..catalog import Catalog
-from ..cities import BASES, MAX_K, CityDirectory
-from ..learning import learn_from
-from ..terminal import shown as printable  # text from knowledge files, escaped for the terminal
+from app.network.benchmark import Benchmark
+from app.network.catalog import Catalog
+from app.network.cities import BASES, MAX_K, CityDirectory
+from app.network.learning import learn_from
+from app.terminal import shown as printable  # text from knowledge files, escaped for the terminal
 
 _ANSI = {"green": "green", "orange": "yellow", "red": "red"}
 

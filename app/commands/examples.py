@@ -17,9 +17,9 @@ from indexer.errors import UccError
 from indexer.search import Searcher
 from indexer.settings import load_settings
 
-from ..catalog import Catalog
-from ..examples import MAX_N, Example, examples, examples_csv, session_pack
-from ..terminal import json_shown, shown
+from app.network.catalog import Catalog
+from app.network.examples import MAX_N, Example, examples, examples_csv, session_pack
+from app.terminal import json_shown, shown
 
 FORMATS = ("text", "md", "csv", "json")
 

@@ -16,9 +16,9 @@ import click
 from indexer.errors import UccError
 from indexer.settings import load_settings
 
-from ..benchmark_import import import_scores
-from ..catalog import Catalog
-from ..validation import EntrySources, check_knowledge, sources_report
+from app.network.benchmark_import import import_scores
+from app.network.catalog import Catalog
+from app.validation import EntrySources, check_knowledge, sources_report
 
 def _default_knowledge_dir() -> str:
     return str(load_settings().knowledge_dir)

@@ -18,7 +18,7 @@ def _table(columns: list[str], rows: list[list[Any]], totals: list[Any] | None =
 
 
 def part_lines(part: dict) -> list[str]:
-    """One part (see app/reply.py) as lines of text; citations are printed by the caller."""
+    """One part (see app/answering/reply.py) as lines of text; citations are printed by the caller."""
     kind, title = part.get("type"), part.get("title") or ""
     if kind in ("score_table", "table"):
         rows = part.get("rows") or []

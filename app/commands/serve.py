@@ -14,7 +14,7 @@ What it does:
 3. prints the URLs of the widget demo, the console and the API docs.
 
 Slow clients: the workers are gthread workers whose event loop reads each whole request before a
-thread sees it (:class:`app.httpserver.BufferedThreadWorker`), so a client trickling its headers
+thread sees it (:class:`app.operations.httpserver.BufferedThreadWorker`), so a client trickling its headers
 or body holds no thread; it has 10 s to send its request and is then disconnected. Measured with
 tests/test_slow_clients.py (bench/RESULTS.md). ``ucc slack --http`` runs under the same options.
 
@@ -53,7 +53,7 @@ TIMEOUT = 120
 GRACEFUL_TIMEOUT = 30
 KEEPALIVE = 5
 WORKER_CONNECTIONS = 256  # open connections a worker holds (each may buffer a request of up to ~1 MB)
-WORKER_CLASS = "app.httpserver.BufferedThreadWorker"
+WORKER_CLASS = "app.operations.httpserver.BufferedThreadWorker"
 
 
 def bind_address(host: str, port: int) -> str:
@@ -129,7 +129,7 @@ def warm(app) -> None:
 
 def make_server(options: dict[str, Any], metrics_dir: Path, environ: dict[str, str] | None = None):
     """A gunicorn application; each worker calls ``load()`` after the fork."""
-    from app.httpserver import wsgi_server
+    from app.operations.httpserver import wsgi_server
 
     settings = load_settings(environ)
 

@@ -18,7 +18,7 @@ from indexer.settings import Settings, load_settings
 def create_app(settings: Settings | None = None, assistant=None, test_config: dict | None = None) -> Flask:
     from app.assistant import Assistant
 
-    from . import errors, security
+    from app.web import errors, security
 
     settings = settings or load_settings()
     app = Flask(__name__)

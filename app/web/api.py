@@ -43,11 +43,11 @@ from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 from indexer.errors import UccError
 from indexer.search import FILTER_KEYS, MODES
 
-from ..questionlog import CHANNELS, QuestionLog
-from .errors import error_response
-from .metrics import Metrics
-from .params import BOOL_VALUES, EXAMPLE_FORMATS, MAX_ID, MAX_TEXT, WEB_CHANNELS
-from .ratelimit import RateLimiter, failure_throttle, log_auth, log_wrong_token
+from app.operations.questionlog import CHANNELS, QuestionLog
+from app.web.errors import error_response
+from app.web.metrics import Metrics
+from app.web.params import BOOL_VALUES, EXAMPLE_FORMATS, MAX_ID, MAX_TEXT, WEB_CHANNELS
+from app.web.ratelimit import RateLimiter, failure_throttle, log_auth, log_wrong_token
 
 log = logging.getLogger("ucc.web.api")
 
@@ -280,14 +280,14 @@ def metrics():
 
 @bp.get(f"{API}/openapi.json")
 def openapi_json():
-    from .openapi import spec
+    from app.web.openapi import spec
 
     return jsonify(spec())
 
 
 @bp.get(f"{API}/docs")
 def docs():
-    from .openapi import doc_sections, spec
+    from app.web.openapi import doc_sections, spec
 
     return render_template("api_docs.html", spec=spec(), sections=doc_sections())
 
@@ -386,7 +386,7 @@ def city(slug: str):
 
 @bp.get(f"{API}/cities/<slug>/similar")
 def city_similar(slug: str):
-    from ..cities import BASES, MAX_K
+    from app.network.cities import BASES, MAX_K
 
     args = query_args(("k", "basis"))
     k = int_arg(args, "k", 5, 1, MAX_K)

@@ -51,8 +51,8 @@ from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.store import FACETS
 from indexer.text import fold
 
-from ..links import http_url
-from .ratelimit import failure_throttle, log_auth, log_wrong_token
+from app.links import http_url
+from app.web.ratelimit import failure_throttle, log_auth, log_wrong_token
 
 bp = Blueprint("console", __name__, url_prefix="/console")
 
@@ -566,7 +566,7 @@ def ranking():
 
 
 class QuestionSource(Protocol):
-    """What the questions view uses of :class:`app.questionlog.QuestionLog`.
+    """What the questions view uses of :class:`app.operations.questionlog.QuestionLog`.
 
     Rows are dicts; the view keeps only the keys in :data:`QUESTION_FIELDS`, and the CSV export
     drops identifying columns (:func:`strip_private_columns`), so a hashed user id never reaches
@@ -596,15 +596,15 @@ _PRIVATE_COLUMN = re.compile(r"(^|_)(user|hash|ip|session|conversation)(_|$)", r
 
 def question_log() -> QuestionSource | None:
     """The app's question log (``app.extensions["ucc.questionlog"]``, shared with the API), or one
-    built from the settings if :mod:`app.questionlog` is installed; None if there is none."""
+    built from the settings if :mod:`app.operations.questionlog` is installed; None if there is none."""
     app = current_app
     log = app.extensions.get("ucc.questionlog")
     if log is not None:
         return log
     try:
-        from app.questionlog import QuestionLog
+        from app.operations.questionlog import QuestionLog
     except ModuleNotFoundError as exc:
-        if exc.name != "app.questionlog":
+        if exc.name != "app.operations.questionlog":
             raise
         return None
     log = app.extensions.setdefault("ucc.questionlog", QuestionLog.from_settings(app.extensions["ucc.settings"]))
@@ -626,7 +626,7 @@ def _period(values) -> tuple[int, dt.datetime, dt.datetime]:
 def _public(row: Any) -> dict[str, Any]:
     """Only the fields a moderator may see (never a user or conversation hash), with the outcome
     and the route in words."""
-    from app.questionlog import outcome
+    from app.operations.questionlog import outcome
 
     data = row.to_dict() if hasattr(row, "to_dict") else dict(row)
     out = {k: data.get(k) for k in QUESTION_FIELDS if data.get(k) not in (None, "")}
@@ -638,7 +638,7 @@ def _public(row: Any) -> dict[str, Any]:
 def route_text(row: dict[str, Any]) -> str | None:
     """The route a question took, in words: what answered it ("dashboard scores"), or the route
     that found nothing and the cited answer given instead."""
-    from app.questionlog import route_words
+    from app.operations.questionlog import route_words
 
     if row.get("route_failed"):
         return f"{route_words(row.get('route')) or 'a route'}, which found nothing: a cited answer instead"
@@ -663,7 +663,7 @@ def _topics(log: QuestionSource, since, until) -> tuple[list[dict[str, Any]], st
 
 def _summary(summary: dict[str, Any] | None) -> dict[str, Any] | None:
     """The period's counts with each status in words, most frequent first."""
-    from app.questionlog import outcome
+    from app.operations.questionlog import outcome
 
     if not summary:
         return summary
@@ -697,7 +697,7 @@ def questions():
 
 
 def _topic_questions() -> int:
-    from app.questionlog import TOPIC_QUESTIONS
+    from app.operations.questionlog import TOPIC_QUESTIONS
 
     return TOPIC_QUESTIONS
 

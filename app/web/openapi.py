@@ -14,8 +14,8 @@ from typing import Any
 
 from indexer.search import FILTER_KEYS, FILTER_PLURALS, MAX_QUERY_CHARS, MODES
 
-from ..questionlog import CHANNELS
-from .params import BOOL_VALUES
+from app.operations.questionlog import CHANNELS
+from app.web.params import BOOL_VALUES
 
 VERSION = "1.0.0"
 REF = "#/components/schemas/"

@@ -126,7 +126,7 @@ class FailureThrottle:
 
     @classmethod
     def from_settings(cls, settings) -> FailureThrottle:
-        from app.questionlog import load_or_create_salt
+        from app.operations.questionlog import load_or_create_salt
 
         salt = str(settings.log_salt or "").encode("utf-8") or load_or_create_salt(settings.data_dir)
         return cls(settings.data_dir, salt)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask, request
 
-from .errors import error_response
+from app.web.errors import error_response
 
 _HEADERS = {
     "X-Content-Type-Options": "nosniff",

@@ -29,7 +29,7 @@ import yaml
 
 from indexer.errors import DatasetError, NotFound
 
-from .catalog import Answer, Catalog, ScoreFile, ScoreRow, SubScore
+from app.network.catalog import Answer, Catalog, ScoreFile, ScoreRow, SubScore
 
 Layout = Literal["answers", "subindicators"]
 ANSWER_COLUMNS = ("city", "revision", "field_id", "answer", "evidence")

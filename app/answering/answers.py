@@ -38,11 +38,11 @@ from indexer.errors import InvalidRequest, UccError
 from indexer.search import MAX_QUERY_CHARS, Hit, Passage, normalise_filters, snippet
 from indexer.text import fold
 
-from . import reader
-from .languages import language_notes, understood
-from . import sentences as sn
-from .conversations import ConversationStore, Places, Resolution, Turn, resolve, short_title
-from .errors import EmptyQuestion, QuestionTooLong
+from app.answering import reader
+from app.answering.languages import language_notes, understood
+from app.answering import sentences as sn
+from app.answering.conversations import ConversationStore, Places, Resolution, Turn, resolve, short_title
+from app.errors import EmptyQuestion, QuestionTooLong
 
 # --- calibrated thresholds (bench/calibrate_answers.py; see its JSON output) -----------------
 
@@ -70,7 +70,7 @@ XL_MIN_SCORE = 0.36
 XL_SCOPE_MIN = 0.20
 SENTENCE_WEIGHT = 0.45  # the sentence's own cosine to the question ...
 PASSAGE_WEIGHT = 0.15  # ... and its passage's: an answer sentence often lacks the subject its paragraph names
-TYPE_BONUS = 0.08  # a unit holding the kind of answer the question expects (app/reader.py; bench/RESULTS.md)
+TYPE_BONUS = 0.08  # a unit holding the kind of answer the question expects (app/answering/reader.py; bench/RESULTS.md)
 MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGIN of the best
 SECOND_MARGIN = 0.3
 MAX_WORDS = 90
@@ -148,7 +148,7 @@ SELF_ASSESSMENT_NOTE = "Benchmark figures are the cities' own self-assessment."
 class GenerationPassage:
     """What a generator is given: one retrieved document's passages, to be cited as ``[n]``.
 
-    Attribute names match ``app.generator.NumberedPassage`` (n, title, text, source)."""
+    Attribute names match ``app.answering.generator.NumberedPassage`` (n, title, text, source)."""
 
     n: int
     title: str
@@ -165,7 +165,7 @@ class Generator(Protocol):
 
     ``generate(question, passages)`` gets :class:`GenerationPassage` items and returns either a
     ``(text, used_citation_numbers)`` pair or an object with ``text`` and ``citations_used``
-    (as ``app.generator.Generated``). It may raise anything: the answer then stays extractive.
+    (as ``app.answering.generator.Generated``). It may raise anything: the answer then stays extractive.
     """
 
     def generate(self, question: str, passages: list[GenerationPassage]) -> Any: ...

@@ -2,7 +2,7 @@
 
 A profile joins three things about one member: its context (``cities.yaml``:
 country, type, approximate size, languages), its dashboard scores (if it has a
-named published row, via :class:`app.benchmark.Benchmark`) and its services and
+named published row, via :class:`app.network.benchmark.Benchmark`) and its services and
 cases (documents of the live index, via :meth:`indexer.search.Searcher.list_documents`)::
 
     directory = CityDirectory(catalog, searcher)
@@ -45,9 +45,9 @@ from rapidfuzz.distance import OSA
 from indexer.errors import IndexNotBuilt, InvalidRequest, NotFound, UccError
 from indexer.text import fold
 
-from .benchmark import LABEL, Benchmark
-from .catalog import Catalog, City
-from .errors import NoScores, UnknownCity
+from app.network.benchmark import LABEL, Benchmark
+from app.network.catalog import Catalog, City
+from app.errors import NoScores, UnknownCity
 
 BASES = ("benchmark", "context", "services", "all")
 WEIGHTS = {"benchmark": 0.4, "context": 0.3, "services": 0.3}

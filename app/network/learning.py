@@ -4,7 +4,7 @@
 asked for) and, for each, finds
 
 - the peers that score well there, preferring members similar to the city
-  (:meth:`app.cities.CityDirectory.similar`, basis ``all``);
+  (:meth:`app.network.cities.CityDirectory.similar`, basis ``all``);
 - the services and cases that show how: a search within kinds service and case,
   tagged with the sub-indicator and from those peers, falling back to any
   member's documents tagged with it;
@@ -25,9 +25,9 @@ from typing import Any
 
 from indexer.errors import ConfigurationError, IndexNotBuilt, InvalidRequest, NotFound
 
-from .benchmark import LABEL, Benchmark
-from .catalog import SubIndicator
-from .cities import MAX_K, STRONG, CityDirectory, _join
+from app.network.benchmark import LABEL, Benchmark
+from app.network.catalog import SubIndicator
+from app.network.cities import MAX_K, STRONG, CityDirectory, _join
 
 FOCUS = 3  # weakest sub-indicators looked at when none is asked for
 EXAMPLES = 3
@@ -204,7 +204,7 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
     }
     if mine is not None:
         s = mine.scores[sub.id]
-        from .scoring import colour, display_fraction
+        from app.network.scoring import colour, display_fraction
 
         item["city_score"] = {"yes": s.yes, "total": s.n, "fraction": display_fraction(s), "colour": colour(s)}
         gap = ""

@@ -56,7 +56,7 @@ from indexer import store as st
 from indexer.datafiles import LOG_SALT, QUESTIONS_DB
 from indexer.errors import InvalidRequest, NotFound
 
-from .examples import safe_cell
+from app.network.examples import safe_cell
 
 CHANNELS = ("web", "widget", "slack", "cli")
 RATINGS = ("up", "down")
@@ -594,7 +594,7 @@ def ask_details(result: dict[str, Any] | None) -> dict[str, Any]:
     route = result.get("route") if isinstance(result.get("route"), dict) else {}
     routed = route.get("intent") or None
     follow_up = result.get("follow_up") or "new"
-    if "route_failed" in result:  # the assistant says so (app/reply.py)
+    if "route_failed" in result:  # the assistant says so (app/answering/reply.py)
         fell_back = bool(result["route_failed"])
     else:  # an older result shape: infer it
         fell_back = bool(routed and routed != "answer" and result.get("intent") == "answer"

@@ -97,12 +97,12 @@ class City(_Strict):
         of recognising a member: :attr:`all_names`, the slug spelled out ("emilia romagna"), the
         common exonyms (:data:`EXONYMS`) and short names (:data:`SHORT_NAMES`). How each matches:
 
-        - :func:`app.router.find_cities` finds members named in a question: runs of words of these
+        - :func:`app.answering.router.find_cities` finds members named in a question: runs of words of these
           names, accents and punctuation ignored, and single words within a small typo of one of
           :attr:`all_names` (never of an exonym, a short name or a historic name);
-        - :class:`app.conversations.Places` finds members (and countries, and non-member cities of
+        - :class:`app.answering.conversations.Places` finds members (and countries, and non-member cities of
           the index) in a conversation turn: a whole name, case-insensitive, accents kept;
-        - :meth:`app.cities.CityDirectory.resolve` resolves a name given on its own (``ucc city``,
+        - :meth:`app.network.cities.CityDirectory.resolve` resolves a name given on its own (``ucc city``,
           city pages): the whole name with accents and punctuation ignored, then without generic
           words ("city of"), then a unique prefix or a close typo.
 

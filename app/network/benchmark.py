@@ -2,7 +2,7 @@
 
 Every result is a plain dict that says what it is: ``"label": "self-assessment"``
 (the cities answered the questionnaire themselves), the ``"revision"`` and the
-``"source"`` URL of the score file. The arithmetic is :mod:`app.scoring`'s, which
+``"source"`` URL of the score file. The arithmetic is :mod:`app.network.scoring`'s, which
 follows the dashboard's own code::
 
     bench = Benchmark(catalog)
@@ -26,9 +26,9 @@ from typing import Any
 
 from indexer.errors import NotFound
 
-from . import scoring
-from .catalog import Catalog, Revision, ScoreRow
-from .errors import NoScores
+from app.network import scoring
+from app.network.catalog import Catalog, Revision, ScoreRow
+from app.errors import NoScores
 
 LABEL = "self-assessment"
 LABEL_NOTE = (

@@ -14,9 +14,9 @@ from typing import Any, Callable
 
 from indexer.errors import NotFound, UccError
 
-from .benchmark import Benchmark
-from .catalog import Catalog, City
-from .cities import CityDirectory, population_band
+from app.network.benchmark import Benchmark
+from app.network.catalog import Catalog, City
+from app.network.cities import CityDirectory, population_band
 
 PEER_KEYS = ("peers", "subindicators", "above", "below")
 

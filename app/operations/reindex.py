@@ -23,7 +23,7 @@ from typing import Any, Callable
 from indexer.datafiles import ADMIN_JOBS_DIR
 from indexer.errors import BuildInProgress, NotFound, UccError
 
-from .questionlog import iso
+from app.operations.questionlog import iso
 
 log = logging.getLogger("ucc.reindex")
 

@@ -353,7 +353,7 @@ def topic_subindicator(topic: str, catalog: Any, benchmark: Any) -> str | None:
 
     A word of the sub-indicator's name counts three times, one of its questions or of a principle
     mapped to it once; ties go to the first sub-indicator in the dashboard's order."""
-    from .answers import _stem, content_words
+    from app.answering.answers import _stem, content_words
 
     words = {_stem(w) for w in content_words(topic)}
     if not words:

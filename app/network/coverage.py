@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from app.catalog import Catalog
+from app.network.catalog import Catalog
 
 
 def knowledge_gaps(stats: dict, catalog: Catalog) -> dict:

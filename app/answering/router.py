@@ -114,7 +114,7 @@ _NOT_A_CITY_PHRASES = re.compile(
     r"\btallinn\s+(?:ministerial\s+)?declaration\b|\bdeclaration\s+of\s+tallinn\b|\bparis\s+(?:agreement|accord)\b"
 )
 # Historic or short names of cities.yaml used for exact matches only, never as fuzzy targets (the
-# exonyms and short names of app.catalog never are: see City.known_names).
+# exonyms and short names of app.network.catalog never are: see City.known_names).
 _EXACT_ONLY = frozenset({"reval", "gand", "gent", "esbo", "olesa", "oporto"})
 
 

@@ -27,10 +27,10 @@ from typing import Any, Iterable
 from indexer.errors import InvalidRequest, UccError
 from indexer.search import Hit, MAX_QUERY_CHARS, normalise_filters
 
-from .catalog import Catalog
-from .links import http_url
-from .scoring import colour, fraction
-from .sentences import split_sentences
+from app.network.catalog import Catalog
+from app.links import http_url
+from app.network.scoring import colour, fraction
+from app.answering.sentences import split_sentences
 
 EXAMPLE_KINDS = ("service", "case")
 GUIDE_KIND = "guide"
@@ -632,7 +632,7 @@ def discussion_prompts(topic: str, found: list[Example], most: int = 5) -> list[
 def entry_name(e: Example, limit: int = 40) -> str:
     """The name an entry goes by, to quote beside its city: "MeldR" for "Rotterdam: MeldR,
     co-designing one reporting app…", "DansMaRue" for "DansMaRue: reporting problems in Paris's
-    public space". Not :func:`app.conversations.short_title`, which keeps a topic readable on its
+    public space". Not :func:`app.answering.conversations.short_title`, which keeps a topic readable on its
     own ("FUE: the business one-stop shop", "Reality Lab") and knows no city."""
     title = " ".join(e.title.split())
     head, sep, rest = title.partition(": ")

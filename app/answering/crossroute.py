@@ -1,6 +1,6 @@
 """Routing a question in another language by its meaning, not by English cue words.
 
-The router (app/router.py) reads English phrasing. A question such as "¿Qué puntuación tiene
+The router (app/answering/router.py) reads English phrasing. A question such as "¿Qué puntuación tiene
 Madrid?" names a member but none of its English cues, so it would get a cited answer instead of
 Madrid's scores. Here the multilingual encoder (indexer/crosslingual.py) compares the question with
 one English exemplar per routed intent, filled with the member it names; the closest exemplar wins
