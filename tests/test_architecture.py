@@ -179,3 +179,29 @@ def test_slack_listeners_are_plain_functions_registered_per_module():
             assert not nested, f"{path.name}: {f.name} defines {nested}"
     for path in (REPO / "bots").rglob("*.py"):
         assert "_ucc_bot" not in path.read_text(encoding="utf-8"), path
+
+
+def test_app_and_bots_use_only_the_indexers_public_surface():
+    import indexer
+
+    for package in ("app", "bots"):
+        for module, names in _indexer_modules(package).items():
+            private = names - set(indexer.__all__)
+            assert not private, f"{module} imports indexer internals {private}; add them to indexer.__all__ or go through a public module"
+
+
+def _indexer_modules(package: str) -> dict[str, set[str]]:
+    """Module -> the indexer submodules it imports (``from indexer import x`` or ``indexer.x``)."""
+    out = {}
+    for path in (REPO / package).rglob("*.py"):
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names.update(a.name.split(".")[1] for a in node.names if a.name.startswith("indexer."))
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                if node.module == "indexer":
+                    names.update(a.name for a in node.names)
+                elif node.module.startswith("indexer."):
+                    names.add(node.module.split(".")[1])
+        out[str(path.relative_to(REPO))] = names
+    return out
