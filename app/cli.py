@@ -11,6 +11,7 @@ import click
 
 from app.terminal import json_shown, shown
 from indexer.errors import UccError
+from indexer.publish import DEFAULT_KEEP
 from indexer.settings import load_settings
 
 
@@ -72,11 +73,17 @@ def _emit_json(obj) -> None:
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the build report as JSON.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bars.")
-def index(paths, as_json, quiet):
+@click.option("--publish", "publish_dest", type=click.Path(file_okay=False, path_type=Path),
+              help="Then publish the live generation into this folder for web hosts (as `ucc publish`).")
+@click.option("--keep", default=DEFAULT_KEEP, show_default=True, type=click.IntRange(1, 1000),
+              help="With --publish: published generations kept.")
+def index(paths, as_json, quiet, publish_dest, keep):
     """Build or update the index from PATHS (default: the knowledge base).
 
     Only changed files are re-read and only new passages are embedded. Files that
     cannot be read are listed with the reason and skipped; the rest is indexed.
+    With --publish DEST the live generation is then published for `ucc pull`
+    (also when nothing changed: publishing a generation already there does nothing).
 
     Example: ucc index knowledge/ ../more-guides/
     """
@@ -89,9 +96,22 @@ def index(paths, as_json, quiet):
         report = build_index(roots, settings, progress=bars)
     finally:
         bars.close()
+    published = None
+    if publish_dest is not None:
+        from app.commands.publish import publish_to
+
+        published = publish_to(publish_dest, keep)
     if as_json:
-        _emit_json(report.to_dict())
+        _emit_json(dict(report.to_dict(), **({"published": published.to_dict()} if published else {})))
         return
+    _print_build(report)
+    if published is not None:
+        from app.commands.publish import publish_line
+
+        click.echo(publish_line(published))
+
+
+def _print_build(report) -> None:
     state = f"generation {report.generation}" if report.generation else "no change; index unchanged"
     click.echo(
         f"Indexed in {report.seconds:.1f} s ({state}): {len(report.added)} added, {len(report.updated)} updated, "
@@ -341,7 +361,9 @@ def _register() -> None:
     for command in (validate_command, benchmark_group, similar_command, learn_from_command, scores_command,
                     examples_command, serve_command, model_group):
         main.add_command(command)
-    for command in (backup_command, restore_command):
+    from app.commands.publish import publish_command, pull_command
+
+    for command in (backup_command, restore_command, publish_command, pull_command):
         main.add_command(command)
 
     from app.commands.check import check_command

@@ -11,6 +11,7 @@ import, is the modules named in ``__all__``:
 - ``crosslingual``: language detection and the multilingual vector field;
 - ``text``: text helpers shared with the assistant (accent folding);
 - ``datafiles``: the names of what lives in ``UCC_DATA_DIR``;
+- ``publish``, ``pull``: shipping the live generation from a build host to web hosts;
 - ``backup``, ``integrity``, ``stats``, ``evaluation``, ``onnx_export``, ``embedders``: operations
   on a data folder and the embedding model.
 
@@ -28,6 +29,8 @@ __all__ = [
     "evaluation",
     "integrity",
     "onnx_export",
+    "publish",
+    "pull",
     "search",
     "settings",
     "stats",

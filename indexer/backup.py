@@ -12,8 +12,13 @@ A backup is a folder holding:
   name and then read from the open handle (an unlinked file stays readable), and if it is gone
   before it could be opened, the whole index snapshot is taken again;
 - plain files the caller names (the question log's salt);
-- ``manifest.json``, written last: format, version, creation time, the live generation, its
-  document and chunk counts, and the size and SHA-256 of every file.
+- ``manifest.json``, written last: format, version, creation time, the live generation (its id,
+  model, dimension, build time, document and chunk counts), the index configuration it was built
+  with (``meta.index_config``: model key, chunk size, schema), and the size and SHA-256 of every
+  file.
+
+With ``live_only`` (what :mod:`indexer.publish` ships to web hosts) the copied ``index.db`` keeps
+only the live generation's rows and the cached vectors of its chunks, and is compacted.
 
 The folder is assembled beside the destination and renamed into place, so a backup that died
 half-way never looks complete. :func:`restore_backup` copies a backup into a folder beside the
@@ -94,9 +99,10 @@ class RestoreReport:
 # --- backup ----------------------------------------------------------------------------------
 
 def create_backup(data_dir: Path, dest: Path, databases: tuple[str, ...] = (),
-                  files: tuple[str, ...] = ()) -> BackupReport:
+                  files: tuple[str, ...] = (), live_only: bool = False) -> BackupReport:
     """Back up the index of ``data_dir`` and the named ``databases`` and ``files`` (names in
-    ``data_dir``; those that do not exist are left out) into the new folder ``dest``."""
+    ``data_dir``; those that do not exist are left out) into the new folder ``dest``. With
+    ``live_only`` the index copy holds the live generation alone (see the module's notes)."""
     started = time.perf_counter()
     store = st.Store(data_dir)
     if not store.db_path.exists():
@@ -108,6 +114,8 @@ def create_backup(data_dir: Path, dest: Path, databases: tuple[str, ...] = (),
     staging.mkdir(mode=0o700)
     try:
         live, attempts = _snapshot_index(store, staging)
+        if live_only:
+            _keep_live_only(staging / INDEX_DB, live["id"])
         for name in databases:
             if (store.data_dir / name).is_file():
                 _snapshot_sqlite(store.data_dir / name, staging / name)
@@ -122,6 +130,9 @@ def create_backup(data_dir: Path, dest: Path, databases: tuple[str, ...] = (),
             "generation": live["id"],
             "faiss_file": f"faiss/{live['faiss_file']}",
             "model": live["model"],
+            "dim": live["dim"],
+            "finished_at": live["finished_at"],
+            "index_config": live["index_config"],
             "documents": live["documents"],
             "chunks": live["chunks"],
             "databases": [INDEX_DB] + [n for n in databases if (staging / n).exists()],
@@ -185,6 +196,23 @@ def _snapshot_index(store: st.Store, staging: Path) -> tuple[dict, int]:
                       "`ucc index` has finished.")
 
 
+def _keep_live_only(db_path: Path, gen: int) -> None:
+    """Drop every row the live generation ``gen`` does not need (retired documents and their
+    chunks, vectors no live chunk uses), then compact the file."""
+    live = {"gen": gen}
+    dead_docs = f"SELECT d.id FROM documents d WHERE NOT ({st.live_clause()})"
+    with closing(sqlite3.connect(str(db_path))) as conn:
+        with conn:
+            conn.execute(f"DELETE FROM chunks_fts WHERE rowid IN (SELECT id FROM chunks WHERE doc IN ({dead_docs}))", live)
+            conn.execute(f"DELETE FROM doc_facets WHERE doc IN ({dead_docs})", live)
+            conn.execute(f"DELETE FROM chunks WHERE doc IN ({dead_docs})", live)
+            conn.execute(f"DELETE FROM documents WHERE id IN ({dead_docs})", live)
+            conn.execute("DELETE FROM embeddings WHERE NOT EXISTS (SELECT 1 FROM chunks c WHERE c.embed_hash = "
+                         "embeddings.hash) OR model != (SELECT json_extract(value, '$.model_key') FROM meta "
+                         "WHERE key = 'index_config')")
+        conn.execute("VACUUM")
+
+
 def _open_generation_files(faiss_dir: Path) -> dict:
     handles = {}
     for path in sorted(faiss_dir.glob("gen-*.index")) if faiss_dir.is_dir() else []:
@@ -215,8 +243,10 @@ def live_generation(db_path: Path) -> dict | None:
             return None
         rows = conn.execute(f"SELECT COUNT(*) FROM chunks c JOIN documents d ON d.id = c.doc WHERE {st.live_clause()}",
                             {"gen": gen.id}).fetchone()[0]
-    return {"id": gen.id, "faiss_file": gen.faiss_file, "model": gen.model, "documents": gen.documents,
-            "chunks": gen.chunks, "chunk_rows": rows}
+        config = conn.execute("SELECT value FROM meta WHERE key = 'index_config'").fetchone()
+    return {"id": gen.id, "faiss_file": gen.faiss_file, "model": gen.model, "dim": gen.dim,
+            "finished_at": gen.finished_at, "documents": gen.documents, "chunks": gen.chunks, "chunk_rows": rows,
+            "index_config": json.loads(config[0]) if config else None}
 
 
 def check_faiss(path: Path, live: dict, db_path: Path) -> None:
@@ -250,10 +280,20 @@ def check_database(path: Path, name: str) -> None:
 def read_manifest(src: Path) -> dict:
     path = Path(src) / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        data = path.read_bytes()
     except FileNotFoundError:
         raise BackupError(f"{src} is not a backup: it has no {MANIFEST} (a backup that did not finish has none).")
-    except (OSError, ValueError) as exc:
+    except OSError as exc:
+        raise BackupError(f"{path} cannot be read ({exc}); the backup is damaged.") from None
+    return parse_manifest(data, str(path))
+
+
+def parse_manifest(data: bytes, path: str) -> dict:
+    """A manifest's content, checked: format, version, the index files listed, no unsafe path
+    (absolute, ``..``, the manifest itself). ``path`` names it in the errors."""
+    try:
+        manifest = json.loads(data.decode("utf-8"))
+    except ValueError as exc:
         raise BackupError(f"{path} cannot be read ({exc}); the backup is damaged.") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
         raise BackupError(f"{path} is not a ucc backup manifest.")

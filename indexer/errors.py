@@ -11,6 +11,8 @@ Messages are written for the person at the other end: they are safe to show.
      ├── InvalidRequest           a bad query, mode, filter or argument (4xx)
      │    └── NotFound            a named thing does not exist (404)
      ├── DatasetError             an evaluation data set is malformed
+     ├── PublishError             a generation cannot be published where asked
+     ├── PullError                a published generation cannot be fetched, trusted or used here
      └── DocumentError            one file cannot be loaded (reported, skipped)
 """
 
@@ -53,6 +55,14 @@ class NotFound(InvalidRequest):
 
 class DatasetError(UccError):
     status = 400
+
+
+class PublishError(UccError):
+    status = 409
+
+
+class PullError(UccError):
+    status = 409
 
 
 class DocumentError(UccError):
