@@ -7,7 +7,8 @@ backup, an integrity check and the service agree on what the folder holds.
 INDEX_DB = "index.db"  # the search index: documents, chunks, generations (indexer.store)
 FAISS_DIR = "faiss"  # one FAISS file per kept generation
 CROSSLINGUAL_DIR = "crosslingual"  # derived multilingual vectors of the live generation (indexer.crosslingual)
-BUILD_LOCK = "build.lock"  # held while the index is built or a backup is restored
+BUILD_LOCK = "build.lock"  # held while the index is built or pulled, or a backup is restored
+PULL_STAGING = ".pull-"  # prefix of the folder a pull copies and checks in (indexer.pull)
 QUESTIONS_DB = "questions.db"  # the question log and feedback (app.operations.questionlog)
 LOG_SALT = "log-salt"  # the question log's salt when UCC_LOG_SALT is empty (0600)
 CONVERSATIONS_DB = "conversations.db"  # recent turns for follow-up questions (app.answering.conversations)

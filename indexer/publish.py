@@ -17,7 +17,8 @@ Each generation folder is a backup of the index alone (:func:`indexer.backup.cre
 ``live_only``: one consistent snapshot while builds go on, checked FAISS file, manifest written
 last, assembled under a hidden name and renamed into place), so ``ucc restore`` accepts it too.
 Nothing else of the data folder is published: not the question log, conversations, the Slack
-bot's state nor the log salt.
+bot's state nor the log salt. What is published is readable by all (folders 0755, files 0644,
+whatever the umask), for the web server that serves DEST.
 
 Publishing a generation already in DEST is a no-op (the same number, build time and FAISS file
 checksum). A folder of the same number that holds another build (a data folder rebuilt from
@@ -121,6 +122,7 @@ def _publish_snapshot(data_dir: Path, dest: Path) -> tuple[dict, bool]:
             return existing, False
         if target.exists():  # a folder without a readable manifest: not ours to replace silently
             raise PublishError(f"{target} exists but holds no readable manifest; remove it and publish again.")
+        _make_readable(hidden)
         os.rename(hidden, target)
         fsync_path(dest)
         return manifest, True
@@ -152,6 +154,13 @@ def _published_manifest(dest: Path, generation: int) -> dict | None:
         return None
 
 
+def _make_readable(folder: Path) -> None:
+    """Folders 0755, files 0644 whatever the umask: a web server on the build host serves them
+    (they hold the knowledge base's text and vectors, nothing of the service's users)."""
+    for path in [folder, *folder.rglob("*")]:
+        os.chmod(path, 0o755 if path.is_dir() else 0o644)
+
+
 def _write_latest(dest: Path, folder: str) -> None:
     """Replace ``LATEST`` atomically (a reader sees the old name or the new one, whole)."""
     tmp = dest / f".{LATEST}.{secrets.token_hex(4)}"
@@ -160,6 +169,7 @@ def _write_latest(dest: Path, folder: str) -> None:
         out.write(folder + "\n")
         out.flush()
         os.fsync(out.fileno())
+    os.chmod(tmp, 0o644)
     os.replace(tmp, dest / LATEST)
     fsync_path(dest)
 

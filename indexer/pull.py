@@ -58,7 +58,7 @@ from typing import Callable
 from . import backup as bk
 from . import store as st
 from .build import build_lock, model_key
-from .datafiles import INDEX_DB
+from .datafiles import INDEX_DB, PULL_STAGING
 from .errors import PullError
 from .publish import GENERATION_DIR, LATEST, generation_dir
 from .settings import Settings
@@ -67,7 +67,6 @@ MAX_MANIFEST = 1 << 20  # bytes
 MAX_LATEST = 256
 TIMEOUT = 30.0  # seconds for each connect and read over HTTP
 FAISS_FILE = re.compile(r"^faiss/gen-\d{6,}\.index$")
-STAGING_PREFIX = ".pull-"
 _BLOCK = 1 << 20
 
 Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
@@ -119,7 +118,7 @@ def pull(settings: Settings, src: str, generation: int | None = None, embedder=N
                 return PullReport(source.name, live.id, manifest["generation"], False, live.id, live.documents,
                                   live.chunks, 0, time.perf_counter() - started)
             _remove_leftovers(data_dir)
-            staging = data_dir / f"{STAGING_PREFIX}{secrets.token_hex(4)}"
+            staging = data_dir / f"{PULL_STAGING}{secrets.token_hex(4)}"
             staging.mkdir(mode=0o700)
             try:
                 copied = _download(source, folder, manifest, staging, progress)
@@ -433,6 +432,6 @@ def _import_rows(conn, db_path: Path, published: int, new_id: int, faiss_name: s
 
 def _remove_leftovers(data_dir: Path) -> None:
     """Copies of pulls that died half-way (called with the build lock held)."""
-    for path in data_dir.glob(f"{STAGING_PREFIX}*"):
+    for path in data_dir.glob(f"{PULL_STAGING}*"):
         if path.is_dir() and not path.is_symlink():
             shutil.rmtree(path, ignore_errors=True)

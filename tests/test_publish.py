@@ -68,6 +68,9 @@ def test_publish_then_pull_serves_identical_results(tmp_path, settings, builder,
     assert set(manifest["files"]) == {"index.db", "faiss/gen-000001.index"}  # the index only, no question log
     assert manifest["index_config"]["model"] == "fake-hash-embedder" and manifest["dim"] == 64
     assert not [p for p in (tmp_path / "pub").iterdir() if p.name.startswith(".")]
+    for path, mode in (("LATEST", 0o644), ("gen-000001", 0o755), ("gen-000001/faiss", 0o755),
+                       ("gen-000001/index.db", 0o644), ("gen-000001/faiss/gen-000001.index", 0o644)):
+        assert (tmp_path / "pub" / path).stat().st_mode & 0o777 == mode, path  # for the web server, any umask
 
     pulled = _pull(web, tmp_path / "pub")
     assert pulled.pulled and pulled.generation == pulled.published_generation == 1 and pulled.previous is None
