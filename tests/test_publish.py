@@ -282,3 +282,34 @@ def test_index_publish_builds_and_publishes(tmp_path, settings, builder, monkeyp
     data = json.loads(result.output)
     assert data["generation"] is None and data["published"]["generation"] == 1  # nothing changed, still published
     assert bk.read_manifest(tmp_path / "pub" / "gen-000001")["generation"] == 1
+
+
+def test_searches_never_fail_while_generations_are_pulled(tmp_path, settings, builder, web):
+    publish(settings.data_dir, tmp_path / "pub")
+    _pull(web, tmp_path / "pub")
+    searcher = Searcher(web, embedder=FakeEmbedder())
+    stop, seen, errors = threading.Event(), set(), []
+
+    def search():
+        while not stop.is_set():
+            try:
+                result = searcher.search("single portal residents pre-primary", k=5)
+                seen.add(result.generation)
+                assert result.hits
+            except Exception as exc:  # noqa: BLE001 - collected, the test fails on any
+                errors.append(exc)
+
+    threads = [threading.Thread(target=search) for _ in range(2)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(3):
+            _rebuild(settings, builder, f"Residents of Porto reach service {i} through one single portal.")
+            publish(settings.data_dir, tmp_path / "pub")
+            _pull(web, tmp_path / "pub")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert not errors, errors[:3]
+    assert searcher.search("single portal", k=1).generation == 4 and len(seen) >= 2
