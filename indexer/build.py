@@ -160,6 +160,7 @@ class _Builder:
     def run(self, roots: list[Path]) -> BuildReport:
         t = time.perf_counter()
         live = self.store.live_generation()
+        self._check_pulled(roots)
         force = live is None or self._stored_config() != self.config
         if force and live is not None:
             # A new model or chunk size touches every document: re-process every known root too.
@@ -186,6 +187,21 @@ class _Builder:
         self._collect_garbage(gen)
         self._summarise(self.store.live_generation())
         return self.report
+
+    def _check_pulled(self, roots: list[Path]) -> None:
+        """An index pulled from a build host (indexer.pull) records that host's folders: building
+        another folder here would index every document a second time beside them."""
+        row = self.db.execute("SELECT value FROM meta WHERE key = 'pulled'").fetchone()
+        if row is None:
+            return
+        known = {r for (r,) in self.db.execute("SELECT DISTINCT root FROM files")}
+        other = [str(r if r.is_dir() else r.parent) for r in roots]
+        other = [r for r in other if r not in known]
+        if known and other:
+            raise InvalidRequest(
+                f"This index was pulled from a build host (`ucc pull`), which built it from {', '.join(sorted(known))}; "
+                f"building {', '.join(other)} here would add every document a second time. Build on the build host "
+                "and pull, or move index.db out of UCC_DATA_DIR to build this host's own index.")
 
     def _stored_config(self) -> dict | None:
         row = self.db.execute("SELECT value FROM meta WHERE key = 'index_config'").fetchone()

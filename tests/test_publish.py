@@ -15,7 +15,7 @@ from app.operations.questionlog import QuestionLog
 from app.web import create_app
 from indexer import backup as bk
 from indexer.build import build_index
-from indexer.errors import PublishError, PullError
+from indexer.errors import InvalidRequest, PublishError, PullError
 from indexer.integrity import check_data_dir
 from indexer.publish import LATEST, publish
 from indexer.pull import pull
@@ -313,3 +313,13 @@ def test_searches_never_fail_while_generations_are_pulled(tmp_path, settings, bu
             t.join(10)
     assert not errors, errors[:3]
     assert searcher.search("single portal", k=1).generation == 4 and len(seen) >= 2
+
+
+def test_a_build_of_another_folder_over_a_pulled_index_is_refused(tmp_path, settings, builder, web):
+    publish(settings.data_dir, tmp_path / "pub")
+    _pull(web, tmp_path / "pub")
+    elsewhere = make_kb(tmp_path / "web-kb")  # the same files under another path
+    with pytest.raises(InvalidRequest, match="pulled from a build host"):
+        build_index([elsewhere], web, embedder=FakeEmbedder())
+    assert build_index([builder], web, embedder=FakeEmbedder()).generation is None  # the build host's folder: fine
+    assert _hits(web) == _hits(settings)
