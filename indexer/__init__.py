@@ -11,7 +11,8 @@ import, is the modules named in ``__all__``:
 - ``crosslingual``: language detection and the multilingual vector field;
 - ``text``: text helpers shared with the assistant (accent folding);
 - ``datafiles``: the names of what lives in ``UCC_DATA_DIR``;
-- ``publish``, ``pull``: shipping the live generation from a build host to web hosts;
+- ``publish``, ``pull``: shipping the live generation from a build host to web hosts (reading the
+  published folder is ``indexer.publication``, internal to the pull);
 - ``backup``, ``integrity``, ``stats``, ``evaluation``, ``onnx_export``, ``embedders``: operations
   on a data folder and the embedding model.
 

@@ -13,7 +13,8 @@ The source is a publication folder (:mod:`indexer.publish`), on a local or mount
 2. When that manifest is the one this host pulled last and its generation is still live, nothing
    is done.
 3. Otherwise the two files are copied into ``UCC_DATA_DIR/.pull-<random>/`` (each at most the
-   size its manifest gives, with its SHA-256 checked; over HTTP every read has a timeout), and
+   size its manifest gives, with its SHA-256 checked; over HTTP every read has a timeout: see
+   :mod:`indexer.publication`), and
    the copy is checked as ``ucc restore`` checks a backup: ``PRAGMA integrity_check``, the
    manifest's generation live in it, its FAISS file holding exactly the live chunk ids.
 4. Then, holding the build lock as a build does, the FAISS file is renamed into ``faiss/`` and
@@ -38,38 +39,29 @@ conversations, the Slack bot's state, the log salt) are never touched.
 
 from __future__ import annotations
 
-import errno
 import hashlib
 import json
 import os
 import re
 import secrets
 import shutil
-import stat
 import time
-import urllib.error
-import urllib.parse
-import urllib.request
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
 
 from . import backup as bk
 from . import store as st
 from .build import build_lock, model_key
 from .datafiles import INDEX_DB, PULL_STAGING
 from .errors import PullError
+from .publication import TIMEOUT, Progress, open_source
 from .publish import GENERATION_DIR, LATEST, generation_dir
 from .settings import Settings
 
 MAX_MANIFEST = 1 << 20  # bytes
 MAX_LATEST = 256
-TIMEOUT = 30.0  # seconds for each connect and read over HTTP
 FAISS_FILE = re.compile(r"^faiss/gen-\d{6,}\.index$")
-_BLOCK = 1 << 20
-
-Progress = Callable[[str, int, int], None]  # (file, bytes done, bytes in all)
 
 
 @dataclass
@@ -99,7 +91,7 @@ def pull(settings: Settings, src: str, generation: int | None = None, embedder=N
     source = open_source(src, timeout)
     folder = generation_dir(generation) if generation is not None else _latest(source)
     raw = source.read(f"{folder}/{bk.MANIFEST}", MAX_MANIFEST)
-    manifest = _checked_manifest(raw, f"{source.name}/{folder}/{bk.MANIFEST}", folder)
+    manifest = _checked_manifest(raw, source.where(f"{folder}/{bk.MANIFEST}"), folder)
     if embedder is None:
         from .embedders import get_embedder
 
@@ -139,7 +131,7 @@ def pull(settings: Settings, src: str, generation: int | None = None, embedder=N
 def _latest(source) -> str:
     name = source.read(LATEST, MAX_LATEST).decode("ascii", "replace").strip()
     if not GENERATION_DIR.match(name):
-        raise PullError(f"{source.name}/{LATEST} does not name a generation folder ({name[:40]!r}); "
+        raise PullError(f"{source.where(LATEST)} does not name a generation folder ({name[:40]!r}); "
                         "is this a folder `ucc publish` wrote?")
     return name
 
@@ -209,143 +201,19 @@ def _pulled_record(store: st.Store) -> dict:
 def _download(source, folder: str, manifest: dict, staging: Path, progress: Progress | None) -> int:
     files = manifest["files"]
     total = sum(meta["bytes"] for meta in files.values())
+    needed = total + files[INDEX_DB]["bytes"]  # the copy, then its rows in this host's index.db
     free = shutil.disk_usage(staging).free
-    if total > free:
-        raise PullError(f"Not enough free disk in {staging.parent}: the generation needs {total / 1e6:.1f} MB, "
+    if needed > free:
+        raise PullError(f"Not enough free disk in {staging.parent}: the pull needs about {needed / 1e6:.1f} MB, "
                         f"{free / 1e6:.1f} MB are free.")
     for rel, meta in files.items():
         target = staging / rel
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         digest, size = source.copy(f"{folder}/{rel}", target, meta["bytes"], progress)
         if size != meta["bytes"] or digest != meta["sha256"]:
-            raise PullError(f"Refused: {rel} from {source.name}/{folder} does not match its checksum in the manifest "
+            raise PullError(f"Refused: {source.where(folder + '/' + rel)} does not match its checksum in the manifest "
                             f"({size} bytes, the manifest says {meta['bytes']}); the current index keeps serving.")
     return total
-
-
-def _stream(fh, target: Path, limit: int, label: str, progress: Progress | None) -> tuple[str, int]:
-    """Copy at most ``limit`` bytes of ``fh`` to ``target`` (0600, fsynced); SHA-256 and size."""
-    h = hashlib.sha256()
-    size = 0
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        while block := fh.read(_BLOCK):
-            size += len(block)
-            if size > limit:
-                raise PullError(f"Refused: {label} is larger than its manifest says ({limit} bytes).")
-            h.update(block)
-            out.write(block)
-            if progress:
-                progress(label, size, limit)
-        out.flush()
-        os.fsync(out.fileno())
-    return h.hexdigest(), size
-
-
-def open_source(src: str, timeout: float = TIMEOUT):
-    """The publication folder at ``src``: a path, or an ``http(s)://`` URL."""
-    scheme = urllib.parse.urlsplit(str(src)).scheme.lower()
-    if scheme in ("http", "https"):
-        return _HttpSource(str(src), timeout)
-    if scheme and len(scheme) > 1:
-        raise PullError(f"{src}: only folders and http(s):// URLs can be pulled from.")
-    root = Path(src).expanduser().absolute()
-    if not root.is_dir():
-        raise PullError(f"{root} is not a folder.")
-    return _FolderSource(root)
-
-
-class _FolderSource:
-    """A publication folder on a local or mounted path; no path inside it may be a symbolic link."""
-
-    def __init__(self, root: Path):
-        self.root = root
-        self.name = str(root)
-
-    def _open(self, rel: str):
-        *dirs, last = rel.split("/")
-        fd = os.open(self.root, os.O_RDONLY | os.O_DIRECTORY)
-        try:
-            for part in dirs:
-                nxt = os.open(part, os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW, dir_fd=fd)
-                os.close(fd)
-                fd = nxt
-            file_fd = os.open(last, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=fd)
-        except FileNotFoundError:
-            raise PullError(f"{self.name}/{rel} is missing.") from None
-        except OSError as exc:
-            if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # a symbolic link on the way
-                raise PullError(f"Refused: {self.name}/{rel} is, or passes through, a symbolic link.") from None
-            raise PullError(f"{self.name}/{rel} cannot be read ({exc.strerror}).") from None
-        finally:
-            os.close(fd)
-        if not stat.S_ISREG(os.fstat(file_fd).st_mode):
-            os.close(file_fd)
-            raise PullError(f"Refused: {self.name}/{rel} is not a regular file.")
-        return os.fdopen(file_fd, "rb")
-
-    def read(self, rel: str, limit: int) -> bytes:
-        with self._open(rel) as fh:
-            data = fh.read(limit + 1)
-        if len(data) > limit:
-            raise PullError(f"Refused: {self.name}/{rel} is larger than {limit} bytes.")
-        return data
-
-    def copy(self, rel: str, target: Path, size: int, progress: Progress | None) -> tuple[str, int]:
-        with self._open(rel) as fh:
-            return _stream(fh, target, size, rel, progress)
-
-
-class _HttpOnly(urllib.request.HTTPRedirectHandler):
-    """Follows redirects to http(s) URLs only."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        if urllib.parse.urlsplit(newurl).scheme.lower() not in ("http", "https"):
-            raise PullError(f"Refused: {req.full_url} redirects to {newurl!r}, which is not an http(s) URL.")
-        return super().redirect_request(req, fp, code, msg, headers, newurl)
-
-
-class _HttpSource:
-    """A publication folder served over HTTP(S) (nginx, a bucket's web endpoint)."""
-
-    def __init__(self, url: str, timeout: float):
-        self.base = url if url.endswith("/") else url + "/"
-        parts = urllib.parse.urlsplit(self.base)
-        self.name = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl() \
-            if parts.hostname else self.base  # never shows user:password@
-        self.timeout = timeout
-        self.opener = urllib.request.build_opener(_HttpOnly)
-
-    def _get(self, rel: str):
-        url = urllib.parse.urljoin(self.base, urllib.parse.quote(rel))
-        request = urllib.request.Request(url, headers={"User-Agent": "ucc-pull", "Accept-Encoding": "identity"})
-        try:
-            return self.opener.open(request, timeout=self.timeout)
-        except urllib.error.HTTPError as exc:
-            exc.close()
-            raise PullError(f"{self.name}{rel}: HTTP {exc.code} {exc.reason}.") from None
-        except (urllib.error.URLError, OSError) as exc:
-            raise PullError(f"Cannot fetch {self.name}{rel}: {getattr(exc, 'reason', exc)}.") from None
-
-    def read(self, rel: str, limit: int) -> bytes:
-        with self._get(rel) as response:
-            try:
-                data = response.read(limit + 1)
-            except OSError as exc:
-                raise PullError(f"Reading {self.name}{rel} failed: {exc}.") from None
-        if len(data) > limit:
-            raise PullError(f"Refused: {self.name}{rel} is larger than {limit} bytes.")
-        return data
-
-    def copy(self, rel: str, target: Path, size: int, progress: Progress | None) -> tuple[str, int]:
-        with self._get(rel) as response:
-            length = response.headers.get("Content-Length")
-            if length is not None and length.isdigit() and int(length) != size:
-                raise PullError(f"Refused: {self.name}{rel} has {length} bytes; its manifest says {size}.")
-            try:
-                return _stream(response, target, size, rel, progress)
-            except OSError as exc:  # timeouts and resets while reading
-                raise PullError(f"Reading {self.name}{rel} failed: {exc}; the current index keeps serving.") from None
 
 
 # --- the switch ------------------------------------------------------------------------------
