@@ -323,3 +323,81 @@ def test_a_build_of_another_folder_over_a_pulled_index_is_refused(tmp_path, sett
         build_index([elsewhere], web, embedder=FakeEmbedder())
     assert build_index([builder], web, embedder=FakeEmbedder()).generation is None  # the build host's folder: fine
     assert _hits(web) == _hits(settings)
+
+
+@pytest.mark.model
+def test_a_running_ucc_serve_answers_from_each_pulled_generation(tmp_path, real_embedder):
+    """A real `ucc serve --no-index` on a web host's data folder; the build host builds and
+    publishes three times, `ucc pull` (the command, as a timer runs it) brings each in: the server
+    answers from each one without a restart, and no search fails meanwhile."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from .conftest import REPO
+    from .test_serve import MARKER, SNOW, WORDS, _free_port, _get, _wait_ready
+
+    kb = tmp_path / "kb"
+    write(kb / "snow.md", SNOW)
+    write(kb / "marker.md", MARKER.format(n=0, word=WORDS[0]))
+    build = load_settings({}, UCC_DATA_DIR=str(tmp_path / "build"), UCC_KNOWLEDGE_DIR=str(kb))
+    build_index([kb], build, embedder=real_embedder)
+    publish(build.data_dir, tmp_path / "pub")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("UCC_")}
+    env.update(UCC_DATA_DIR=str(tmp_path / "web"), UCC_KNOWLEDGE_DIR=str(tmp_path / "web-kb"), UCC_RATE_LIMIT="0",
+               UCC_WORKERS="2", UCC_THREADS="1", PYTHONUNBUFFERED="1")
+
+    def ucc_pull() -> dict:
+        done = subprocess.run([sys.executable, "-m", "app", "pull", str(tmp_path / "pub"), "--json"], cwd=REPO, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return json.loads(done.stdout)
+
+    assert ucc_pull()["generation"] == 1
+    port = _free_port()
+    with open(tmp_path / "serve.log", "w") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--no-index", "--port", str(port)], cwd=REPO,
+                                env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    stop, failures, seen = threading.Event(), [], []
+
+    def search() -> None:
+        while not stop.is_set():
+            try:
+                status, body = _get(port, "/api/v1/search?q=permit+office+code+word&k=3", timeout=30)
+                doc = json.loads(body)
+                if status != 200:
+                    failures.append((status, body[:200]))
+                else:
+                    seen.append((doc["generation"], doc["hits"][0]["passages"][0]["text"]))
+            except Exception as exc:  # noqa: BLE001 - any failed request counts
+                failures.append(repr(exc))
+
+    hammer = threading.Thread(target=search)
+    try:
+        _wait_ready(port, proc, time.time() + 180)
+        hammer.start()
+        for n in range(1, 4):
+            write(kb / "marker.md", MARKER.format(n=n, word=WORDS[n]))
+            build_index([kb], build, embedder=real_embedder)
+            publish(build.data_dir, tmp_path / "pub")
+            assert ucc_pull()["generation"] == n + 1
+            deadline = time.time() + 30
+            while time.time() < deadline and not any(g == n + 1 for g, _ in seen[-5:]):
+                time.sleep(0.1)
+            assert any(g == n + 1 and WORDS[n] in text for g, text in seen[-5:]), seen[-5:]
+        assert not ucc_pull()["pulled"]  # the timer's next run: nothing to do
+    finally:
+        stop.set()
+        if hammer.is_alive():
+            hammer.join(60)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=40)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)
+    assert not failures, failures[:3]
+    for gen, text in seen:  # every answer from one whole generation
+        assert WORDS[gen - 1] in text, (gen, text)
+    assert "Traceback" not in (tmp_path / "serve.log").read_text()
