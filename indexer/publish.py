@@ -88,8 +88,8 @@ def publish(data_dir: Path, dest: Path, keep: int = DEFAULT_KEEP) -> PublishRepo
     finally:
         store.close()
     manifest = _published_manifest(dest, live.id)
-    live_faiss = st.Store(data_dir).faiss_dir / live.faiss_file
-    if manifest is not None and _identity(manifest) == (live.finished_at, _sha256_or_none(live_faiss)):
+    if manifest is not None and _identity(manifest) == (live.finished_at,
+                                                        _sha256_or_none(store.faiss_dir / live.faiss_file)):
         published = False  # already there: only LATEST and retention below
     else:
         manifest, published = _publish_snapshot(data_dir, dest)
