@@ -19,20 +19,28 @@ from __future__ import annotations
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from indexer.errors import DatasetError, NotFound
 
+from app.network.frontmatter import split_front_matter
+
+# The knowledge folder's data files and folders (relative to it): one home for their names.
 CITIES_FILE = "cities.yaml"
 PRINCIPLES_FILE = "principles.yaml"
 BENCHMARK_DIR = "benchmark"
 FRAMEWORK_FILE = "framework.yaml"
 SCORE_GLOB = "scores-*.yaml"
+SERVICES_DIR = "services"
+PARTNERS_FILE = "network/partners.yaml"
+AWARDS_FILE = "network/awards.yaml"
 
+SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 Confidence = Literal["found", "reported", "inferred", "mixed"]
+CONFIDENCES: tuple[str, ...] = get_args(Confidence)
 
 
 class _Strict(BaseModel):
@@ -65,7 +73,7 @@ class ContextFact(_Strict):
 class City(_Strict):
     """One member of the network, as in ``cities.yaml``."""
 
-    slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
+    slug: str = Field(pattern=SLUG_PATTERN)
     name: str
     local_names: list[str] = []
     known_misspellings: list[str] = []
@@ -410,7 +418,7 @@ class Catalog:
     def awards(self) -> list[dict[str, Any]]:
         """The network's awards by year (``network/awards.yaml``; empty when the file is absent).
         ``ucc validate`` checks its shape; here it is read as plain data."""
-        path = self.knowledge_dir / "network" / "awards.yaml"
+        path = self.knowledge_dir / AWARDS_FILE
         if not path.is_file():
             return []
         data = read_yaml(path)
@@ -421,18 +429,12 @@ class Catalog:
         """The title of ``services/SLUG.md`` from its front matter, or None."""
         if not slug:
             return None
-        path = self.knowledge_dir / "services" / f"{slug}.md"
+        path = self.knowledge_dir / SERVICES_DIR / f"{slug}.md"
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
+            meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
-        if not text.startswith("---"):
-            return None
-        try:
-            meta = yaml.safe_load(text.split("---", 2)[1])
-        except yaml.YAMLError:
-            return None
-        title = meta.get("title") if isinstance(meta, dict) else None
+        title = meta.get("title") if meta else None
         return str(title) if title else None
 
     @cached_property
