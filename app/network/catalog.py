@@ -216,6 +216,11 @@ class Revision(_Strict):
         raise NotFound(f"revision {self.revision} has no sub-indicator {sub_id!r}")
 
 
+def subindicator_key(sub_id: str) -> tuple[int, ...]:
+    """Sort key of a sub-indicator id in the dashboard's order: "1.2" before "1.10"."""
+    return tuple(int(p) if p.isdigit() else 0 for p in str(sub_id).split("."))
+
+
 class Framework(_Strict):
     """``benchmark/framework.yaml``: the dashboard's questions in every revision."""
 
