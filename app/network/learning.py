@@ -27,7 +27,9 @@ from indexer.errors import ConfigurationError, IndexNotBuilt, InvalidRequest, No
 
 from app.network.benchmark import LABEL, Benchmark
 from app.network.catalog import SubIndicator
-from app.network.cities import MAX_K, STRONG, CityDirectory, _join
+from app.network.scoring import STRONG, colour, display_fraction
+from app.network.cities import MAX_K, CityDirectory
+from app.network.wording import join_names, slug_title
 
 FOCUS = 3  # weakest sub-indicators looked at when none is asked for
 EXAMPLES = 3
@@ -204,8 +206,6 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
     }
     if mine is not None:
         s = mine.scores[sub.id]
-        from app.network.scoring import colour, display_fraction
-
         item["city_score"] = {"yes": s.yes, "total": s.n, "fraction": display_fraction(s), "colour": colour(s)}
         gap = ""
         if item["network_median"] is not None and my_fraction < item["network_median"]:
@@ -230,7 +230,7 @@ def _summary(name: str, items: list[dict[str, Any]], scores_missing: bool, asked
         if it["city_score"]:
             head += f", {name} answered yes to {it['city_score']['yes']} of {it['city_score']['total']} questions"
         peers = [f"{p['name']} ({p['yes']} of {p['total']})" for p in it["peers"]]
-        text = head + (f"; learn from {_join(peers)}" if peers else "; no named member scores higher")
+        text = head + (f"; learn from {join_names(peers)}" if peers else "; no named member scores higher")
         if it["guide"]:
             text += f"; read “{it['guide']['title']}” first"
         if it["examples"]:
@@ -309,6 +309,4 @@ class _Search:
 
 
 def _city_name(slug: str | None) -> str | None:
-    if not slug:
-        return None
-    return " ".join(w.capitalize() for w in slug.split("-"))
+    return slug_title(slug) if slug else None
