@@ -15,7 +15,8 @@ from typing import Any, Callable
 from indexer.errors import NotFound, UccError
 
 from app.network.benchmark import Benchmark
-from app.network.catalog import Catalog, City, subindicator_key
+from app.network.catalog import Catalog
+from app.network.models import City, subindicator_key
 from app.network.cities import CityDirectory, population_band
 
 PEER_KEYS = ("peers", "subindicators", "above", "below")

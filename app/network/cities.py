@@ -42,7 +42,8 @@ from indexer.errors import IndexNotBuilt, InvalidRequest, NotFound, UccError
 from app.errors import NoScores
 from app.network import similarity
 from app.network.benchmark import LABEL, Benchmark
-from app.network.catalog import Catalog, City
+from app.network.catalog import Catalog
+from app.network.models import City
 from app.network.names import MemberNames
 from app.network.wording import language_name
 

@@ -26,7 +26,7 @@ from typing import Any
 from indexer.errors import ConfigurationError, IndexNotBuilt, InvalidRequest, NotFound
 
 from app.network.benchmark import LABEL, Benchmark
-from app.network.catalog import SubIndicator
+from app.network.models import SubIndicator
 from app.network.scoring import STRONG, colour, display_fraction
 from app.network.cities import MAX_K, CityDirectory
 from app.network.wording import join_names, slug_title

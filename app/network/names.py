@@ -1,6 +1,6 @@
 """Resolving a member's name given on its own (``ucc city Göteborg``, city pages, ``similar``).
 
-:class:`MemberNames` indexes every name a member is known by (:attr:`app.network.catalog.City.known_names`)
+:class:`MemberNames` indexes every name a member is known by (:attr:`app.network.models.City.known_names`)
 and resolves a name in four steps: the whole name with accents and punctuation ignored, then the
 same without generic words ("city of", "regione"), then a query of 4+ letters that starts one
 member's name or is a whole word of it, then a close typo (an edit distance that grows with the
@@ -20,7 +20,7 @@ from indexer.errors import InvalidRequest
 from indexer.text import fold
 
 from app.errors import UnknownCity
-from app.network.catalog import City
+from app.network.models import City
 
 GENERIC = frozenset(
     """city of the town region regione municipality municipio comune di ajuntament ayuntamiento de del la le

@@ -15,7 +15,7 @@ lisboncouncil/ucdashboard (see ``knowledge/benchmark/framework.yaml``).
   across the cities given.
 
 Scores are anything with ``yes`` and ``n`` attributes (such as
-:class:`app.network.catalog.SubScore`) or ``(yes, n)`` tuples.
+:class:`app.network.models.SubScore`) or ``(yes, n)`` tuples.
 """
 
 from __future__ import annotations

@@ -23,7 +23,7 @@ from typing import Any, Callable
 from indexer.errors import NotFound
 
 from app.network.benchmark import Benchmark
-from app.network.catalog import City
+from app.network.models import City
 from app.network.scoring import STRONG, WEAK
 from app.network.wording import join_names, language_name
 

@@ -48,7 +48,7 @@ The modules, in the order a check runs:
 - :mod:`~app.validation.sources`: the sources report.
 """
 
-from app.network.catalog import CONFIDENCES
+from app.network.models import CONFIDENCES
 from app.network.frontmatter import split_front_matter
 from app.validation.dates import DATE_NOT_FOUND, DATE_UNDATED, date_problem, date_text, has_figure
 from app.validation.documents import section_titles

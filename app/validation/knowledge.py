@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from app.network import catalog as cat
+from app.network.models import City, Framework, Principle
 from app.validation.documents import Ids, check_documents, markdown_files, service_stems
 from app.validation.network import check_awards, check_cities_data, check_partners
 from app.validation.problems import Problem, Report
@@ -42,13 +43,13 @@ def check_knowledge(knowledge_dir: str | Path) -> Report:
     return report
 
 
-def _check_reference(root: Path, report: Report) -> tuple[list[cat.City], list[cat.Principle], cat.Framework | None]:
+def _check_reference(root: Path, report: Report) -> tuple[list[City], list[Principle], Framework | None]:
     """Members, principles and the framework, each counted when present; principles' sub-indicators exist."""
     problems = report.problems
-    cities = check_list_file(root / cat.CITIES_FILE, cat.CITIES_FILE, "cities", cat.City, "slug", problems)
+    cities = check_list_file(root / cat.CITIES_FILE, cat.CITIES_FILE, "cities", City, "slug", problems)
     report.counts["cities"] += bool(cities)
     principles = check_list_file(
-        root / cat.PRINCIPLES_FILE, cat.PRINCIPLES_FILE, "principles", cat.Principle, "id", problems
+        root / cat.PRINCIPLES_FILE, cat.PRINCIPLES_FILE, "principles", Principle, "id", problems
     )
     report.counts["principles"] += bool(principles)
     fw_rel = f"{cat.BENCHMARK_DIR}/{cat.FRAMEWORK_FILE}"

@@ -19,6 +19,7 @@ from typing import Any
 from indexer.errors import DatasetError
 
 from app.network import catalog as cat
+from app.network.models import City
 from app.validation.claims import check_conflicts, check_listed
 from app.validation.dates import date_text, date_value, joined_after
 from app.validation.documents import Ids
@@ -32,7 +33,7 @@ _AWARD_STEPS = ("call_opened", "call_deadline", "finalists_announced", "ceremony
 # --- members ------------------------------------------------------------------
 
 
-def check_cities_data(root: Path, cities: list[cat.City], report: Report) -> None:
+def check_cities_data(root: Path, cities: list[City], report: Report) -> None:
     """Context facts cite the member's sources; the top-level ``conflicts`` list of cities.yaml."""
     rel = cat.CITIES_FILE
     sink = report.sink(rel)
@@ -52,7 +53,7 @@ def check_cities_data(root: Path, cities: list[cat.City], report: Report) -> Non
 
 
 def _check_member_conflict(sink: Sink, where: str, raw: dict[str, Any], conflict: Any,
-                           by_slug: dict[str, cat.City]) -> None:
+                           by_slug: dict[str, City]) -> None:
     slug = raw.get("city")
     if slug is None:
         sink.problem(f"{where}.city", "is required: the slug of the member the conflict is about")
@@ -67,7 +68,7 @@ def _check_member_conflict(sink: Sink, where: str, raw: dict[str, Any], conflict
     name = raw.get("field")
     if name is None:
         return
-    if name not in cat.City.model_fields:
+    if name not in City.model_fields:
         sink.problem(f"{where}.field", f"{name!r} is not a member field")
         return
     current = getattr(city, name)
@@ -103,7 +104,7 @@ def _open_network_file(root: Path, rel: str, count: str, report: Report) -> tupl
 # --- partners and the consortium --------------------------------------------------
 
 
-def check_partners(root: Path, ids: Ids, cities: list[cat.City], report: Report) -> None:
+def check_partners(root: Path, ids: Ids, cities: list[City], report: Report) -> None:
     """``network/partners.yaml``: consortium partners and the consortium at dated moments."""
     opened = _open_network_file(root, cat.PARTNERS_FILE, "partners", report)
     if opened is None:

@@ -1,6 +1,6 @@
 """The reference data: members, principles, the dashboard framework and its score files.
 
-``cities.yaml`` and ``principles.yaml`` fit their models (:mod:`app.network.catalog`) without
+``cities.yaml`` and ``principles.yaml`` fit their models (:mod:`app.network.models`) without
 duplicate ids; ``benchmark/framework.yaml`` fits its model; every ``benchmark/scores-*.yaml`` row
 names a member and a known revision, has every sub-indicator of that revision with the
 framework's question count, never more Yes than questions, and its published percentage
@@ -18,6 +18,7 @@ from pydantic import BaseModel, ValidationError
 from indexer.errors import DatasetError, NotFound
 
 from app.network import catalog as cat
+from app.network.models import Framework, ScoreFile, ScoreRow
 from app.network.scoring import rounded_percentage
 from app.validation.problems import Problem, pydantic_problems
 
@@ -53,9 +54,9 @@ def check_list_file(
     return items
 
 
-def check_framework(path: Path, rel: str, problems: list[Problem]) -> cat.Framework | None:
-    """``benchmark/framework.yaml`` as a :class:`~app.network.catalog.Framework`, or None when it does not fit."""
-    return _load_model(path, rel, cat.Framework, problems)
+def check_framework(path: Path, rel: str, problems: list[Problem]) -> Framework | None:
+    """``benchmark/framework.yaml`` as a :class:`~app.network.models.Framework`, or None when it does not fit."""
+    return _load_model(path, rel, Framework, problems)
 
 
 def _load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Problem]) -> Any:
@@ -70,10 +71,10 @@ def _load_model(path: Path, rel: str, model: type[BaseModel], problems: list[Pro
 
 
 def check_scores(
-    path: Path, rel: str, framework: cat.Framework | None, cities: set[str], problems: list[Problem]
+    path: Path, rel: str, framework: Framework | None, cities: set[str], problems: list[Problem]
 ) -> None:
     """One score file: its rows name members and its revision, fit the framework and recompute."""
-    scores = _load_model(path, rel, cat.ScoreFile, problems)
+    scores = _load_model(path, rel, ScoreFile, problems)
     if scores is None:
         return
     seen: Counter = Counter()
@@ -96,7 +97,7 @@ def check_scores(
             problems.append(Problem(rel, "rows", f"{city!r} has {n} rows for revision {revision}"))
 
 
-def _check_row_against_framework(rel: str, where: str, row: cat.ScoreRow, framework: cat.Framework | None) -> list[Problem]:
+def _check_row_against_framework(rel: str, where: str, row: ScoreRow, framework: Framework | None) -> list[Problem]:
     out = []
     for sub_id, s in row.scores.items():
         if s.yes > s.n:

@@ -9,7 +9,7 @@
   (each year's award): closed models, an unknown key is a problem.
 
 Members, principles, the dashboard framework and score files have their models in
-:mod:`app.network.catalog`, which reads them for the app; the checks validate against those.
+:mod:`app.network.models`, which the app reads them into; the checks validate against those.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from app.network.catalog import SLUG_PATTERN, Confidence
+from app.network.models import SLUG_PATTERN, Confidence
 
 STATUSES = ("live", "pilot", "planned", "in-design", "discontinued", "unknown")
 REQUIRED_SECTIONS: dict[str, tuple[str, ...]] = {

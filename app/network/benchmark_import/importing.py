@@ -4,7 +4,7 @@
 :func:`import_scores` writes ``scores-<revision>-<name>.yaml`` (:func:`output_name`) only when
 there are none, through a temporary file and ``os.replace`` (:func:`write_atomic`), so a reader
 never sees half a file. What is written must load back as a
-:class:`~app.network.catalog.ScoreFile`.
+:class:`~app.network.models.ScoreFile`.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from indexer.errors import DatasetError
 
 from app.network.benchmark_import.records import Layout, layout, read_records
 from app.network.benchmark_import.rows import Checker, RowError, check_answers, check_subindicators
-from app.network.catalog import Catalog, ScoreFile, ScoreRow
+from app.network.catalog import Catalog
+from app.network.models import ScoreFile, ScoreRow
 
 
 @dataclass

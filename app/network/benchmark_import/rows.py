@@ -1,7 +1,7 @@
 """Checking the rows of an import file against ``cities.yaml`` and the dashboard's framework.
 
 Every error is collected with its row number, field and reason (:class:`RowError`); a city's
-results become a :class:`~app.network.catalog.ScoreRow` only when they are complete: an answer
+results become a :class:`~app.network.models.ScoreRow` only when they are complete: an answer
 to every question of the revision (answers layout), or a score for every sub-indicator
 (subindicators layout).
 """
@@ -17,7 +17,8 @@ from rapidfuzz import process
 from indexer.errors import NotFound
 
 from app.network.benchmark_import.records import text, whole_number
-from app.network.catalog import Answer, Catalog, ScoreRow, SubScore
+from app.network.catalog import Catalog
+from app.network.models import Answer, ScoreRow, SubScore
 
 _YES = {"yes", "y", "true"}
 _NO = {"no", "n", "false"}

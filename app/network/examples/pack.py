@@ -15,7 +15,8 @@ from indexer.errors import NotFound, UccError
 from indexer.search import normalise_filters
 
 from app.network.benchmark import Benchmark
-from app.network.catalog import Catalog, subindicator_key
+from app.network.catalog import Catalog
+from app.network.models import subindicator_key
 from app.network.examples.export import examples_csv, examples_section, guides_section, md_cell, md_text, strong_section
 from app.network.examples.finding import clean_topic, example_filters, examples, score_floor
 from app.network.examples.hits import as_list, city_name
