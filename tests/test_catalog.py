@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from app.network.catalog import Catalog, SubScore, load_cities
+from app.network.catalog import Catalog, load_cities
+from app.network.models import SubScore
 from indexer.errors import DatasetError, NotFound
 
 KNOWLEDGE = Path(__file__).resolve().parents[1] / "knowledge"

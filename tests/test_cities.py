@@ -11,7 +11,8 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from app.network.cities import BASES, CityDirectory, normalise
+from app.network.cities import BASES, CityDirectory
+from app.network.names import normalise
 from app.commands.cities import learn_from_command, paint, scores_command, similar_command, table
 from app.errors import NoScores, UnknownCity
 from indexer.errors import InvalidRequest, NotFound

@@ -291,7 +291,7 @@ def test_markdown_survives_pipes_and_brackets():
 def run(knowledge_searcher_fake, monkeypatch):
     monkeypatch.setenv("UCC_KNOWLEDGE_DIR", str(REPO / "knowledge"))
     monkeypatch.setattr("app.commands.examples.Searcher", lambda settings: knowledge_searcher_fake)
-    monkeypatch.setattr(ex, "DEFAULT_MIN_SCORE", ANY)
+    monkeypatch.setattr(ex.finding, "DEFAULT_MIN_SCORE", ANY)  # where the floor is read
 
     def invoke(*args):
         return CliRunner().invoke(examples_command, [str(a) for a in args])

@@ -27,7 +27,8 @@ from typing import Any
 from indexer.errors import NotFound
 
 from app.network import scoring
-from app.network.catalog import Catalog, Revision, ScoreRow
+from app.network.catalog import Catalog
+from app.network.models import Revision, ScoreRow
 from app.errors import NoScores
 
 LABEL = "self-assessment"

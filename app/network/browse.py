@@ -15,7 +15,8 @@ from typing import Any, Callable
 from indexer.errors import NotFound, UccError
 
 from app.network.benchmark import Benchmark
-from app.network.catalog import Catalog, City
+from app.network.catalog import Catalog
+from app.network.models import City, subindicator_key
 from app.network.cities import CityDirectory, population_band
 
 PEER_KEYS = ("peers", "subindicators", "above", "below")
@@ -96,10 +97,7 @@ def filter_values(catalog: Catalog, directory: CityDirectory) -> dict[str, list[
         "city": [(c.slug, c.name) for c in cities],
         "country": [(x, x) for x in sorted({c.country for c in cities})],
         "principle": principles,
-        "subindicator": [(i, f"{i} {subs[i]}") for i in sorted(subs, key=_sub_key)],
+        "subindicator": [(i, f"{i} {subs[i]}") for i in sorted(subs, key=subindicator_key)],
         "year": [(str(y), str(y)) for y in sorted(years, reverse=True)],
     }
 
-
-def _sub_key(sub_id: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else 0 for p in str(sub_id).split("."))

@@ -2,8 +2,8 @@
 
 ``knowledge/cities.yaml``, ``knowledge/principles.yaml``,
 ``knowledge/benchmark/framework.yaml`` and the ``knowledge/benchmark/scores-*.yaml``
-files are read into small pydantic models. :class:`Catalog` loads them lazily
-from one knowledge folder::
+files are read into the small pydantic models of :mod:`app.network.models`.
+:class:`Catalog` loads them lazily from one knowledge folder::
 
     catalog = Catalog.load("knowledge")
     catalog.city("gothenburg").name          # "Gothenburg"
@@ -11,315 +11,33 @@ from one knowledge folder::
     catalog.framework.revision("2023").subindicator_ids
 
 Malformed files raise :class:`~indexer.errors.DatasetError`; unknown ids asked
-for by name raise :class:`~indexer.errors.NotFound`.
+for by name raise :class:`~indexer.errors.NotFound`. The names of the knowledge
+folder's data files are declared here, once.
 """
 
 from __future__ import annotations
 
-import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ValidationError
 
 from indexer.errors import DatasetError, NotFound
 
+from app.network.frontmatter import split_front_matter
+from app.network.models import City, Framework, Principle, ScoreFile, ScoreRow
+
+# The knowledge folder's data files and folders (relative to it): one home for their names.
 CITIES_FILE = "cities.yaml"
 PRINCIPLES_FILE = "principles.yaml"
 BENCHMARK_DIR = "benchmark"
 FRAMEWORK_FILE = "framework.yaml"
 SCORE_GLOB = "scores-*.yaml"
-
-Confidence = Literal["found", "reported", "inferred", "mixed"]
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --- members and principles -------------------------------------------------
-
-# Names of members that cities.yaml (English and local names, known misspellings) does not hold:
-# common exonyms, and single words of multi-word names that name the member on their own.
-EXONYMS: dict[str, tuple[str, ...]] = {
-    "kyiv": ("Kiew", "Kijów", "Kyjiv", "Kiyv", "Kievs"),
-    "milan": ("Milán", "Mailand", "Milaan"),
-    "gothenburg": ("Gotemburgo", "Göteborgs stad", "Gothenbourg"),
-    "brussels-capital-region": ("Bruselas", "Brüssel", "Bruxelles-Capitale", "Brussels Region"),
-    "lisbon": ("Lisbonne", "Lissabon"),
-    "ghent": ("Gante",),
-    "catalonia": ("Catalogne", "Katalonien"),
-    "helsinki": ("Helsinky",),
-}
-SHORT_NAMES: dict[str, tuple[str, ...]] = {"emilia-romagna": ("Romagna",)}
-
-
-class ContextFact(_Strict):
-    text: str
-    source: str
-    confidence: Confidence
-
-
-class City(_Strict):
-    """One member of the network, as in ``cities.yaml``."""
-
-    slug: str = Field(pattern=r"^[a-z0-9]+(-[a-z0-9]+)*$")
-    name: str
-    local_names: list[str] = []
-    known_misspellings: list[str] = []
-    country: str
-    country_code: str = Field(pattern=r"^[A-Z]{2}$")
-    type: Literal["city", "region"]
-    type_note: str | None = None
-    capital: bool = False
-    population_approx: int | None = Field(default=None, gt=0)
-    population_note: Literal["approximate"] | None = None
-    population_confidence: Confidence | None = None
-    population_source: str | None = None
-    population_detail: str | None = None
-    role: Literal["founding", "participant"]
-    joined: str | None = Field(default=None, pattern=r"^\d{4}(-\d{2}(-\d{2})?)?$")
-    languages: list[str] = []
-    context: list[ContextFact] = []
-    notes: str | None = None
-    sources: list[str] = Field(min_length=1)
-
-    @property
-    def all_names(self) -> list[str]:
-        """The English name, the slug and every local name or known spelling (cities.yaml's)."""
-        return [self.name, self.slug, *self.local_names, *self.known_misspellings]
-
-    @property
-    def known_names(self) -> list[str]:
-        """Every name the member is recognised by, the one index of names behind the three ways
-        of recognising a member: :attr:`all_names`, the slug spelled out ("emilia romagna"), the
-        common exonyms (:data:`EXONYMS`) and short names (:data:`SHORT_NAMES`). How each matches:
-
-        - :func:`app.answering.router.find_cities` finds members named in a question: runs of words of these
-          names, accents and punctuation ignored, and single words within a small typo of one of
-          :attr:`all_names` (never of an exonym, a short name or a historic name);
-        - :class:`app.answering.conversations.Places` finds members (and countries, and non-member cities of
-          the index) in a conversation turn: a whole name, case-insensitive, accents kept;
-        - :meth:`app.network.cities.CityDirectory.resolve` resolves a name given on its own (``ucc city``,
-          city pages): the whole name with accents and punctuation ignored, then without generic
-          words ("city of"), then a unique prefix or a close typo.
-
-        :meth:`Catalog.find_city`, for names in data files, takes :attr:`all_names` only, exactly.
-        """
-        return list(dict.fromkeys([*self.all_names, self.slug.replace("-", " "), *EXONYMS.get(self.slug, ()),
-                                   *SHORT_NAMES.get(self.slug, ())]))
-
-
-class Principle(_Strict):
-    """One of the eight Tallinn Declaration user-centricity principles."""
-
-    id: str
-    number: int = Field(ge=1, le=8)
-    name: str
-    description: str
-    subindicators: list[str] = []
-    mapping_confidence: Confidence
-    mapping_note: str | None = None
-    sources: list[str] = Field(min_length=1)
-
-
-# --- benchmark framework ----------------------------------------------------
-
-
-class Question(_Strict):
-    field: str = Field(pattern=r"^[a-z0-9_]+$")
-    text: str
-
-
-class SubIndicator(_Strict):
-    id: str = Field(pattern=r"^\d\.\d$")
-    name: str
-    source_spelling: str | None = None
-    note: str | None = None
-    questions: list[Question] = Field(min_length=1)
-
-    @property
-    def n(self) -> int:
-        """Number of scored questions."""
-        return len(self.questions)
-
-
-class Pillar(_Strict):
-    id: str
-    name: str
-    subindicators: list[SubIndicator] = Field(min_length=1)
-
-
-class Revision(_Strict):
-    """One revision (tab) of the dashboard: its pillars, sub-indicators and questions."""
-
-    revision: str
-    label: str = ""
-    question_count: int
-    note: str | None = None
-    count_confidence: Confidence | None = None
-    sources: list[str] = []
-    pillars: list[Pillar] = Field(min_length=1)
-
-    @model_validator(mode="after")
-    def _check_counts(self) -> Revision:
-        fields = self.field_ids
-        if len(fields) != self.question_count:
-            raise ValueError(f"revision {self.revision}: {len(fields)} questions, question_count says {self.question_count}")
-        if len(set(fields)) != len(fields):
-            raise ValueError(f"revision {self.revision}: a question field id is repeated")
-        if len(set(self.subindicator_ids)) != len(self.subindicator_ids):
-            raise ValueError(f"revision {self.revision}: a sub-indicator id is repeated")
-        return self
-
-    @property
-    def subindicators(self) -> list[SubIndicator]:
-        return [s for p in self.pillars for s in p.subindicators]
-
-    @property
-    def subindicator_ids(self) -> list[str]:
-        return [s.id for s in self.subindicators]
-
-    @property
-    def field_ids(self) -> list[str]:
-        return [q.field for s in self.subindicators for q in s.questions]
-
-    def subindicator(self, sub_id: str) -> SubIndicator:
-        """The sub-indicator ``sub_id`` ("2.1"); :class:`NotFound` if absent."""
-        for s in self.subindicators:
-            if s.id == sub_id:
-                return s
-        raise NotFound(f"revision {self.revision} has no sub-indicator {sub_id!r}")
-
-    def subindicator_of_field(self, field_id: str) -> SubIndicator:
-        """The sub-indicator that holds question ``field_id``; :class:`NotFound` if none."""
-        for s in self.subindicators:
-            if any(q.field == field_id for q in s.questions):
-                return s
-        raise NotFound(f"revision {self.revision} has no question {field_id!r}")
-
-    def pillar_of(self, sub_id: str) -> Pillar:
-        """The pillar that holds sub-indicator ``sub_id``."""
-        for p in self.pillars:
-            if any(s.id == sub_id for s in p.subindicators):
-                return p
-        raise NotFound(f"revision {self.revision} has no sub-indicator {sub_id!r}")
-
-
-class Framework(_Strict):
-    """``benchmark/framework.yaml``: the dashboard's questions in every revision."""
-
-    name: str
-    assessment: Literal["self-assessment"]
-    sources: list[str] = Field(min_length=1)
-    source_code: str | None = None
-    scoring: dict[str, Any]
-    revisions: list[Revision] = Field(min_length=1)
-
-    @property
-    def revision_ids(self) -> list[str]:
-        return [r.revision for r in self.revisions]
-
-    def revision(self, revision: str) -> Revision:
-        """The revision named ``revision`` ("2023"); :class:`NotFound` if absent."""
-        for r in self.revisions:
-            if r.revision == str(revision):
-                return r
-        raise NotFound(f"unknown benchmark revision {revision!r}; known: {', '.join(self.revision_ids)}")
-
-    def all_subindicator_ids(self) -> set[str]:
-        """Sub-indicator ids of any revision."""
-        return {s for r in self.revisions for s in r.subindicator_ids}
-
-
-# --- scores -----------------------------------------------------------------
-
-_FRACTION = re.compile(r"^\s*(\d+)\s*/\s*(\d+)\s*$")
-
-
-class SubScore(_Strict):
-    """Yes answers out of the questions of one sub-indicator, written "yes/n"."""
-
-    yes: int = Field(ge=0)
-    n: int = Field(gt=0)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _parse(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            m = _FRACTION.match(value)
-            if not m:
-                raise ValueError(f"expected 'yes/n' such as '3/4', got {value!r}")
-            return {"yes": int(m.group(1)), "n": int(m.group(2))}
-        if isinstance(value, dict) and True in value:  # YAML 1.1 reads an unquoted `yes:` key as true
-            value = {("yes" if k is True else k): v for k, v in value.items()}
-        return value
-
-    def __str__(self) -> str:
-        return f"{self.yes}/{self.n}"
-
-
-class Answer(_Strict):
-    """One question's answer, kept when results are imported question by question."""
-
-    field: str
-    answer: Literal["yes", "no"]
-    evidence: str = ""
-
-
-class ScoreRow(_Strict):
-    """One city's scores in one revision."""
-
-    city: str
-    revision: str
-    assessment: Literal["self-assessment"]
-    published_rank: int | None = Field(default=None, ge=1)
-    published_percentage: int | None = Field(default=None, ge=0, le=100)
-    scores: dict[str, SubScore] = Field(min_length=1)
-    answers: list[Answer] = []
-    source: str
-
-    @field_validator("revision", mode="before")
-    @classmethod
-    def _revision_str(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
-
-    @field_validator("scores", mode="before")
-    @classmethod
-    def _keys_str(cls, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {str(k): v for k, v in value.items()}
-        return value
-
-
-class ScoreFile(_Strict):
-    """A ``benchmark/scores-*.yaml`` file: rows of one revision."""
-
-    revision: str
-    assessment: Literal["self-assessment"]
-    status: Literal["published", "imported"]
-    sources: list[str] = Field(min_length=1)
-    page_labels: str | None = None
-    published_pillar_averages: dict[str, int] = {}
-    published_pillar_averages_note: str | None = None
-    left_out: list[dict[str, Any]] = []
-    left_out_note: str | None = None
-    imported_from: str | None = None
-    rows: list[ScoreRow] = []
-
-    @field_validator("revision", mode="before")
-    @classmethod
-    def _revision_str(cls, value: Any) -> Any:
-        return str(value) if isinstance(value, int) else value
-
-    def row(self, city: str) -> ScoreRow:
-        """The row of ``city`` (a slug); :class:`NotFound` if absent."""
-        for r in self.rows:
-            if r.city == city:
-                return r
-        raise NotFound(f"no {self.revision} benchmark row for {city!r}")
+SERVICES_DIR = "services"
+PARTNERS_FILE = "network/partners.yaml"
+AWARDS_FILE = "network/awards.yaml"
 
 
 # --- loading ----------------------------------------------------------------
@@ -410,7 +128,7 @@ class Catalog:
     def awards(self) -> list[dict[str, Any]]:
         """The network's awards by year (``network/awards.yaml``; empty when the file is absent).
         ``ucc validate`` checks its shape; here it is read as plain data."""
-        path = self.knowledge_dir / "network" / "awards.yaml"
+        path = self.knowledge_dir / AWARDS_FILE
         if not path.is_file():
             return []
         data = read_yaml(path)
@@ -421,18 +139,12 @@ class Catalog:
         """The title of ``services/SLUG.md`` from its front matter, or None."""
         if not slug:
             return None
-        path = self.knowledge_dir / "services" / f"{slug}.md"
+        path = self.knowledge_dir / SERVICES_DIR / f"{slug}.md"
         try:
-            text = path.read_text(encoding="utf-8")
-        except OSError:
+            meta, _ = split_front_matter(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
-        if not text.startswith("---"):
-            return None
-        try:
-            meta = yaml.safe_load(text.split("---", 2)[1])
-        except yaml.YAMLError:
-            return None
-        title = meta.get("title") if isinstance(meta, dict) else None
+        title = meta.get("title") if meta else None
         return str(title) if title else None
 
     @cached_property

@@ -26,8 +26,10 @@ from typing import Any
 from indexer.errors import ConfigurationError, IndexNotBuilt, InvalidRequest, NotFound
 
 from app.network.benchmark import LABEL, Benchmark
-from app.network.catalog import SubIndicator
-from app.network.cities import MAX_K, STRONG, CityDirectory, _join
+from app.network.models import SubIndicator
+from app.network.scoring import STRONG, colour, display_fraction
+from app.network.cities import MAX_K, CityDirectory
+from app.network.wording import join_names, slug_title
 
 FOCUS = 3  # weakest sub-indicators looked at when none is asked for
 EXAMPLES = 3
@@ -48,56 +50,24 @@ def learn_from(
     :raise NotFound: ``subindicator`` is not in the revision.
     :raise InvalidRequest: ``k_peers`` out of range.
     """
-    try:
-        k_peers = int(k_peers)
-    except (TypeError, ValueError):
-        raise InvalidRequest("k_peers must be a whole number.") from None
-    if not 1 <= k_peers <= 10:
-        raise InvalidRequest("k_peers must be between 1 and 10.")
+    k_peers = _check_k_peers(k_peers)
     member = directory.resolve(city)
     slug = member.slug
     revision = benchmark.latest_revision()
-    framework = benchmark.catalog.framework.revision(revision)
     fractions = benchmark.fractions(revision)
     median = benchmark.network_median(revision)
     rows = benchmark.rows(revision)
     mine = rows.get(slug)
-    scores_missing = mine is None
     search = _Search(searcher, {c.slug: c.name for c in directory.catalog.cities})
-
-    if subindicator is not None and str(subindicator).strip():
-        focus = [_subindicator(framework, str(subindicator))]
-        if mine is not None and focus[0].id not in mine.scores:
-            raise NotFound(f"{member.name} has no score for {focus[0].id} in revision {revision}.")
-    elif mine is not None:
-        candidates = [s for s in framework.subindicators if s.id in mine.scores and fractions[slug][s.id] < 1]
-        candidates.sort(key=lambda s: (fractions[slug][s.id], fractions[slug][s.id] - median.get(s.id, 0), s.id))
-        focus = candidates[:FOCUS]
-    else:
-        own = {sid for d in directory.documents().get(slug, []) for sid in d["subindicators"]}
-        candidates = [s for s in framework.subindicators if s.id in median]
-        candidates.sort(key=lambda s: (s.id in own, median[s.id], s.id))
-        focus = candidates[:FOCUS]
+    asked = subindicator is not None and bool(str(subindicator).strip())
+    focus = _focus(directory, benchmark, member, revision, str(subindicator) if asked else None)
 
     similar = {m["city"]: m for m in directory.similar(slug, k=MAX_K, basis="all")["matches"]}
     items = [
         _focus_item(directory, benchmark, search, member, sub, revision, fractions, median, similar, k_peers)
         for sub in focus
     ]
-
-    if scores_missing:
-        members = {c.slug: c.name for c in directory.catalog.cities}
-        named = [members[s] for s in sorted(rows) if s in members]
-        note = (
-            f"{member.name} has no published dashboard row (only {len(named)} members have named published rows "
-            f"in revision {revision}), so its own weak spots are unknown. The areas below are those where members "
-            f"most often score low and that {member.name}'s indexed services do not cover; running the "
-            "self-assessment would show its own."
-        )
-    elif not focus:
-        note = f"{member.name} answered Yes to every question in revision {revision}; there is no weak spot to work on."
-    else:
-        note = None
+    note = _note(directory, member, revision, rows, mine is None, bool(focus))
     if search.note:
         note = ((note + " ") if note else "") + search.note
     return {
@@ -106,11 +76,61 @@ def learn_from(
         "label": LABEL,
         "revision": revision,
         "source": (mine.source if mine is not None else None) or benchmark.source(revision),
-        "scores_missing": scores_missing,
+        "scores_missing": mine is None,
         "note": note,
         "focus": items,
-        "summary": _summary(member.name, items, scores_missing, asked=bool(subindicator and str(subindicator).strip())),
+        "summary": _summary(member.name, items, mine is None, asked=asked),
     }
+
+
+def _check_k_peers(k_peers: Any) -> int:
+    try:
+        k_peers = int(k_peers)
+    except (TypeError, ValueError):
+        raise InvalidRequest("k_peers must be a whole number.") from None
+    if not 1 <= k_peers <= 10:
+        raise InvalidRequest("k_peers must be between 1 and 10.")
+    return k_peers
+
+
+def _focus(directory: CityDirectory, benchmark: Benchmark, member: Any, revision: str,
+           asked: str | None) -> list[SubIndicator]:
+    """The sub-indicator asked for; else the member's weakest (:data:`FOCUS`); for a member without
+    scores, those where members most often score low and its own services do not cover."""
+    slug = member.slug
+    framework = benchmark.catalog.framework.revision(revision)
+    fractions = benchmark.fractions(revision)
+    median = benchmark.network_median(revision)
+    mine = benchmark.rows(revision).get(slug)
+    if asked is not None:
+        focus = [_subindicator(framework, asked)]
+        if mine is not None and focus[0].id not in mine.scores:
+            raise NotFound(f"{member.name} has no score for {focus[0].id} in revision {revision}.")
+        return focus
+    if mine is not None:
+        candidates = [s for s in framework.subindicators if s.id in mine.scores and fractions[slug][s.id] < 1]
+        candidates.sort(key=lambda s: (fractions[slug][s.id], fractions[slug][s.id] - median.get(s.id, 0), s.id))
+        return candidates[:FOCUS]
+    own = {sid for d in directory.documents().get(slug, []) for sid in d["subindicators"]}
+    candidates = [s for s in framework.subindicators if s.id in median]
+    candidates.sort(key=lambda s: (s.id in own, median[s.id], s.id))
+    return candidates[:FOCUS]
+
+
+def _note(directory: CityDirectory, member: Any, revision: str, rows: dict[str, Any], scores_missing: bool,
+          has_focus: bool) -> str | None:
+    if scores_missing:
+        members = {c.slug: c.name for c in directory.catalog.cities}
+        named = [members[s] for s in sorted(rows) if s in members]
+        return (
+            f"{member.name} has no published dashboard row (only {len(named)} members have named published rows "
+            f"in revision {revision}), so its own weak spots are unknown. The areas below are those where members "
+            f"most often score low and that {member.name}'s indexed services do not cover; running the "
+            "self-assessment would show its own."
+        )
+    if not has_focus:
+        return f"{member.name} answered Yes to every question in revision {revision}; there is no weak spot to work on."
+    return None
 
 
 def _subindicator(framework, value: str) -> SubIndicator:
@@ -125,12 +145,53 @@ def _subindicator(framework, value: str) -> SubIndicator:
 
 
 def _focus_item(directory, benchmark, search, member, sub, revision, fractions, median, similar, k_peers):
+    """One sub-indicator to work on: the member's score, the peers to learn from, examples, a guide."""
+    label = f"{sub.id} {sub.name}"
+    mine = benchmark.rows(revision).get(member.slug)
+    peers = _peers(directory, benchmark, member, sub, revision, fractions, similar, k_peers)
+    query = f"{sub.name}: " + " ".join(q.text for q in sub.questions)
+    examples, examples_note = _examples(search, query, sub, member.slug, peers)
+    guides = search.run(query, 1, {"kind": "guide", "subindicator": sub.id})
+    guide = None
+    if guides:
+        g = guides[0]
+        guide = {k: g[k] for k in ("title", "doc_id", "url", "snippet")}
+        guide["why"] = f"the toolkit guide tagged {label} that best matches what the dashboard asks"
+    item: dict[str, Any] = {
+        "subindicator": sub.id,
+        "name": sub.name,
+        "pillar": benchmark.catalog.framework.revision(revision).pillar_of(sub.id).name,
+        "questions": [q.text for q in sub.questions],
+        "city_score": None,
+        "network_median": round(median[sub.id], 4) if sub.id in median else None,
+        "peers": peers,
+        "examples": examples,
+        "examples_note": examples_note,
+        "guide": guide,
+    }
+    if mine is not None:
+        s = mine.scores[sub.id]
+        item["city_score"] = {"yes": s.yes, "total": s.n, "fraction": display_fraction(s), "colour": colour(s)}
+        gap = ""
+        if item["network_median"] is not None and fractions[member.slug][sub.id] < item["network_median"]:
+            gap = f", below the named members' median of {item['network_median']:.2f}"
+        item["why"] = (f"{member.name} answered Yes to {s.yes} of {s.n} questions on {label} "
+                       f"({colour(s)}{gap}) in its {revision} self-assessment.")
+    else:
+        item["why"] = (f"Members often score low on {label} (median {item['network_median']:.2f} among named rows)"
+                       f" and {member.name}'s indexed services are not tagged with it.")
+    if not peers:
+        item["why"] += " No named member scores higher here."
+    return item
+
+
+def _peers(directory, benchmark, member, sub, revision, fractions, similar, k_peers) -> list[dict[str, Any]]:
+    """The ``k_peers`` members to learn from on ``sub``, each with why."""
     slug = member.slug
     label = f"{sub.id} {sub.name}"
     rows = benchmark.rows(revision)
     mine = rows.get(slug)
     my_fraction = fractions[slug][sub.id] if mine is not None else None
-
     scored = {c: f[sub.id] for c, f in fractions.items() if c != slug and sub.id in f}
     # Peers that score well (green) come first, then any that score better than the city;
     # within each group, a high score and similarity to the city count equally.
@@ -156,8 +217,13 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
             "similarity": match["score"] if match else None,
             "why": why,
         })
+    return peers
 
-    query = f"{sub.name}: " + " ".join(q.text for q in sub.questions)
+
+def _examples(search, query: str, sub: SubIndicator, slug: str,
+              peers: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], str | None]:
+    """Services and cases tagged with ``sub``: the peers' first, else any member's; and a note."""
+    label = f"{sub.id} {sub.name}"
     peer_slugs = [p["city"] for p in peers]
     examples, examples_note = [], None
     if peer_slugs:
@@ -181,43 +247,7 @@ def _focus_item(directory, benchmark, search, member, sub, revision, fractions, 
         if isinstance(award, dict) and award.get("result"):
             why += f"; UserCentriCities Award {award['result']} {award.get('year', '')}".rstrip()
         ex["why"] = why
-
-    guides = search.run(sub.name + ": " + " ".join(q.text for q in sub.questions), 1,
-                        {"kind": "guide", "subindicator": sub.id})
-    guide = None
-    if guides:
-        g = guides[0]
-        guide = {k: g[k] for k in ("title", "doc_id", "url", "snippet")}
-        guide["why"] = f"the toolkit guide tagged {label} that best matches what the dashboard asks"
-
-    item: dict[str, Any] = {
-        "subindicator": sub.id,
-        "name": sub.name,
-        "pillar": benchmark.catalog.framework.revision(revision).pillar_of(sub.id).name,
-        "questions": [q.text for q in sub.questions],
-        "city_score": None,
-        "network_median": round(median[sub.id], 4) if sub.id in median else None,
-        "peers": peers,
-        "examples": examples,
-        "examples_note": examples_note,
-        "guide": guide,
-    }
-    if mine is not None:
-        s = mine.scores[sub.id]
-        from app.network.scoring import colour, display_fraction
-
-        item["city_score"] = {"yes": s.yes, "total": s.n, "fraction": display_fraction(s), "colour": colour(s)}
-        gap = ""
-        if item["network_median"] is not None and my_fraction < item["network_median"]:
-            gap = f", below the named members' median of {item['network_median']:.2f}"
-        item["why"] = (f"{member.name} answered Yes to {s.yes} of {s.n} questions on {label} "
-                       f"({colour(s)}{gap}) in its {revision} self-assessment.")
-    else:
-        item["why"] = (f"Members often score low on {label} (median {item['network_median']:.2f} among named rows)"
-                       f" and {member.name}'s indexed services are not tagged with it.")
-    if not peers:
-        item["why"] += " No named member scores higher here."
-    return item
+    return examples, examples_note
 
 
 def _summary(name: str, items: list[dict[str, Any]], scores_missing: bool, asked: bool = False) -> str:
@@ -230,7 +260,7 @@ def _summary(name: str, items: list[dict[str, Any]], scores_missing: bool, asked
         if it["city_score"]:
             head += f", {name} answered yes to {it['city_score']['yes']} of {it['city_score']['total']} questions"
         peers = [f"{p['name']} ({p['yes']} of {p['total']})" for p in it["peers"]]
-        text = head + (f"; learn from {_join(peers)}" if peers else "; no named member scores higher")
+        text = head + (f"; learn from {join_names(peers)}" if peers else "; no named member scores higher")
         if it["guide"]:
             text += f"; read “{it['guide']['title']}” first"
         if it["examples"]:
@@ -309,6 +339,4 @@ class _Search:
 
 
 def _city_name(slug: str | None) -> str | None:
-    if not slug:
-        return None
-    return " ".join(w.capitalize() for w in slug.split("-"))
+    return slug_title(slug) if slug else None

@@ -15,7 +15,7 @@ lisboncouncil/ucdashboard (see ``knowledge/benchmark/framework.yaml``).
   across the cities given.
 
 Scores are anything with ``yes`` and ``n`` attributes (such as
-:class:`app.network.catalog.SubScore`) or ``(yes, n)`` tuples.
+:class:`app.network.models.SubScore`) or ``(yes, n)`` tuples.
 """
 
 from __future__ import annotations
@@ -30,6 +30,11 @@ from indexer.errors import InvalidRequest
 
 RED_MAX = 0.33
 ORANGE_MAX = 0.66
+# The same colours on exact fractions: the dashboard colours the fraction rounded (half up) to 2
+# decimals, so above 0.66 (green) is >= 0.665 (2/3 is green) and up to 0.33 (red) is < 0.335
+# (1/3 is red).
+STRONG = 0.665
+WEAK = 0.335
 
 
 class HasYesN(Protocol):
