@@ -44,13 +44,16 @@ class Query(BaseModel):
 # --- bodies ---------------------------------------------------------------------------------------
 
 
+ConversationId = Annotated[str, Field(json_schema_extra={"pattern": "^([A-Za-z0-9_-]{8,64})?$"})]
+
+
 class AskRequest(Body):
     """A question, with an optional conversation to follow up and filters."""
 
     question: Annotated[str, Field(description="At most 2,000 characters (422 past it); not blank.",
                                    json_schema_extra={"minLength": 1, "maxLength": MAX_TEXT, "pattern": NOT_BLANK})]
-    conversation_id: Annotated[str | None, Field(description="From a previous answer, to ask a follow-up.",
-                                                 json_schema_extra={"pattern": "^([A-Za-z0-9_-]{8,64})?$"})] = None
+    conversation_id: Annotated[ConversationId | None,
+                               Field(description="From a previous answer, to ask a follow-up.")] = None
     filters: Annotated[BodyFilters | None, Field(
         description="Metadata filters: each a value or a list of values.",
         json_schema_extra={"propertyNames": {"enum": [*FILTER_KEYS, *FILTER_PLURALS]}})] = None
