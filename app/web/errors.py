@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from typing import NoReturn
 
 from flask import Flask, abort, jsonify
 from werkzeug.exceptions import HTTPException
@@ -29,7 +30,7 @@ def error_response(status: int, code: str, message: str, **extra):
     return jsonify(body), status
 
 
-def fail(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> None:
+def fail(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> NoReturn:
     """Stop the request with the one error shape (``extra`` goes beside code and message)."""
     response, _ = error_response(status, code, message, **extra)
     response.status_code = status

@@ -1,8 +1,8 @@
 """Admin routes (``/api/v1/admin``), behind the bearer token (:mod:`app.web.api.auth`): the
 moderators' views of the question log (``questions.csv``, ``unanswered``, ``down-rated``,
-``topics``) for a period (:mod:`app.web.api.period`), and the reindex jobs (``POST /reindex``: 202,
-the incremental build runs in a background thread; ``GET /reindex/<job_id>``). The benchmark import
-is in :mod:`app.web.api.benchmark_import`."""
+``topics``) for a period (:meth:`app.web.api.inputs.PeriodQuery.period`), and the reindex jobs
+(``POST /reindex``: 202, the incremental build runs in a background thread;
+``GET /reindex/<job_id>``). The benchmark import is in :mod:`app.web.api.benchmark_import`."""
 
 from __future__ import annotations
 
@@ -12,14 +12,13 @@ from flask import Response, jsonify, url_for
 
 from app.web.api.blueprint import operation
 from app.web.api.context import assistant, questions
-from app.web.api.inputs import ListQuery, NoOptions, NoQuery, PeriodQuery, TopicsQuery
-from app.web.api.period import period
+from app.web.api.inputs import ListQuery, NoOptions, PeriodQuery, TopicsQuery
 from app.web.api.reading import json_body, request_body
 
 
 @operation("admin_questions_csv")
 def admin_questions_csv(query: PeriodQuery):
-    since, until = period(query.since, query.until, query.days, default_days=None)
+    since, until = query.period(default_days=None)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%d")
     return Response(questions.export_csv(since, until), content_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="questions-{stamp}.csv"'})
@@ -37,7 +36,7 @@ def admin_down_rated(query: ListQuery):
 
 def _question_list(view: str, query: ListQuery):
     """A moderators' list from the question log (``unanswered`` or ``down_rated``) for a period."""
-    since, until = period(query.since, query.until, query.days)
+    since, until = query.period()
     items = getattr(questions, view)(since, until, limit=query.limit)
     summary = questions.summary(since, until)
     return jsonify(since=summary["since"], until=summary["until"], count=len(items), questions=items)
@@ -45,7 +44,7 @@ def _question_list(view: str, query: ListQuery):
 
 @operation("admin_topics")
 def admin_topics(query: TopicsQuery):
-    since, until = period(query.since, query.until, query.days)
+    since, until = query.period()
     topics, by_meaning = assistant.question_topics(questions, since, until, k=query.k)
     summary = questions.summary(since, until)
     return jsonify(since=summary["since"], until=summary["until"], questions=summary["asks"],
@@ -53,7 +52,7 @@ def admin_topics(query: TopicsQuery):
 
 
 @operation("admin_reindex")
-def admin_reindex(query: NoQuery):
+def admin_reindex():
     """Start the incremental build of the knowledge base in a background thread (202)."""
     if request_body().strip():
         json_body(NoOptions)  # no options: an empty JSON object at most
@@ -66,5 +65,5 @@ def admin_reindex(query: NoQuery):
 
 
 @operation("admin_reindex_status")
-def admin_reindex_status(job_id: str, query: NoQuery):
+def admin_reindex_status(job_id: str):
     return jsonify(assistant.reindex_job(job_id))  # NotFound (404) for an id no job has

@@ -3,7 +3,8 @@
 :func:`operation` registers a view at the paths of its operation in the route table
 (:mod:`app.web.api.contract`) and hands it its input already read: the admin token checked first
 (:mod:`app.web.api.auth`), then the query parameters and the JSON body validated by the
-operation's models (:mod:`app.web.api.reading`). The view gets them as ``query`` and ``body``.
+operation's models (:mod:`app.web.api.reading`). The view gets them as ``query`` (unless the
+route takes no parameter) and ``body``, beside the path's parts.
 
 Every request under /api/ counts against the client's ``UCC_RATE_LIMIT`` (429 with
 ``Retry-After``), except the operations routes (health, readiness, metrics, this description);
@@ -45,7 +46,9 @@ def operation(endpoint: str) -> Callable[[Callable], Callable]:
             if op.admin:
                 check_admin()
             if op.query is not None:
-                path["query"] = reading.query(op.query)
+                query = reading.query(op.query)  # a route without parameters still refuses unknown ones
+                if op.query.model_fields:
+                    path["query"] = query
             if body is not None:
                 path["body"] = reading.json_body(body)
             return view(**path)

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, create_model,
 from indexer.search import FILTER_KEYS, FILTER_PLURALS, MODES
 
 from app.network.cities import BASES, MAX_K
+from app.web.api.period import period
 from app.web.api.vocabulary import (MAX_ID, MAX_TEXT, NOT_BLANK, WEB_CHANNELS, BodyFilters, Flag, QueryFilter, Rule,
                                     When, choice, one_line, problem, text, whole_number)
 
@@ -170,6 +171,10 @@ class PeriodQuery(Query):
         if self.days is not None and self.since is not None:
             raise problem("invalid_parameter", "Give 'days' or 'since', not both.")
         return self
+
+    def period(self, default_days: int | None = 30) -> tuple[str | None, str | None]:
+        """(since, until) as UTC ISO strings; without since or days, ``default_days`` back."""
+        return period(self.since, self.until, self.days, default_days)
 
 
 class ListQuery(PeriodQuery):

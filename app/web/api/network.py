@@ -9,11 +9,11 @@ from flask import jsonify
 
 from app.web.api.blueprint import operation
 from app.web.api.context import assistant
-from app.web.api.inputs import LearnFromQuery, NoQuery, RevisionQuery, SimilarQuery
+from app.web.api.inputs import LearnFromQuery, RevisionQuery, SimilarQuery
 
 
 @operation("cities")
-def cities(query: NoQuery):
+def cities():
     out = []
     for c in assistant.members():
         out.append({"slug": c.slug, "name": c.name, "local_names": list(c.local_names), "country": c.country,
@@ -24,7 +24,7 @@ def cities(query: NoQuery):
 
 
 @operation("city")
-def city(slug: str, query: NoQuery):
+def city(slug: str):
     return jsonify(assistant.profile(slug))
 
 

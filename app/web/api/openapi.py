@@ -3,20 +3,22 @@ models it names: nothing in it is written twice.
 
 ``spec()`` is served at ``/api/v1/openapi.json`` (and rendered at ``/api/v1/docs``,
 :mod:`app.web.api.docpage`). The JSON Schema of every model comes from pydantic
-(``TypeAdapter.json_schemas``, dialect 2020-12, which OpenAPI 3.1 uses as it is); each model is one
-component under ``#/components/schemas``. A query model becomes the operation's parameters, one
-per field: an optional parameter may be sent empty (``allowEmptyValue``), a list is repeatable
+(``TypeAdapter.json_schemas``, dialect 2020-12, which OpenAPI 3.1 uses as it is); each body and
+response model is a component under ``#/components/schemas``. A query model becomes the
+operation's parameters, one per field: an optional parameter may be sent empty (``allowEmptyValue``), a list is repeatable
 (``style: form, explode: true``).
 
-Why not flask-openapi3 or spectree, which do this from pydantic models too: both answer every
-validation failure with one status and their own body (flask-openapi3: 422 and pydantic's error
-list, changed only as a whole by ``validation_error_status``/``validation_error_callback``), while
-this API answers 400, 413, 415 or 422 with a snake_case code per failure; both replace Flask's
-app or blueprint class (``OpenAPI``/``APIBlueprint``, or a ``SpecTree`` bound to the app) and
+Why not flask-openapi3 or spectree, which do this from pydantic models too (weighed from their
+documentation and issue threads, not installed): both answer a validation failure with one status
+(422 unless set per app or route) and pydantic's list of errors as the body, reshaped only through
+a callback or hook (flask-openapi3's ``validation_error_callback``, spectree's ``before``), while
+this API answers 400, 413, 415 or 422 with a snake_case code per failure, which its tests and
+clients rely on; both replace
+Flask's app or blueprint class (``OpenAPI``/``APIBlueprint``) or bind to the app (``SpecTree``) and
 parse the query string themselves (a repeated or empty parameter, ``+5`` as a number); and their
-documentation pages load Swagger UI, Redoc or another bundle of scripts, which the
-``script-src 'self'`` policy forbids unless it is vendored. What they would save is this module
-(about 150 lines, mostly the parameters and error responses); the cost would be the error contract.
+documentation pages are Swagger UI, Redoc or another bundle of scripts, which the
+``script-src 'self'`` policy forbids unless vendored. What they would save is this module (under
+200 lines: parameters, error responses, aliases); they would cost the error contract above.
 """
 
 from __future__ import annotations

@@ -87,9 +87,7 @@ def _validate(model: type[M], data: dict[str, Any], what: str) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        status, code, message = _answer(model, exc.errors(), what)
-    fail(status, code, message)
-    raise AssertionError("unreachable")  # fail() raises
+        fail(*_answer(model, exc.errors(), what))
 
 
 def _answer(model: type[BaseModel], errors: list[dict[str, Any]], what: str) -> tuple[int, str, str]:

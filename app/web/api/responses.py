@@ -37,8 +37,8 @@ AnswerId = Annotated[str, Field(min_length=8, max_length=64, description="Identi
 
 
 class ErrorDetail(TypedDict):
-    code: Annotated[str, Field(pattern="^[a-z][a-z0-9_]*$", description="A stable, machine-readable code in snake_case, "
-                               "e.g. not_found, unknown_city, invalid_parameter.")]
+    code: Annotated[str, Field(pattern="^[a-z][a-z0-9_]*$", description="A stable, machine-readable code in "
+                               "snake_case, e.g. not_found, unknown_city, invalid_parameter.")]
     message: Annotated[str, about("Written for the person at the other end; safe to show.")]
     suggestions: NotRequired[Annotated[list[str], about("Close names, for an unknown city.")]]
     errors: NotRequired[Annotated[list[Object], about("Row errors of a benchmark import.")]]

@@ -123,6 +123,7 @@ BodyFilters = Annotated[dict[str, FilterValue | list[FilterValue]], BeforeValida
 QueryFilter = Annotated[list[Annotated[str, Field(max_length=MAX_ID)]],
                         Rule("invalid_filter", "A value of the filter '{name}' is too long.")]
 When = Annotated[str, AfterValidator(utc_time),
-                 WithJsonSchema({"anyOf": [{"type": "string", "format": "date"}, {"type": "string", "format": "date-time"}]}),
+                 WithJsonSchema({"anyOf": [{"type": "string", "format": "date"},
+                                           {"type": "string", "format": "date-time"}]}),
                  Rule("invalid_parameter", "'{name}' must be a date (YYYY-MM-DD) or a date and time (RFC 3339).")]
 """A date or an RFC 3339 date and time (:func:`app.web.api.period.utc_time`), read as a UTC ISO string."""
