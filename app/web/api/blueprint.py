@@ -37,7 +37,7 @@ NOT_LIMITED = {path for op in OPERATIONS if op.tag == "Operations" for path in (
 def operation(endpoint: str) -> Callable[[Callable], Callable]:
     """Register the decorated view as the operation ``endpoint`` of the route table."""
     op = BY_ENDPOINT[endpoint]
-    body = (op.body.types.get("application/json") if op.body else None)
+    body = op.body.types.get("application/json") if op.body else None
     body = body if isinstance(body, type) and issubclass(body, BaseModel) else None
 
     def register(view: Callable) -> Callable:
