@@ -217,7 +217,7 @@ def test_admin_routes_refuse_missing_wrong_and_malformed_tokens(client, method, 
 
 
 def test_the_token_is_compared_in_constant_time(client, monkeypatch):
-    import app.web.api as api
+    import app.web.api.auth as api
 
     compared = []
 
@@ -420,7 +420,7 @@ def test_every_status_here_is_documented():
     section = (REPO / "README.md").read_text(encoding="utf-8").split("### Limits and errors", 1)[1].split("\n#", 1)[0]
     for status in ("413", "400", "422", "404", "401", "429", "403", "405", "200"):
         assert re.search(rf"\| {status}\b", section), f"{status} is not in README's Limits and errors"
-    from app.web.openapi import spec
+    from app.web.api.openapi import spec
 
     paths = spec()["paths"]
     assert {"400", "413", "415", "422", "429"} <= set(paths["/api/v1/ask"]["post"]["responses"])

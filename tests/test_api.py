@@ -16,7 +16,7 @@ from jsonschema import Draft202012Validator
 from app.assistant import Assistant
 from app.web import create_app
 from app.web.metrics import Metrics
-from app.web.openapi import response_schema, spec
+from app.web.api.openapi import response_schema, spec
 from app.web.ratelimit import RateLimiter
 from indexer.settings import load_settings
 

@@ -20,7 +20,7 @@ from hypothesis import settings as hsettings
 
 from app.assistant import Assistant
 from app.web import create_app
-from app.web.openapi import spec
+from app.web.api.openapi import spec
 from indexer.build import build_index
 from indexer.search import Searcher
 from indexer.settings import load_settings

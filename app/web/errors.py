@@ -2,15 +2,17 @@
 
 Every code is snake_case, whoever raised the error: the API's own checks (``invalid_parameter``),
 Werkzeug's HTTP errors (``not_found``, ``method_not_allowed``) and the project's exception family
-(``NotFound`` is ``not_found``, ``UnknownCity`` is ``unknown_city``: :func:`error_code`).
+(``NotFound`` is ``not_found``, ``UnknownCity`` is ``unknown_city``: :func:`error_code`). A view
+stops a request with :func:`fail`.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import NoReturn
 
-from flask import Flask, jsonify
+from flask import Flask, abort, jsonify
 from werkzeug.exceptions import HTTPException
 
 from indexer.errors import UccError
@@ -26,6 +28,15 @@ def error_code(exc: BaseException) -> str:
 def error_response(status: int, code: str, message: str, **extra):
     body = {"error": {"code": code, "message": message, **extra}}
     return jsonify(body), status
+
+
+def fail(status: int, code: str, message: str, headers: dict[str, str] | None = None, **extra) -> NoReturn:
+    """Stop the request with the one error shape (``extra`` goes beside code and message)."""
+    response, _ = error_response(status, code, message, **extra)
+    response.status_code = status
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    abort(response)
 
 
 def init_app(app: Flask) -> None:
