@@ -1,20 +1,27 @@
 """A throw-away PostgreSQL cluster for the tests, from Debian's packages (``.ci/setup`` installs them).
 
-:func:`start_cluster` runs ``initdb`` in a folder under the test's temporary folder, as the
-``postgres`` user when the tests run as root (``initdb`` refuses root), and starts the server on
-127.0.0.1 on a free port with its socket in that folder; :class:`Cluster` stops it, starts it again
+:func:`start_cluster` runs ``initdb`` in a throw-away folder, as the ``postgres`` user when the
+tests run as root (``initdb`` refuses root), and starts the server on 127.0.0.1 on a free port
+with its socket in that folder. As a normal user the folder is under the test's temporary folder;
+as root it is a fresh ``ucc-pg-*`` folder in the system's temporary folder owned by ``postgres``
+(pytest keeps ``/tmp/pytest-of-root`` at mode 0700, and any pytest run resets it, so the postgres
+user could not reach a folder below it), removed at teardown; :class:`Cluster` stops it, starts it again
 (the fault tests) and is stopped at teardown. :func:`skip_reason` says why PostgreSQL cannot be
 used here (no ``initdb``/``pg_ctl`` and nothing that could install them), or None.
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
+
+import pytest
 
 BIN_DIRS = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
 USER = "postgres"
@@ -62,7 +69,8 @@ class Cluster:
     """One initdb'd cluster in ``folder``, on 127.0.0.1:``port``, trust authentication on loopback."""
 
     def __init__(self, folder: Path):
-        self.folder = Path(folder)
+        self.owned = os.geteuid() == 0  # a folder of our own, outside pytest's (see the module)
+        self.folder = Path(tempfile.mkdtemp(prefix="ucc-pg-")) if self.owned else Path(folder)
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
         self.port = _free_port()
@@ -76,13 +84,7 @@ class Cluster:
 
     def init(self) -> Cluster:
         self.folder.mkdir(parents=True, exist_ok=True)
-        if os.geteuid() == 0:  # the postgres user must reach and own its folder
-            for parent in [self.folder, *self.folder.parents]:
-                if parent == Path("/"):
-                    break
-                mode = parent.stat().st_mode
-                if not mode & 0o001:
-                    os.chmod(parent, mode | 0o001)  # traverse only: nothing becomes readable
+        if os.geteuid() == 0:  # the postgres user must own its folder
             shutil.chown(self.folder, USER, USER)
         self._run([pg_bin("initdb"), "-D", str(self.data), "-A", "trust", "-U", USER, "--no-sync",
                    "-E", "UTF8", "--locale", "C"], timeout=120)
@@ -109,6 +111,8 @@ class Cluster:
                 self.stop("immediate")
             except (RuntimeError, subprocess.TimeoutExpired):
                 pass
+        if self.owned:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
     def wait_down(self, timeout: float = 10.0) -> None:
         deadline = time.monotonic() + timeout
@@ -120,3 +124,48 @@ def start_cluster(folder: Path) -> Cluster:
     cluster = Cluster(folder).init()
     cluster.start()
     return cluster
+
+
+# --- fixtures (imported by the test modules that use them) --------------------------------------
+
+_databases = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def pg_cluster(tmp_path_factory):
+    """One throw-away cluster for the session (about 2 s to make), stopped at the end."""
+    reason = skip_reason()
+    if reason:
+        pytest.skip(reason)
+    cluster = start_cluster(tmp_path_factory.mktemp("postgres"))
+    yield cluster
+    from app.state.postgres import close_all
+
+    close_all()
+    cluster.close()
+
+
+def fresh_database(cluster: Cluster) -> str:
+    """A new, empty database in ``cluster``; its URL."""
+    import psycopg
+
+    name = f"ucc_test_{os.getpid()}_{next(_databases)}"
+    if not cluster.running():
+        cluster.start()
+    with psycopg.connect(cluster.url, autocommit=True) as conn:
+        conn.execute(f"CREATE DATABASE {name}")
+    return cluster.url.rsplit("/", 1)[0] + "/" + name
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def state_url(request):
+    """The state store's URL for each backend: "" (SQLite files in the test's data folder) and a
+    fresh PostgreSQL database; the process's pools are closed after the test."""
+    if request.param == "sqlite":
+        yield ""
+        return
+    cluster = request.getfixturevalue("pg_cluster")
+    yield fresh_database(cluster)
+    from app.state.postgres import close_all
+
+    close_all()

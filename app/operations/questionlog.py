@@ -260,7 +260,7 @@ class QuestionLog:
 
     def recent(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict[str, Any]]:
         """Every question of the period with its answer, route and outcome, newest first."""
-        return self._asks("1", since, until, limit)
+        return self._asks("1 = 1", since, until, limit)
 
     def content_gaps(self, since: Any = None, until: Any = None, limit: int = 200) -> list[dict[str, Any]]:
         """Questions the knowledge base could not answer or that needed more detail, newest first;

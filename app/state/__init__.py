@@ -26,7 +26,7 @@ What a store may ask of its backend (both have it):
   (SQLite: ``BEGIN IMMEDIATE``), committed when the block ends, rolled back on an error;
 - ``defer(sql, args)``: an idempotent write that may wait: when PostgreSQL is out of reach it is
   kept in memory (bounded) and written when the database is back (the question log's asks);
-- ``ensure(component)`` (run the store's migrations once), ``columns(table)``, ``status()``,
+- ``ensure(component)`` (run the store's migrations once), ``columns(table, tx)``, ``status()``,
   ``close()``.
 
 Every write the service acknowledges is committed before the answer. When PostgreSQL cannot be

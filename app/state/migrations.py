@@ -43,7 +43,7 @@ class Migration:
 
 def _question_log_columns(state, tx) -> None:
     """Columns added to the question log after its first release, added to a log that lacks them."""
-    have = state.columns("asks")
+    have = state.columns("asks", tx)
     added = {"answer": "TEXT", "resolved_question": "TEXT", "follow_up": "TEXT", "route": "TEXT",
              "route_failed": "INTEGER", "language": "TEXT"}
     for column, kind in added.items():

@@ -230,9 +230,11 @@ class PostgresState:
         finally:
             self._flush.release()
 
-    def columns(self, table: str) -> set[str]:
-        rows = self.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                            "AND table_schema = current_schema()", [table])
+    def columns(self, table: str, tx: Any = None) -> set[str]:
+        """The columns of ``table`` (as ``tx``, an open transaction, sees them)."""
+        sql = ("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+               "AND table_schema = current_schema()")
+        rows = tx.execute(sql, [table]).fetchall() if tx is not None else self.execute(sql, [table]).fetchall()
         return {r[0] for r in rows}
 
     def status(self) -> dict[str, Any]:

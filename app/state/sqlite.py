@@ -59,7 +59,8 @@ class SqliteState:
             raise
         conn.execute("COMMIT")
 
-    def columns(self, table: str) -> set[str]:
+    def columns(self, table: str, tx: Any = None) -> set[str]:
+        """The columns of ``table`` (this thread's connection: the one any transaction uses)."""
         return {row[1] for row in self.conn.execute(f"PRAGMA table_info({table})")}
 
     def status(self) -> dict[str, Any]:

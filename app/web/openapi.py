@@ -440,7 +440,8 @@ def _paths() -> dict[str, dict]:
                     q("all_per_city", BOOL, "1: more than one example per city."),
                     *EXAMPLE_FILTER_PARAMS])},
         "/healthz": {"get": _op("Operations", "Liveness", "The process answers.", _json("Health", "Alive."), ())},
-        "/readyz": {"get": _op("Operations", "Readiness", "Ready when the live index and the model are loaded.",
+        "/readyz": {"get": _op("Operations", "Readiness", "Ready when the live index and the model are loaded; "
+                               "`state` says whether the state store is ok or degraded (with the reason).",
                                _json("Ready", "Ready."), ("503",))},
         "/metrics": {"get": _op("Operations", "Metrics",
                                 "Prometheus text: requests and latency histograms per route template, answers by "
