@@ -90,8 +90,8 @@ class TopicFinder:
                     self._vector_cache.popitem(last=False)
         return np.stack([known[t] for t in texts])
 
-    def cluster(self, rows: list[tuple[str, str]], k: int, embedder: Any,
-                        threshold: float | None) -> list[Topic]:
+    def cluster(self, rows: list[tuple[str, str]], k: int, embedder: Any, threshold: float | None) -> list[Topic]:
+        """The ``k`` largest groups of ``rows`` (question, status), each labelled by its centre."""
         counts: Counter[str] = Counter()
         shown: dict[str, str] = {}
         statuses: dict[str, Counter[str]] = {}
