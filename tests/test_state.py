@@ -35,6 +35,19 @@ def test_placeholders_and_rowid_are_translated_for_postgresql():
     assert translate("SELECT rowids FROM t") == "SELECT rowids FROM t"
 
 
+def test_every_migration_splits_into_whole_statements():
+    import sqlite3
+
+    from app.state.migrations import DIALECT, MIGRATIONS, statements
+
+    for m in MIGRATIONS:
+        if isinstance(m.sql, str):
+            for dialect, words in DIALECT.items():
+                for statement in statements(m.sql.format(**words)):
+                    assert sqlite3.complete_statement(statement + ";"), (m.component, m.version, dialect, statement)
+                    assert statement.upper().startswith("CREATE"), statement
+
+
 def test_every_store_is_migrated_once_to_its_latest_version(tmp_path, state_url):
     for component in COMPONENTS:
         state = open_state(tmp_path / "var", f"{component}.db", component, url=state_url)
@@ -137,6 +150,7 @@ def test_postgresql_out_of_reach_then_back_without_a_restart(tmp_path, pg_cluste
     log = QuestionLog(tmp_path / "var", salt="s", database_url=url)
     conversations = ConversationStore(tmp_path / "var", database_url=url)
     dedupe = EventDedupe(tmp_path / "var", database_url=url)
+    throttle = FailureThrottle(tmp_path / "var", b"salt", database_url=url)
     cid = conversations.new_id()
     conversations.append(cid, Turn(question="q", resolved_question="q"))
     before = log.record_ask("before the outage", "answered")
@@ -150,6 +164,8 @@ def test_postgresql_out_of_reach_then_back_without_a_restart(tmp_path, pg_cluste
         assert conversations.turns(cid) == []  # answered as a new question
         conversations.append(cid, Turn(question="lost", resolved_question="lost"))
         assert dedupe.claim("event:E1") and not dedupe.claim("event:E1")  # in memory meanwhile
+        with pytest.raises(StateUnavailable):
+            throttle.attempt(throttle.client_key("203.0.113.9"))  # an admin token is not checked: fails closed
         status = state_status(url)
         assert status["status"] == "degraded" and "PostgreSQL" in status["reason"]
         assert status["deferred_writes"] == 1 and status["dropped_writes"] == 0
