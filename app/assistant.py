@@ -47,6 +47,7 @@ from app.answering.languages import language_notes, understood
 from app.network.learning import learn_from
 from app.operations.questionlog import QuestionLog
 from app.operations.reindex import ReindexJobs
+from app.state import state_status
 from app.answering.reply import Reply, data_citation, examples_reply, learn_from_reply, ranking_reply, scores_reply, similar_reply
 from app.answering.router import Route, route
 
@@ -353,9 +354,11 @@ class Assistant:
 
     def readiness(self) -> dict[str, Any]:
         """Load the live generation's FAISS index and the embedding model now (each once); the index's
-        facts (:meth:`index_facts`). :class:`~indexer.errors.UccError` while they cannot be loaded."""
+        facts (:meth:`index_facts`) and the state store's (``state``: ``ok``, or ``degraded`` with the
+        reason while PostgreSQL is out of reach: questions are still answered, see :mod:`app.state`).
+        :class:`~indexer.errors.UccError` while the index or the model cannot be loaded."""
         self.searcher.load()
-        return self.index_facts()
+        return {**self.index_facts(), "state": state_status(self.settings.database_url)}
 
     def index_facts(self) -> dict[str, Any]:
         """The live generation: id, documents, chunks, model, when it was built; IndexNotBuilt without one."""

@@ -2,7 +2,8 @@
 
 :class:`EmptyQuestion` and :class:`QuestionTooLong` are :class:`~indexer.errors.InvalidRequest`
 (HTTP 400 and 422), raised by :func:`app.answering.answers.check_question` for every face; the city and
-benchmark errors are :class:`~indexer.errors.NotFound` (HTTP 404). Every face already maps them;
+benchmark errors are :class:`~indexer.errors.NotFound` (HTTP 404); :class:`StateUnavailable` (HTTP
+503) is the shared state store (:mod:`app.state`) out of reach. Every face already maps them;
 their messages are written to be shown to the user as they are.
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from typing import Iterable
 
-from indexer.errors import InvalidRequest, NotFound
+from indexer.errors import InvalidRequest, NotFound, UccError
 
 
 class EmptyQuestion(InvalidRequest):
@@ -61,3 +62,15 @@ class NoScores(NotFound):
                 f"{', '.join(self.available)}."
             )
         super().__init__(message)
+
+
+class StateUnavailable(UccError):
+    """The state store (PostgreSQL, ``UCC_DATABASE_URL``) cannot be reached now: a write that the
+    service would acknowledge is refused rather than lost (HTTP 503). ``reason`` is for operators."""
+
+    status = 503
+
+    def __init__(self, reason: str):
+        self.reason = reason
+        super().__init__("The service's database cannot be reached right now, so this could not be saved; "
+                         "please try again in a minute.")

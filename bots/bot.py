@@ -11,6 +11,7 @@ import secrets
 from typing import Any, Callable
 
 from app.asking import Asked
+from app.errors import StateUnavailable
 from indexer.errors import UccError
 
 from . import blocks as kit
@@ -24,11 +25,11 @@ class Bot:
     def __init__(self, assistant, settings):
         self.assistant = assistant
         self.settings = settings
-        data_dir = settings.data_dir
-        self.dedupe = EventDedupe(data_dir)
-        self.threads = ThreadMap(data_dir)
-        self.shares = ShareStore(data_dir)
-        self.channels = ChannelSettings(data_dir)
+        data_dir, url = settings.data_dir, settings.database_url
+        self.dedupe = EventDedupe(data_dir, database_url=url)
+        self.threads = ThreadMap(data_dir, database_url=url)
+        self.shares = ShareStore(data_dir, database_url=url)
+        self.channels = ChannelSettings(data_dir, database_url=url)
         self._hosts = response_hosts(settings.slack_api_url)
 
     def __deepcopy__(self, memo: dict) -> Bot:
@@ -79,7 +80,11 @@ class Bot:
         return blocks, kit.fallback_text(blocks), asked
 
     def shareable(self, blocks: list[dict], text: str) -> list[dict]:
-        share_id = self.shares.put(secrets.token_urlsafe(12), blocks, text)
+        """The blocks with a "Share in channel" button; without it when the state store cannot keep them."""
+        try:
+            share_id = self.shares.put(secrets.token_urlsafe(12), blocks, text)
+        except StateUnavailable:
+            return blocks
         return blocks + kit.share_button(share_id)
 
 

@@ -159,6 +159,13 @@ class Settings:
         "characters, not a repetition or a run (make one with python -c 'import secrets; "
         "print(secrets.token_urlsafe(32))'); a weak one stops every command at start.",
     )
+    database_url = Setting(
+        "UCC_DATABASE_URL",
+        "",
+        "Where the state users create is kept (question log and feedback, conversations, the Slack bot's "
+        "stores, wrong-token counts): empty, SQLite files in UCC_DATA_DIR (one machine); "
+        "postgresql://user@host:5432/db, one PostgreSQL shared by several hosts (docs/scaling.md).",
+    )
     log_salt = Setting("UCC_LOG_SALT", "", "Secret salt for hashing user ids in the question log; empty: a random one kept in UCC_DATA_DIR.")
     log_retention_days = Setting("UCC_LOG_RETENTION_DAYS", 180, "Question-log and feedback rows older than this are deleted.", int)
     max_body_bytes = Setting("UCC_MAX_BODY_BYTES", 65536, "Largest request body the API accepts.", int)

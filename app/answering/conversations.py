@@ -1,10 +1,8 @@
 """Conversations: the recent turns of each conversation, and follow-up resolution.
 
-:class:`ConversationStore` keeps the last ``UCC_CONVERSATION_TURNS`` turns of every conversation
-in SQLite (``conversations.db`` under ``UCC_DATA_DIR``; WAL, busy timeout) for
-``UCC_CONVERSATION_TTL`` seconds after its last turn; expired conversations are deleted lazily.
-A turn holds the text the user typed, how it was understood, the filters, and what the answer
-cited (document ids, cities, topics): nothing else about the person.
+:class:`~app.answering.conversationstore.ConversationStore` (:mod:`app.answering.conversationstore`,
+imported here too) keeps the recent turns of every conversation in the state store; a turn holds
+the text the user typed, how it was understood, the filters, and what the answer cited.
 
 :func:`resolve` turns a follow-up into a self-contained question, with plain rules:
 
@@ -22,167 +20,14 @@ Anything else is a new question.
 
 from __future__ import annotations
 
-import json
 import re
-import secrets
-import time
-from dataclasses import asdict, dataclass, field
-from pathlib import Path
-from typing import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Iterable
 
-from indexer import store as st
-from indexer.datafiles import CONVERSATIONS_DB
-from indexer.errors import InvalidRequest
+from app.answering.conversationstore import ConversationStore, Turn
 
-_ID = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
-
-
-@dataclass
-class Turn:
-    question: str  # as typed
-    resolved_question: str  # as understood (shown to the user)
-    query: str = ""  # the text searched
-    subject: str = ""  # the question without its place, for "and in Spain?"
-    filters: dict = field(default_factory=dict)
-    doc_ids: list[str] = field(default_factory=list)  # cited, in citation order
-    cities: list[str] = field(default_factory=list)  # city slugs of the cited documents, each once
-    topics: list[str] = field(default_factory=list)  # short titles of the cited documents
-    doc_cities: list[str | None] = field(default_factory=list)  # the city of each cited document
-    status: str = ""
-    at: float = 0.0
-    intent: str = ""  # the route that answered: answer, scores, similar, members...
-    template: str = ""  # a routed answer's question with {place} for its place ("what about Porto?")
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    id TEXT PRIMARY KEY,
-    updated_at REAL NOT NULL
-);
-CREATE INDEX IF NOT EXISTS conversations_updated ON conversations (updated_at);
-CREATE TABLE IF NOT EXISTS turns (
-    conversation_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    at REAL NOT NULL,
-    data TEXT NOT NULL,
-    PRIMARY KEY (conversation_id, seq)
-);
-"""
-
-
-class ConversationStore:
-    """Recent turns per conversation id, in SQLite, kept ``ttl`` seconds after the last turn."""
-
-    FILE = CONVERSATIONS_DB
-
-    def __init__(self, path: str | Path, turns: int = 6, ttl: float = 3600, clock: Callable[[], float] = time.time):
-        self._connections = st.ThreadConnections(path, self.FILE, _SCHEMA)
-        self.path = self._connections.path
-        self.max_turns = max(1, int(turns))
-        self.ttl = float(ttl)
-        self.clock = clock
-        self._last_sweep = 0.0
-        self._db()  # create the schema now: errors show at start-up, not at the first question
-
-    @classmethod
-    def from_settings(cls, settings) -> ConversationStore:
-        return cls(settings.data_dir / cls.FILE, turns=settings.conversation_turns, ttl=settings.conversation_ttl)
-
-    def _db(self):
-        return self._connections.get()
-
-    @staticmethod
-    def new_id() -> str:
-        """A random, URL-safe conversation id."""
-        return secrets.token_urlsafe(16)
-
-    @staticmethod
-    def check_id(conversation_id: str) -> str:
-        cid = str(conversation_id or "").strip()
-        if not _ID.match(cid):
-            raise InvalidRequest("A conversation id is 8 to 64 letters, digits, '-' or '_'.")
-        return cid
-
-    def turns(self, conversation_id: str) -> list[Turn]:
-        """The kept turns of a conversation, oldest first; [] if unknown or expired."""
-        cid = self.check_id(conversation_id)
-        db = self._db()
-        now = self.clock()
-        row = db.execute("SELECT updated_at FROM conversations WHERE id = ?", [cid]).fetchone()
-        if row is None or row[0] < now - self.ttl:
-            return []
-        rows = db.execute("SELECT data FROM turns WHERE conversation_id = ? ORDER BY seq", [cid]).fetchall()
-        known = set(Turn.__dataclass_fields__)
-        return [Turn(**{k: v for k, v in json.loads(r[0]).items() if k in known}) for r in rows]
-
-    def last(self, conversation_id: str) -> Turn | None:
-        turns = self.turns(conversation_id)
-        return turns[-1] if turns else None
-
-    def append(self, conversation_id: str, turn: Turn) -> None:
-        """Add a turn; keep only the last ``turns``; drop expired conversations now and then."""
-        cid = self.check_id(conversation_id)
-        now = self.clock()
-        turn.at = now
-        db = self._db()
-        conn = db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            row = conn.execute("SELECT updated_at FROM conversations WHERE id = ?", [cid]).fetchone()
-            if row is not None and row[0] < now - self.ttl:  # expired: start afresh under the same id
-                conn.execute("DELETE FROM turns WHERE conversation_id = ?", [cid])
-            seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM turns WHERE conversation_id = ?", [cid]).fetchone()[0]
-            conn.execute(
-                "INSERT INTO turns (conversation_id, seq, at, data) VALUES (?, ?, ?, ?)",
-                [cid, seq, now, json.dumps(turn.to_dict(), ensure_ascii=False)],
-            )
-            conn.execute("DELETE FROM turns WHERE conversation_id = ? AND seq <= ?", [cid, seq - self.max_turns])
-            conn.execute(
-                "INSERT INTO conversations (id, updated_at) VALUES (?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET updated_at = excluded.updated_at",
-                [cid, now],
-            )
-            if now - self._last_sweep >= min(60.0, self.ttl):
-                self._sweep(conn, now)
-                self._last_sweep = now
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-
-    def delete_expired(self) -> int:
-        """Delete every expired conversation now; returns how many."""
-        conn = self._db().conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            n = self._sweep(conn, self.clock())
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return n
-
-    def _sweep(self, conn, now: float) -> int:
-        cutoff = now - self.ttl
-        conn.execute("DELETE FROM turns WHERE conversation_id IN (SELECT id FROM conversations WHERE updated_at < ?)",
-                     [cutoff])
-        return conn.execute("DELETE FROM conversations WHERE updated_at < ?", [cutoff]).rowcount
-
-    def forget(self, conversation_id: str) -> None:
-        """Delete one conversation (a user may ask the assistant to forget it)."""
-        cid = self.check_id(conversation_id)
-        conn = self._db().conn
-        conn.execute("DELETE FROM turns WHERE conversation_id = ?", [cid])
-        conn.execute("DELETE FROM conversations WHERE id = ?", [cid])
-
-    def count(self) -> int:
-        return self._db().execute("SELECT COUNT(*) FROM conversations").fetchone()[0]
-
-    def close(self) -> None:
-        self._connections.close()
+__all__ = ["COUNTRY_ALIASES", "ConversationStore", "Place", "Places", "Resolution", "Turn", "resolve",
+           "short_title"]
 
 
 # --- places -------------------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Per-client rate limits for the API (a token bucket per client, in memory) and the wrong-token
-throttle of the console and the admin API (:class:`FailureThrottle`, in SQLite, shared by workers).
+throttle of the console and the admin API (:class:`FailureThrottle`, in the state store, shared by
+workers and, with ``UCC_DATABASE_URL``, by hosts).
 
 Each client may make ``UCC_RATE_LIMIT`` requests per minute (0: no limit), with bursts up to
 that many; past it the API answers 429 with ``Retry-After`` (whole seconds until a request
@@ -13,7 +14,9 @@ limit, or run Werkzeug's ``ProxyFix`` so that ``remote_addr`` is the client's ow
 Each gunicorn worker keeps its own buckets, so with ``UCC_WORKERS`` workers a client may get up
 to that many times the limit in the worst case (the kernel spreads connections over workers).
 Guesses at the admin token are not left to that: :class:`FailureThrottle` keeps its counts in
-``UCC_DATA_DIR/auth-throttle.db``, which every worker shares.
+the state store (:mod:`app.state`): ``UCC_DATA_DIR/auth-throttle.db``, which every worker shares,
+or the PostgreSQL database every host shares. While PostgreSQL is out of reach it fails closed:
+an admin token is not checked at all (503), so guesses cannot go uncounted.
 """
 
 from __future__ import annotations
@@ -79,18 +82,8 @@ class RateLimiter:
 
 # --- wrong admin tokens ------------------------------------------------------------------------
 
-_THROTTLE_SCHEMA = """
-CREATE TABLE IF NOT EXISTS attempts (
-    client TEXT PRIMARY KEY,         -- keyed hash of the client's address; never the address
-    failures INTEGER NOT NULL,       -- attempts in a row not (yet) proven right
-    last REAL NOT NULL,              -- time of the last attempt let through
-    next REAL NOT NULL               -- no attempt from this client before this time
-);
-"""
-
-
 class FailureThrottle:
-    """Wrong admin tokens per client address, shared by every worker (SQLite in UCC_DATA_DIR).
+    """Wrong admin tokens per client address, shared by every worker (and host) in the state store.
 
     Used by the console's sign-in, its bearer header and the admin API: they guess the same
     secret, so they share one count. The first :attr:`FREE` attempts in a row go through at
@@ -101,8 +94,9 @@ class FailureThrottle:
     :attr:`FORGET` seconds after the last attempt.
 
     :meth:`attempt` counts an attempt as failed *before* the token is compared (and
-    :meth:`succeeded` takes it back), in one write transaction: two workers cannot both let
-    through the same free attempt, however many requests arrive at once.
+    :meth:`succeeded` takes it back), in one write transaction that holds the client's row (SQLite's
+    write lock, PostgreSQL's row lock): two workers or hosts cannot both let through the same free
+    attempt, however many requests arrive at once.
 
     Clients are known by an HMAC of their address with a key shared by the workers (the log
     salt, with its own label): the table and the log hold that, never the address.
@@ -115,11 +109,11 @@ class FailureThrottle:
     FORGET = 900.0
     PURGE_EVERY = 300.0
 
-    def __init__(self, data_dir, key: bytes, clock: Callable[[], float] = time.time):
-        from indexer.store import ThreadConnections
+    def __init__(self, data_dir, key: bytes, clock: Callable[[], float] = time.time, database_url: str = ""):
+        from app.state import open_state
 
-        self._connections = ThreadConnections(data_dir, self.FILE, _THROTTLE_SCHEMA)
-        self.path = self._connections.path
+        self._state = open_state(data_dir, self.FILE, "auth_throttle", url=database_url)
+        self.path = getattr(self._state, "path", None)
         self._key = hmac.new(key, b"ucc-auth-throttle-v1", hashlib.sha256).digest()
         self.clock = clock
         self._last_purge = 0.0
@@ -129,7 +123,7 @@ class FailureThrottle:
         from app.operations.questionlog import load_or_create_salt
 
         salt = str(settings.log_salt or "").encode("utf-8") or load_or_create_salt(settings.data_dir)
-        return cls(settings.data_dir, salt)
+        return cls(settings.data_dir, salt, database_url=settings.database_url)
 
     def client_key(self, address: str | None) -> str:
         """A keyed hash of the client's address, the same in every worker (24 hex digits)."""
@@ -143,39 +137,40 @@ class FailureThrottle:
 
     def attempt(self, client: str) -> tuple[int, int]:
         """Let an attempt from ``client`` through, counted as a failure until :meth:`succeeded`:
-        ``(0, failures in a row)``; or refuse it: ``(seconds to wait, failures)``."""
+        ``(0, failures in a row)``; or refuse it: ``(seconds to wait, failures)``.
+        :class:`~app.errors.StateUnavailable` (503) while the count cannot be kept."""
         now = self.clock()
-        db = self._connections.get()
-        row = db.execute("SELECT failures, last, next FROM attempts WHERE client = ?", [client]).fetchone()
+        self._state.ensure("auth_throttle")
+        row = self._state.execute("SELECT failures, last, next FROM attempts WHERE client = ?", [client]).fetchone()
         if row and now - row[1] < self.FORGET and now < row[2]:
             return max(1, math.ceil(row[2] - now)), row[0]  # refused without a write
-        with db.conn:  # one write transaction: check again and count, atomically across workers
-            db.conn.execute("BEGIN IMMEDIATE")
-            row = db.execute("SELECT failures, last, next FROM attempts WHERE client = ?", [client]).fetchone()
-            failures = 0 if row is None or now - row[1] >= self.FORGET else row[0]
-            if row is not None and failures and now < row[2]:
-                return max(1, math.ceil(row[2] - now)), failures
+        with self._state.transaction() as tx:  # check again and count, atomically across workers and hosts
+            # a new client gets a row that counts nothing; the upsert holds the row until the commit
+            tx.execute("INSERT INTO attempts (client, failures, last, next) VALUES (?, 0, 0, 0) "
+                       "ON CONFLICT (client) DO UPDATE SET failures = attempts.failures", [client])
+            known = tx.execute("SELECT failures, last, next FROM attempts WHERE client = ?", [client]).fetchone()
+            failures = 0 if now - known[1] >= self.FORGET else known[0]
+            if failures and now < known[2]:
+                return max(1, math.ceil(known[2] - now)), failures
             failures += 1
-            db.execute("INSERT OR REPLACE INTO attempts (client, failures, last, next) VALUES (?, ?, ?, ?)",
-                       [client, failures, now, now + self.delay(failures)])
-        if row is None and now - self._last_purge >= self.PURGE_EVERY:
+            tx.execute("UPDATE attempts SET failures = ?, last = ?, next = ? WHERE client = ?",
+                       [failures, now, now + self.delay(failures), client])
+        if known[1] == 0 and now - self._last_purge >= self.PURGE_EVERY:
             self._last_purge = now
             self.purge(now)
         return 0, failures
 
     def succeeded(self, client: str) -> None:
         """The attempt was right: forget the client's count."""
-        with self._connections.get().conn as conn:
-            conn.execute("DELETE FROM attempts WHERE client = ?", [client])
+        self._state.execute("DELETE FROM attempts WHERE client = ?", [client])
 
     def purge(self, now: float | None = None) -> int:
         """Forget clients whose last attempt is older than :attr:`FORGET`."""
         now = self.clock() if now is None else now
-        with self._connections.get().conn as conn:
-            return conn.execute("DELETE FROM attempts WHERE last < ?", [now - self.FORGET]).rowcount
+        return self._state.execute("DELETE FROM attempts WHERE last < ?", [now - self.FORGET]).rowcount
 
     def close(self) -> None:
-        self._connections.close()
+        self._state.close()
 
 
 def failure_throttle(app) -> FailureThrottle:

@@ -1,5 +1,6 @@
-"""The bot's small SQLite state in ``UCC_DATA_DIR/slack-events.db`` (WAL, survives restarts), one
-module per store, each with its own table:
+"""The bot's small state in the state store (:mod:`app.state`): ``UCC_DATA_DIR/slack-events.db``
+(WAL, survives restarts), or the PostgreSQL database of ``UCC_DATABASE_URL`` that every host
+shares; one module per store, each with its own table:
 
 * :class:`EventDedupe` (``dedupe.py``) remembers event ids (and client_msg_ids) for an hour, so
   Slack's retries (``X-Slack-Retry-Num``) never produce a second answer;

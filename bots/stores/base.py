@@ -1,4 +1,11 @@
-"""What the Slack bot's stores share: the file (``slack-events.db``), one connection per thread."""
+"""What the Slack bot's stores share: their state (``slack-events.db``, or PostgreSQL), and a fallback.
+
+Each store opens the bot's state in the state store (:mod:`app.state`): the SQLite file
+``slack-events.db`` in ``UCC_DATA_DIR`` (durable: ``synchronous=FULL``), or, with
+``UCC_DATABASE_URL``, the PostgreSQL database that every host shares, so that a Slack retry
+delivered to another host is still recognised. The tables are created by the ``slack`` migrations
+of :mod:`app.state.migrations`.
+"""
 
 from __future__ import annotations
 
@@ -7,25 +14,23 @@ from pathlib import Path
 from typing import Callable
 
 from indexer.datafiles import SLACK_EVENTS_DB
-from indexer.store import ThreadConnections
+
+from app.state import open_state
 
 
 class SlackStore:
-    """One table of ``slack-events.db`` (``path`` may name the data folder); a subclass creates it
-    with its ``SCHEMA``."""
+    """One table of the bot's state (``path`` may name the data folder)."""
 
-    SCHEMA = ""
-
-    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time):
-        # durable: SQLite's default synchronous=FULL, as this state had before it shared the helper
-        self._connections = ThreadConnections(path, SLACK_EVENTS_DB, self.SCHEMA, timeout_ms=5000, durable=True)
-        self.path = self._connections.path
+    def __init__(self, path: str | Path, clock: Callable[[], float] = time.time, database_url: str = ""):
+        self._state = open_state(path, SLACK_EVENTS_DB, "slack", url=database_url, durable=True, timeout_ms=5000)
+        self.path = getattr(self._state, "path", None)
         self.clock = clock
-        self._connections.get()  # create the table now
 
-    def execute(self, sql: str, args=()):
-        return self._connections.get().conn.execute(sql, args).fetchall()
+    def execute(self, sql: str, args=()) -> list[tuple]:
+        """Run one statement (committed when it returns); its rows."""
+        self._state.ensure("slack")
+        return self._state.execute(sql, args).fetchall()
 
     def close(self) -> None:
         """Close this thread's connection (others close with their threads)."""
-        self._connections.close()
+        self._state.close()

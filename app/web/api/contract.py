@@ -86,7 +86,7 @@ def _asking() -> list[Operation]:
                   body=Content("", {"application/json": i.AskRequest})),
         Operation("feedback", "post", f"{API}/feedback", "Assistant", "Rate an answer",
                   "Up or down, with an optional comment, for an answer_id from POST /ask.",
-                  json(r.FeedbackResponse, "Recorded."), ("400", "404", "413", "415", "422", "429"),
+                  json(r.FeedbackResponse, "Recorded."), ("400", "404", "413", "415", "422", "429", "503"),
                   body=Content("", {"application/json": i.FeedbackRequest}), status=201),
         Operation("search", "get", f"{API}/search", "Search", "Search the knowledge base",
                   "Hybrid (BM25 + dense), bm25 or dense retrieval over the live index; each hit is a document "
@@ -130,7 +130,9 @@ def _operations() -> list[Operation]:
         Operation("healthz", "get", "/healthz", "Operations", "Liveness", "The process answers.",
                   json(r.Health, "Alive."), aliases=(f"{API}/healthz",)),
         Operation("readyz", "get", "/readyz", "Operations", "Readiness",
-                  "Ready when the live index and the model are loaded.", json(r.Ready, "Ready."), ("503",),
+                  "Ready when the live index and the model are loaded; status `degraded` (still 200, questions are "
+                  "answered) and `state` with the reason while the state store (PostgreSQL) is out of reach.",
+                  json(r.Ready, "Ready."), ("503",),
                   aliases=(f"{API}/readyz",)),
         Operation("metrics", "get", "/metrics", "Operations", "Metrics",
                   "Prometheus text: requests and latency histograms per route template, answers by status and "

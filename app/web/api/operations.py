@@ -21,12 +21,14 @@ def healthz():
 
 @operation("readyz")
 def readyz():
-    """Ready when the live generation's FAISS index and the embedding model are loaded."""
+    """Ready when the live generation's FAISS index and the embedding model are loaded; ``degraded``
+    (still 200: questions are answered) while the state store is out of reach."""
     try:
         facts = assistant.readiness()
     except UccError as exc:
         return error_response(503, "not_ready", exc.message)
-    return jsonify(status="ready", model_loaded=True, warm=current_app.extensions.get("ucc.warm") is True, **facts)
+    status = "degraded" if facts["state"]["status"] == "degraded" else "ready"
+    return jsonify(status=status, model_loaded=True, warm=current_app.extensions.get("ucc.warm") is True, **facts)
 
 
 @operation("metrics")

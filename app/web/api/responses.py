@@ -205,8 +205,18 @@ class Health(TypedDict):
     status: Literal["ok"]
 
 
+class StateStatus(TypedDict):
+    backend: Literal["sqlite", "postgresql"]
+    status: Literal["ok", "degraded"]
+    reason: NotRequired[Annotated[str, about("Why the state store is out of reach (degraded only).")]]
+    down_for_s: NotRequired[float]
+    deferred_writes: NotRequired[Annotated[int, about("Question-log rows kept in memory, written when it is back.")]]
+    dropped_writes: NotRequired[int]
+
+
 class Ready(TypedDict):
-    status: Literal["ready"]
+    status: Annotated[Literal["ready", "degraded"], about(
+        "degraded: questions are answered but the state store (PostgreSQL) is out of reach; see state.")]
     model_loaded: bool
     warm: Annotated[bool, about("The answer cache is filled (ucc serve fills it in the background at start; answers "
                                 "are slower until then).")]
@@ -215,6 +225,7 @@ class Ready(TypedDict):
     chunks: int
     model: str
     built_at: str
+    state: StateStatus
 
 
 class ReindexStarted(TypedDict):
