@@ -166,9 +166,9 @@ class Settings:
     metrics_dir = Setting(
         "UCC_METRICS_DIR",
         "",
-        "Folder where the gunicorn workers keep snapshots of their metrics, so that /metrics counts for "
-        "all of them. Empty: metrics/ in UCC_DATA_DIR under `ucc serve`, and in-process counts only "
-        "elsewhere.",
+        "Folder where the gunicorn workers keep their metrics (prometheus_client's multiprocess files, "
+        "PROMETHEUS_MULTIPROC_DIR), so that /metrics counts for all of them. Empty: metrics/ in "
+        "UCC_DATA_DIR under `ucc serve`, and in-process counts only elsewhere.",
     )
     gunicorn_reload = Setting(
         "UCC_GUNICORN_RELOAD",
