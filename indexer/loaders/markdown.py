@@ -39,6 +39,7 @@ SUMMARY_FIELDS = ("lead", "what", "summary", "description", "excerpt")
 SECOND_SUMMARY_FIELDS = ("why",)
 
 _TASK = re.compile(r"^\[[ xX]\]\s+")
+_TAGS = re.compile(r"<[^<>]*>")
 
 
 def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
@@ -213,6 +214,8 @@ class _Reader:
             if table is not None:
                 self.items.extend(Block(text) for text in html_table_blocks(table))
             return
+        if not _TAGS.sub("", node.content).strip():
+            return  # tags only (<section markdown="1">, </div>): no text
         for item in fragment_items(node.content):
             if isinstance(item, Block):
                 item = Block("\n".join(strip_inline(line) for line in item.text.split("\n")))
@@ -235,7 +238,7 @@ def _inline(node: SyntaxTreeNode) -> str:
     inline = node if node.type == "inline" else next(iter(node.children), None)
     if inline is None or inline.type != "inline":
         return ""
-    return inline_text(inline.to_tokens()[0].children or [])
+    return inline_text(inline.token.children or []) if inline.token is not None else ""
 
 
 def _code(node: SyntaxTreeNode) -> Block:
