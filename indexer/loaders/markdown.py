@@ -50,7 +50,7 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     title_hint = strip_inline(str(fm_title)) if fm_title is not None else ""
     body = strip_file_noise(body)
     parser = _Reader(body.split("\n"))
-    parser.run(SyntaxTreeNode(markdown_parser().parse(body)))
+    parser.run(SyntaxTreeNode(markdown_parser().parse(body, {"check_time": ctx.check_time})))
     title = title_hint or parser.first_h1 or readable_stem(ctx.path)
     items: list[Heading | Block] = [Block(s) for s in _summaries(front, parser)]
     blocks = build_blocks(items + parser.items, title)
