@@ -9,8 +9,8 @@ the token or the address (:class:`app.web.ratelimit.FailureThrottle`).
 Every POST from a signed-in browser carries a CSRF token tied to the session: the synchronizer
 token pattern, a random token kept in the session cookie (signed by Flask with itsdangerous) and
 compared in constant time with the form's ``csrf_token`` field. Not Flask-WTF's ``CSRFProtect``,
-on purpose: it guards every POST of the whole app (the JSON API and the Slack endpoint would have
-to be exempted one by one), signs its token with the app-wide ``SECRET_KEY`` (the console's
+on purpose: it guards every POST of the whole app (the JSON API, which the widget calls from
+other origins without a session, would have to be exempted), signs its token with the app-wide ``SECRET_KEY`` (the console's
 cookie is signed with a key derived from the admin token, so a new token signs everyone out), and
 brings WTForms, which nothing here uses; what it would replace is the ten lines of
 :func:`csrf_token` and :func:`_csrf_ok`. A client that sends the bearer header needs no CSRF
