@@ -343,7 +343,7 @@ def main() -> None:
             result["swap"] = swap
         result["memory"] = memory(server.worker_pids())
         status, body = request(server.port, "GET", "/metrics")
-        result["metrics_workers"] = next((int(line.split()[1]) for line in body.decode().splitlines()
+        result["metrics_workers"] = next((int(float(line.split()[1])) for line in body.decode().splitlines()
                                           if line.startswith("ucc_workers ")), None)
     finally:
         server.stop()

@@ -9,14 +9,15 @@ module imports neither.
 
 from __future__ import annotations
 
+import json
 import logging
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
-from . import blocks as kit
-from .bot import Bot, inject
-from .listeners import register_listeners
+from bots import blocks as kit
+from bots.bot import Bot, inject
+from bots.listeners import register_listeners
 
 log = logging.getLogger("ucc.slack")
 BOLT_VERIFICATION_LOGGER = "slack_bolt.RequestVerification"
@@ -99,5 +100,7 @@ def guard_response_urls(body, next, logger, bot):
             urls.append(item.get("response_url") if isinstance(item, dict) else item)
     if any(u is not None and not bot.allows_response_url(u) for u in urls):
         logger.warning("Refused a Slack request whose response_url is not on Slack's hosts")
-        return BoltResponse(status=400, body="invalid response_url")
+        return BoltResponse(status=400, headers={"Content-Type": "application/json"},
+                            body=json.dumps({"error": {"code": "invalid_response_url",
+                                                       "message": "response_url is not on Slack's hosts."}}))
     return next()

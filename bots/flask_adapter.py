@@ -4,6 +4,10 @@ Every request is verified first (bots/verification.py): one that Slack did not s
 401 before bolt, any listener, middleware or error handler sees its body, so nothing is posted
 anywhere on its behalf. A signed body that is not what Slack sends (a list for an event, a string
 for ``actions``) is answered 400.
+
+Errors have the web API's shape, ``{"error": {"code", "message"}}`` with a snake_case code
+(:func:`refusal`): ``invalid_signature`` (401), ``invalid_request`` (400), and Flask's own HTTP
+errors (``not_found``, ``method_not_allowed``, ``request_entity_too_large``).
 """
 
 from __future__ import annotations
@@ -12,12 +16,20 @@ import logging
 
 from flask import Flask, request
 from slack_bolt.adapter.flask import SlackRequestHandler
+from werkzeug.exceptions import HTTPException
 
-from .app import bot_enabled, build_app
-from .verification import shape_problem, verify_request
+from bots.app import bot_enabled, build_app
+from bots.verification import shape_problem, verify_request
 
 MAX_BODY_BYTES = 1 << 20  # Slack's events, commands and button payloads are a few kilobytes
 log = logging.getLogger("ucc.slack")
+NOT_SLACK = "The request is not signed by Slack with this app's signing secret, or is too old."
+NOT_READABLE = "The request is signed but is not a request Slack sends."
+
+
+def refusal(status: int, code: str, message: str) -> tuple[dict, int]:
+    """An error response in the web API's shape (app/web/errors.py): a snake_case code and a message."""
+    return {"error": {"code": code, "message": message}}, status
 
 
 def create_flask_app(bolt_app, path: str = "/slack/events", signing_secret: str | None = None) -> Flask:
@@ -34,17 +46,26 @@ def create_flask_app(bolt_app, path: str = "/slack/events", signing_secret: str 
                                  request.headers.get("X-Slack-Signature"))
         if problem:
             log.info("Rejected a Slack request (%s; body withheld)", problem)
-            return {"error": "invalid request"}, 401
+            return refusal(401, "invalid_signature", NOT_SLACK)
         problem = shape_problem(body, request.content_type)
         if problem:
             log.warning("A signed Slack request was malformed (%s; body withheld)", problem)
-            return {"error": "invalid request"}, 400
+            return refusal(400, "invalid_request", NOT_READABLE)
         try:
             return handler.handle(request)
         except (ValueError, TypeError, AttributeError, KeyError, RecursionError):
             # bolt parses the body into dicts before routing; a signed but malformed one lands here
             log.warning("A signed Slack request had a body bolt could not read (body withheld)")
-            return {"error": "invalid request"}, 400
+            return refusal(400, "invalid_request", NOT_READABLE)
+
+    @web.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        response = web.make_response(refusal(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                                             exc.description or ""))
+        for key, value in exc.get_headers():  # e.g. Allow on a 405
+            if key.lower() != "content-type":
+                response.headers[key] = value
+        return response
 
     return web
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from .app import bot_enabled, build_app
-from .flask_adapter import MAX_BODY_BYTES, wsgi
+from bots.app import bot_enabled, build_app
+from bots.flask_adapter import MAX_BODY_BYTES, wsgi
 
 
 def run_socket_mode(settings, assistant) -> None:  # pragma: no cover - needs a real workspace

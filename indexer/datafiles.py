@@ -15,5 +15,5 @@ CONVERSATIONS_DB = "conversations.db"  # recent turns for follow-up questions (a
 SLACK_EVENTS_DB = "slack-events.db"  # the Slack bot's state (bots.stores)
 CONSOLE_SESSIONS_DB = "console-sessions.db"  # the moderator console's sign-ins (app.web.console)
 AUTH_THROTTLE_DB = "auth-throttle.db"  # wrong-token counts shared by the workers (app.web.ratelimit)
-METRICS_DIR = "metrics"  # gunicorn workers' metrics snapshots (`ucc serve`)
+METRICS_DIR = "metrics"  # gunicorn workers' prometheus_client files (`ucc serve`)
 ADMIN_JOBS_DIR = "admin-jobs"  # status of reindex requests made through the admin API

@@ -118,7 +118,7 @@ class Settings:
     max_file_mb = Setting("UCC_MAX_FILE_MB", 32.0, "Largest file the indexer reads, in MB (a DOCX also once unpacked); larger ones are skipped with the reason.", float)
     max_pages = Setting("UCC_MAX_PAGES", 2000, "Most pages of a PDF the indexer reads; longer ones are skipped with the reason.", int)
     max_paragraphs = Setting("UCC_MAX_PARAGRAPHS", 100000, "Most paragraphs of a DOCX the indexer reads; denser ones are skipped with the reason.", int)
-    max_parse_seconds = Setting("UCC_MAX_PARSE_SECONDS", 60.0, "Most seconds the indexer spends parsing one PDF or DOCX; slower ones are skipped with the reason.", float)
+    max_parse_seconds = Setting("UCC_MAX_PARSE_SECONDS", 60.0, "Most seconds the indexer spends parsing one PDF, DOCX or Markdown file; slower ones are skipped with the reason.", float)
     # The assistant (app/)
     answer_min_score = Setting(
         "UCC_ANSWER_MIN_SCORE",
@@ -173,9 +173,9 @@ class Settings:
     metrics_dir = Setting(
         "UCC_METRICS_DIR",
         "",
-        "Folder where the gunicorn workers keep snapshots of their metrics, so that /metrics counts for "
-        "all of them. Empty: metrics/ in UCC_DATA_DIR under `ucc serve`, and in-process counts only "
-        "elsewhere.",
+        "Folder where the gunicorn workers keep their metrics (prometheus_client's multiprocess files, "
+        "PROMETHEUS_MULTIPROC_DIR), so that /metrics counts for all of them. Empty: metrics/ in "
+        "UCC_DATA_DIR under `ucc serve`, and in-process counts only elsewhere.",
     )
     gunicorn_reload = Setting(
         "UCC_GUNICORN_RELOAD",

@@ -81,6 +81,18 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+def prometheus_value(text: str, name: str, **labels: str) -> float | None:
+    """The value of one series on a /metrics page, read with prometheus_client's own parser
+    (labels in any order); None when the page has no such series."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == name and sample.labels == labels:
+                return sample.value
+    return None
+
+
 def shared_or_skip(*parts: str) -> Path:
     path = SHARED.joinpath(*parts)
     if not path.exists():

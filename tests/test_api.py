@@ -9,18 +9,18 @@ import json
 import re
 import shutil
 import time
+from functools import partial
 
 import pytest
 from jsonschema import Draft202012Validator
 
 from app.assistant import Assistant
 from app.web import create_app
-from app.web.metrics import Metrics
 from app.web.api.openapi import response_schema, spec
 from app.web.ratelimit import RateLimiter
 from indexer.settings import load_settings
 
-from .conftest import REPO, FakeEmbedder, write
+from .conftest import REPO, FakeEmbedder, prometheus_value, write
 
 TOKEN = "test-admin-token-0123456789"
 DOC = spec()
@@ -338,13 +338,13 @@ def test_health_ready_and_metrics(client):
     check(r, "/metrics", status=200)
     assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
     text = r.get_data(as_text=True)
-    assert 'ucc_http_requests_total{method="GET",route="/api/v1/search",status="200"} 1' in text
-    assert 'ucc_http_requests_total{method="GET",route="/api/v1/cities/<slug>",status="404"} 1' in text
-    assert 'ucc_http_request_duration_seconds_bucket{route="/api/v1/search",le="+Inf"} 1' in text
-    assert 'ucc_http_request_duration_seconds_count{route="/api/v1/ask"} 1' in text
-    assert 'ucc_answers_total{status="answered",channel="web"} 1' in text
-    assert re.search(r"^ucc_index_generation \d+$", text, re.M)
-    assert re.search(r"^ucc_index_chunks [1-9]\d*$", text, re.M)
+    value = partial(prometheus_value, text)
+    assert value("ucc_http_requests_total", method="GET", route="/api/v1/search", status="200") == 1
+    assert value("ucc_http_requests_total", method="GET", route="/api/v1/cities/<slug>", status="404") == 1
+    assert value("ucc_http_request_duration_seconds_bucket", route="/api/v1/search", le="+Inf") == 1
+    assert value("ucc_http_request_duration_seconds_count", route="/api/v1/ask") == 1
+    assert value("ucc_answers_total", status="answered", channel="web") == 1
+    assert value("ucc_index_generation") >= 1 and value("ucc_index_chunks") > 0
     assert "nowhere" not in text  # route templates, never raw paths
     check(client.get("/api/v1/metrics"), "/api/v1/metrics", status=200)
 
@@ -607,37 +607,3 @@ def test_admin_benchmark_import_checks_then_writes(tmp_path, knowledge_searcher_
     error_of(c.post(url, data=" ", content_type="text/csv", headers=admin()), url, "post", 400)
     error_of(c.post(url + "?write=maybe", data=_import_csv(unscored), content_type="text/csv", headers=admin()),
              url, "post", 400)
-
-
-# --- metrics renderer ------------------------------------------------------------------------------
-
-
-def test_metrics_are_summed_over_workers(tmp_path):
-    a, b = Metrics(tmp_path), Metrics(tmp_path)
-    b._pid = a._pid + 1  # a second worker in the same folder
-    a.observe_request("GET", "/api/v1/search", 200, 0.004)
-    b.observe_request("GET", "/api/v1/search", 200, 0.2)
-    b.observe_answer("answered", "web")
-    b._dump()
-    text = a.render({"generation": 3, "chunks": 10, "documents": 2})
-    assert 'ucc_http_requests_total{method="GET",route="/api/v1/search",status="200"} 2' in text
-    assert 'ucc_http_request_duration_seconds_bucket{route="/api/v1/search",le="0.005"} 1' in text
-    assert 'ucc_http_request_duration_seconds_bucket{route="/api/v1/search",le="0.25"} 2' in text
-    assert 'ucc_answers_total{status="answered",channel="web"} 1' in text
-    assert "ucc_index_generation 3" in text and "ucc_workers 2" in text
-    assert Metrics().render().count("# TYPE") >= 5
-
-
-def test_a_worker_that_goes_idle_still_publishes_its_last_counts(tmp_path):
-    """The snapshot is rewritten within a second of a change even when no request follows."""
-    worker, scraper = Metrics(tmp_path), Metrics(tmp_path)
-    scraper._pid = worker._pid + 1
-    worker.observe_request("GET", "/api/v1/search", 200, 0.01)
-    worker.observe_request("GET", "/api/v1/search", 200, 0.01)  # and no request after these
-    worker.observe_answer("answered", "web")
-    line = 'ucc_http_requests_total{method="GET",route="/api/v1/search",status="200"} 2'
-    deadline = time.time() + 10
-    while line not in scraper.render() and time.time() < deadline:
-        time.sleep(0.1)
-    text = scraper.render()
-    assert line in text and 'ucc_answers_total{status="answered",channel="web"} 1' in text

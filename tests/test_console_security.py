@@ -127,37 +127,37 @@ def test_sign_out_on_one_worker_ends_the_session_on_every_worker(make_app):
 def test_the_store_keeps_no_usable_session_id(make_app, tmp_path):
     moderator = make_app().test_client()
     assert sign_in(moderator).status_code == 303
-    from app.web import console
+    from app.web.console import sessions
 
-    with sqlite3.connect(tmp_path / "var" / console.SessionStore.FILE) as db:
+    with sqlite3.connect(tmp_path / "var" / sessions.SessionStore.FILE) as db:
         rows = db.execute("SELECT id FROM sessions").fetchall()
     assert len(rows) == 1
     data = cookie_payload(moderator)
     assert data["sid"] and data["sid"] != rows[0][0]  # only a hash of the id is stored
-    assert data["sid"] not in (tmp_path / "var" / console.SessionStore.FILE).read_text("latin-1")
+    assert data["sid"] not in (tmp_path / "var" / sessions.SessionStore.FILE).read_text("latin-1")
 
 
 def test_sessions_end_after_idle_time_and_after_eight_hours(make_app):
-    from app.web import console
+    from app.web.console import sessions
 
     app = make_app()
-    store = console.session_store(app)
+    store = sessions.session_store(app)
     clock = store.clock = Clock()
     moderator = app.test_client()
     assert sign_in(moderator).status_code == 303
-    clock.now += console.SESSION_IDLE_SECONDS - 60
+    clock.now += sessions.SESSION_IDLE_SECONDS - 60
     assert moderator.get("/console/questions.csv").status_code == 200
-    clock.now += console.SESSION_IDLE_SECONDS - 60  # used a minute ago: still idle for less than the limit
+    clock.now += sessions.SESSION_IDLE_SECONDS - 60  # used a minute ago: still idle for less than the limit
     assert moderator.get("/console/questions.csv").status_code == 200
-    clock.now += console.SESSION_IDLE_SECONDS + 1
+    clock.now += sessions.SESSION_IDLE_SECONDS + 1
     assert moderator.get("/console/questions.csv").status_code == 302  # idle too long
 
     assert sign_in(moderator).status_code == 303
-    start, step = clock.now, console.SESSION_IDLE_SECONDS / 2
-    while clock.now + step < start + console.SESSION_SECONDS:
+    start, step = clock.now, sessions.SESSION_IDLE_SECONDS / 2
+    while clock.now + step < start + sessions.SESSION_SECONDS:
         clock.now += step
         assert moderator.get("/console/questions.csv").status_code == 200
-    clock.now = start + console.SESSION_SECONDS + 1  # used less than the idle limit ago
+    clock.now = start + sessions.SESSION_SECONDS + 1  # used less than the idle limit ago
     assert moderator.get("/console/questions.csv").status_code == 302  # however active: eight hours at most
 
 
@@ -356,13 +356,13 @@ def test_the_throttle_keeps_no_client_address(make_app, tmp_path):
 
 
 def test_the_security_docs_state_the_limits_the_code_has():
-    from app.web import console
+    from app.web.console import sessions
     from app.web.ratelimit import FailureThrottle
     from indexer.settings import ADMIN_TOKEN_MIN_DISTINCT, ADMIN_TOKEN_MIN_LENGTH
 
     text = " ".join((REPO / "docs" / "security.md").read_text(encoding="utf-8").split())
     assert f"{FailureThrottle.FREE} tries at once" in text
     assert f"at most {FailureThrottle.MAX_DELAY} seconds between tries" in text
-    assert f"{console.SESSION_IDLE_SECONDS // 60} minutes unused and {console.SESSION_SECONDS // 3600} hours" in text
+    assert f"{sessions.SESSION_IDLE_SECONDS // 60} minutes unused and {sessions.SESSION_SECONDS // 3600} hours" in text
     assert f"at least {ADMIN_TOKEN_MIN_LENGTH} characters, {ADMIN_TOKEN_MIN_DISTINCT} different ones" in text
     assert f"about {86400 // FailureThrottle.MAX_DELAY:,} tries a day" in text

@@ -270,6 +270,20 @@ def test_markdown_utf8_bom_and_crlf(tmp_path: Path) -> None:
     assert doc.title == "Bom" and doc.blocks[0].text == "Hello world"
 
 
+def test_markdown_slower_than_the_parse_time_limit_is_refused(tmp_path: Path) -> None:
+    # markdown-it-py is linear but pure Python: paragraphs of unclosed brackets take about 25 µs a
+    # character (this file: some 25 s unchecked); the limit is checked between paragraphs.
+    import time
+
+    from indexer.loaders.common import FileLimits
+
+    path = write(tmp_path / "brackets.md", "# Brackets\n\n" + "\n\n".join(["[" * 5000] * 200))
+    started = time.monotonic()
+    with pytest.raises(DocumentError, match="UCC_MAX_PARSE_SECONDS"):
+        load_file(path, tmp_path, FileLimits(max_seconds=0.3))
+    assert time.monotonic() - started < 5
+
+
 # ------------------------------------------------------------------------- html
 
 

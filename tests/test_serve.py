@@ -20,7 +20,7 @@ from click.testing import CliRunner
 from app.commands.serve import bind_address, gunicorn_options, page_urls, serve_command, torch_threads
 from indexer.settings import load_settings
 
-from .conftest import REPO, write
+from .conftest import REPO, prometheus_value, write
 
 
 def test_defaults_bind_this_machine_only_with_two_workers():
@@ -258,9 +258,10 @@ def test_serving_while_ten_rebuilds_swap_in(tmp_path, real_embedder):
             if 'route="/api/v1/search",status="200"}' in text or time.time() > deadline:
                 break
             time.sleep(0.2)
-        assert status == 200 and f"ucc_index_generation {gen0 + REBUILDS}" in text
-        assert 'route="/api/v1/search",status="200"}' in text, text
-        assert 'ucc_answers_total{status="answered",channel="web"}' in text
+        assert status == 200 and prometheus_value(text, "ucc_index_generation") == gen0 + REBUILDS
+        assert prometheus_value(text, "ucc_http_requests_total", method="GET", route="/api/v1/search",
+                                status="200") >= 50, text
+        assert prometheus_value(text, "ucc_answers_total", status="answered", channel="web") >= 1, text
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGTERM)

@@ -48,6 +48,7 @@ def test_missing_headers_are_401_and_nothing_is_sent(bot, slack):
                     {"X-Slack-Signature": sign(event)["X-Slack-Signature"]}):
         r = client.post("/slack/events", data=event, content_type="application/json", headers=headers)
         assert r.status_code == 401
+        assert r.get_json()["error"]["code"] == "invalid_signature"  # the web API's error shape
     time.sleep(0.3)
     assert sent(slack) == [] and spy.asked == []
 
@@ -60,8 +61,24 @@ def test_a_signed_response_url_off_slack_is_refused(bot, slack):
     r = client.post("/slack/events", data=body, content_type="application/x-www-form-urlencoded",
                     headers=sign(body))
     assert r.status_code == 400
+    assert r.get_json()["error"]["code"] == "invalid_response_url"
     time.sleep(0.3)
     assert sent(slack) == [] and spy.asked == []
+
+
+def test_every_refusal_has_the_web_apis_error_shape(bot):
+    client, _, _ = bot
+    signed = sign("[]")
+    cases = [(client.post("/slack/events", data="[]", content_type="application/json", headers=signed), 400,
+              "invalid_request"),
+             (client.get("/slack/events"), 405, "method_not_allowed"),
+             (client.post("/elsewhere"), 404, "not_found"),
+             (client.post("/slack/events", data=b"x" * (2 << 20), content_type="application/json"), 413,
+              "request_entity_too_large")]
+    for response, status, code in cases:
+        error = response.get_json()["error"]
+        assert (response.status_code, error["code"]) == (status, code) and error["message"], response.data
+    assert "POST" in cases[1][0].headers["Allow"]
 
 
 @pytest.mark.parametrize("body", [

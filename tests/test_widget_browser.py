@@ -101,7 +101,7 @@ def _app(data_dir: Path, searcher, catalog, **overrides):
 def base_url(tmp_path_factory, knowledge_searcher, catalog):
     app = _app(tmp_path_factory.mktemp("widget-app"), knowledge_searcher, catalog)
     if not any(rule.rule == "/api/v1/ask" for rule in app.url_map.iter_rules()):
-        pytest.fail("the app has no POST /api/v1/ask (app/web/api.py): the widget has nothing to talk to")
+        pytest.fail("the app has no POST /api/v1/ask (app/web/api/): the widget has nothing to talk to")
     with serve(app) as url:
         yield url
 

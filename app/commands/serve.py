@@ -144,9 +144,11 @@ def make_server(options: dict[str, Any], metrics_dir: Path, environ: dict[str, s
 
 
 def reset_metrics(metrics_dir: Path) -> None:
-    metrics_dir.mkdir(parents=True, exist_ok=True)
-    for path in metrics_dir.glob("worker-*"):
-        path.unlink(missing_ok=True)
+    """Empty the workers' metrics folder and make it prometheus_client's multiprocess folder
+    (``PROMETHEUS_MULTIPROC_DIR``) before gunicorn forks them."""
+    from app.web.metrics import reset_folder
+
+    reset_folder(metrics_dir)
 
 
 def refresh_index() -> None:

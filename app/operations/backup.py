@@ -1,7 +1,7 @@
 """What a backup of UCC_DATA_DIR holds besides the index: the service's own SQLite files and
 the question log's salt. The copying, checking and restoring is :mod:`indexer.backup`.
 
-Left out on purpose: ``metrics/`` (per-worker snapshots, emptied by ``ucc serve``),
+Left out on purpose: ``metrics/`` (the workers' prometheus_client files, emptied by ``ucc serve``),
 ``admin-jobs/`` (status of past reindex requests) and ``build.lock``; the knowledge folder is
 the source of the index and belongs in version control, not in this backup.
 """

@@ -26,6 +26,7 @@ limits connections and request rates per client, which a single server process c
 
 from __future__ import annotations
 
+import os
 import selectors
 import socket
 import ssl
@@ -387,14 +388,25 @@ def error_status(exc: BaseException) -> tuple[int, str]:
     return 500, "Internal Server Error"
 
 
+def child_exit(server, worker) -> None:
+    """gunicorn's hook in the master when a worker has exited: under prometheus_client's
+    multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``, set by ``ucc serve``), the worker's live
+    gauges (its memory) leave ``/metrics``; its counters stay in the sums."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)
+
+
 def wsgi_server(options: dict[str, Any], load: Callable[[], Any], max_body_bytes: int | None = None):
-    """A gunicorn application with ``options``; each worker calls ``load()`` after the fork for
-    its WSGI app, and buffers bodies up to ``max_body_bytes`` (plus slack)."""
+    """A gunicorn application with ``options`` (and :func:`child_exit` as its hook unless they
+    name one); each worker calls ``load()`` after the fork for its WSGI app, and buffers bodies up
+    to ``max_body_bytes`` (plus slack)."""
     from gunicorn.app.base import BaseApplication
 
     class Server(BaseApplication):
         def load_config(self) -> None:
-            for key, value in options.items():
+            for key, value in {"child_exit": child_exit, **options}.items():
                 if key in self.cfg.settings:  # settings newer than the installed gunicorn are skipped
                     self.cfg.set(key, value)
 
@@ -406,4 +418,5 @@ def wsgi_server(options: dict[str, Any], load: Callable[[], Any], max_body_bytes
     return server
 
 
-__all__ = ["BufferedThreadWorker", "IncomingRequest", "READ_TIMEOUT", "error_page", "error_status", "wsgi_server"]
+__all__ = ["BufferedThreadWorker", "IncomingRequest", "READ_TIMEOUT", "child_exit", "error_page", "error_status",
+           "wsgi_server"]

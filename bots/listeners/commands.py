@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from indexer.errors import UccError
 
-from .. import blocks as kit
+from bots import blocks as kit
 
 SUBCOMMANDS = ("ask", "similar", "scores", "learn", "examples", "help", "config")
 LANGS = ("en",)  # only English texts exist; another choice is stored and English is used

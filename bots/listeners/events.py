@@ -5,7 +5,7 @@ Plain functions; ``bot`` (:class:`bots.bot.Bot`) comes from bolt's context."""
 
 from __future__ import annotations
 
-from .common import is_question, strip_mentions
+from bots.listeners.common import is_question, strip_mentions
 
 SUGGESTED_PROMPTS = (
     {"title": "Learn from on co-creation", "message": "Who should we learn from on co-creation?"},

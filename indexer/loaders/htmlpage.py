@@ -112,6 +112,22 @@ def _meta_fields(soup: BeautifulSoup) -> dict[str, Any]:
     return found
 
 
+def fragment_items(fragment: str) -> list[Heading | Block]:
+    """Headings and blocks of a piece of HTML inside another format (an HTML block of a Markdown
+    page), read as a page's content is; page furniture is dropped."""
+    soup = BeautifulSoup(fragment, "lxml")
+    root = soup.body or soup
+    if _depth(soup) > MAX_DEPTH:
+        return [Block(squash(root.get_text(" ")))]
+    for tag in root.find_all(DROPPED):
+        tag.decompose()
+    _space_blocks(root)
+    walker = _Walker()
+    walker.walk(root)
+    walker.flush()
+    return walker.items
+
+
 def _space_blocks(root: Tag) -> None:
     """Put spaces around block elements and replace ``<br>``, so text never runs together."""
     for br in root.find_all("br"):

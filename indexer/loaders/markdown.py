@@ -1,18 +1,22 @@
 """Markdown (with Jekyll-style YAML front matter) to a :class:`SourceDocument`.
 
-A small line-based reader, enough for knowledge-base pages: ATX and setext
-headings, paragraphs, lists (one block per list), fenced code, block quotes,
-pipe tables and HTML tables (rows as ``a | b`` lines).
+markdown-it-py (CommonMark, with GFM tables; :mod:`indexer.loaders.mdinline`) parses the page;
+:class:`_Reader` walks its syntax tree: headings give the section path; a paragraph, a block
+quote, a code block or fence each make a block; a list makes one block (adjacent lists one
+together, nested items indented, ordered items renumbered from the list's start); a table's rows
+become ``a | b`` lines in groups (:func:`indexer.loaders.common.table_blocks`); raw HTML is read
+as the HTML loader reads a page's content, an HTML table from its opening to its closing line.
+Liquid tags and HTML comments are dropped before parsing.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
 from bs4 import BeautifulSoup
+from markdown_it.tree import SyntaxTreeNode
 
 from indexer.documents import Block, SourceDocument
 from indexer.loaders.common import (
@@ -26,24 +30,16 @@ from indexer.loaders.common import (
     squash,
     table_blocks,
 )
-from indexer.loaders.htmlpage import html_table_blocks
-from indexer.loaders.mdinline import is_tag_only, strip_file_noise, strip_inline
+from indexer.loaders.htmlpage import fragment_items, html_table_blocks
+from indexer.loaders.mdinline import inline_text, strip_file_noise, strip_inline
+from indexer.loaders.mdinline import parser as markdown_parser
 
 # Front-matter fields that hold the page's summary, best first.
 SUMMARY_FIELDS = ("lead", "what", "summary", "description", "excerpt")
 SECOND_SUMMARY_FIELDS = ("why",)
 
-_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
-_ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
-_SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
-_THEMATIC = re.compile(r"^ {0,3}(?:(?:-[ \t]*){3,}|(?:\*[ \t]*){3,}|(?:_[ \t]*){3,})$")
-_ITEM = re.compile(r"^(\s*)([-*+]|\d{1,9}[.)])(?:[ \t]+(.*)|$)")
-_HTML_ITEM = re.compile(r"^(\s*)<li\b[^>]*>(.*)$", re.IGNORECASE)
 _TASK = re.compile(r"^\[[ xX]\]\s+")
-_QUOTE = re.compile(r"^ {0,3}> ?(.*)$")
-_REF_DEFINITION = re.compile(r"^ {0,3}\[[^\]]+\]:\s*\S+")
-_DELIMITER_ROW = re.compile(r"^\s*\|?\s*:?-+:?\s*(?:\|\s*:?-*:?\s*)*\|?\s*$")
-_CELL_SPLIT = re.compile(r"(?<!\\)\|")
+_TAGS = re.compile(r"<[^<>]*>")
 
 
 def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
@@ -52,8 +48,9 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     front, body = split_front_matter(text, ctx)
     fm_title = front.get("title")
     title_hint = strip_inline(str(fm_title)) if fm_title is not None else ""
-    parser = _Parser(strip_file_noise(body).split("\n"))
-    parser.run()
+    body = strip_file_noise(body)
+    parser = _Reader(body.split("\n"))
+    parser.run(SyntaxTreeNode(markdown_parser().parse(body, {"check_time": ctx.check_time})))
     title = title_hint or parser.first_h1 or readable_stem(ctx.path)
     items: list[Heading | Block] = [Block(s) for s in _summaries(front, parser)]
     blocks = build_blocks(items + parser.items, title)
@@ -113,7 +110,7 @@ def _yaml_kind(value: Any) -> str:
     return f"a {type(value).__name__}"
 
 
-def _summaries(front: dict[str, Any], parser: _Parser) -> list[str]:
+def _summaries(front: dict[str, Any], parser: _Reader) -> list[str]:
     """The page summary from front matter (``lead``, ``what``, ``description``…), cleaned."""
     out: list[str] = []
     for names in (SUMMARY_FIELDS, SECOND_SUMMARY_FIELDS):
@@ -126,216 +123,138 @@ def _summaries(front: dict[str, Any], parser: _Parser) -> list[str]:
     return out
 
 
-@dataclass
-class _ListItem:
-    indent: int
-    marker: str
-    text: str
+class _Reader:
+    """Reads the tree of markdown-it-py's tokens into headings and blocks (``items``)."""
 
-
-@dataclass
-class _Parser:
-    """Reads Markdown lines into headings and blocks (``items``)."""
-
-    lines: list[str]
-    items: list[Heading | Block] = field(default_factory=list)
-    first_h1: str = ""
-    _para: list[str] = field(default_factory=list)
-    _quote: list[str] = field(default_factory=list)
-    _list: list[_ListItem] = field(default_factory=list)
-    _blank_in_list: bool = False
+    def __init__(self, lines: list[str]):
+        self.lines = lines  # the parsed text's lines: nodes' ``map`` points into them
+        self.items: list[Heading | Block] = []
+        self.first_h1 = ""
+        self._list: list[str] | None = None  # lines of the list being read (adjacent lists make one)
+        self._after_list: list[Block] = []  # code inside list items, put after the list
+        self._skip_to = 0  # an HTML table read from the source lines: its nodes are skipped
 
     def contains(self, text: str) -> bool:
         return any(isinstance(i, Block) and text in i.text for i in self.items[:3])
 
-    def run(self) -> None:
-        i = 0
-        while i < len(self.lines):
-            i = self._step(i)
-        self._flush()
+    def run(self, root: SyntaxTreeNode) -> None:
+        for node in root.children:
+            if node.map and node.map[0] < self._skip_to:
+                continue
+            if node.type in ("bullet_list", "ordered_list"):
+                if self._list is None:
+                    self._list = []
+                self._list_lines(node, 0, self._list)
+            else:
+                self._flush_list()
+                self._block(node)
+        self._flush_list()
 
-    def _step(self, i: int) -> int:
-        line = self.lines[i]
-        stripped = line.strip()
-        if _FENCE.match(line):
-            self._flush()
-            return self._code(i)
-        if not stripped:
-            self._blank()
-            return i + 1
-        if self._list and self._blank_in_list and not self._continues_list(line):
-            self._flush()
-        if stripped.lower().startswith("<table"):
-            self._flush()
-            return self._html_table(i)
-        if self._heading(line):
-            return i + 1
-        if _THEMATIC.match(line) or is_tag_only(stripped) or _REF_DEFINITION.match(line):
-            self._flush()
-            return i + 1
-        if self._table_starts(i):
-            self._flush()
-            return self._pipe_table(i)
-        self._text_line(line)
-        return i + 1
+    def _block(self, node: SyntaxTreeNode) -> None:
+        kind = node.type
+        if kind == "heading":
+            self._add_heading(int(node.tag[1:]), _inline(node))
+        elif kind == "paragraph":
+            self.items.append(Block(_inline(node)))
+        elif kind == "blockquote":
+            self.items.append(Block(squash(" ".join(_inline(n) for n in _inlines(node)))))
+        elif kind in ("fence", "code_block"):
+            self.items.append(_code(node))
+        elif kind == "table":
+            self.items.extend(Block(text) for text in _table_blocks(node))
+        elif kind == "html_block":
+            self._html(node)
 
-    # -- block kinds ------------------------------------------------------------
-
-    def _heading(self, line: str) -> bool:
-        setext = _SETEXT.match(line)
-        if setext and self._para and not self._list and not self._quote:
-            text, self._para = " ".join(self._para), []
-            self._add_heading(1 if setext.group(1).startswith("=") else 2, text)
-            return True
-        atx = _ATX.match(line)
-        if atx:
-            self._flush()
-            self._add_heading(len(atx.group(1)), atx.group(2) or "")
-            return True
-        return False
-
-    def _add_heading(self, level: int, raw: str) -> None:
-        text = strip_inline(raw)
+    def _add_heading(self, level: int, text: str) -> None:
         if not text:
             return
         if level == 1 and not self.first_h1:
             self.first_h1 = text
         self.items.append(Heading(level, text))
 
-    def _code(self, i: int) -> int:
-        fence = _FENCE.match(self.lines[i]).group(1)  # type: ignore[union-attr]
-        body: list[str] = []
-        j = i + 1
-        while j < len(self.lines) and not self.lines[j].strip().startswith(fence):
-            body.append(self.lines[j].rstrip())
-            j += 1
-        code = "\n".join(body).strip("\n")
-        if code.strip():
-            self.items.append(Block(code))
-        return j + 1
+    def _list_lines(self, node: SyntaxTreeNode, depth: int, lines: list[str]) -> None:
+        """One line per item, ``- `` for bullets, ``1.`` (renumbered from the list's start) for
+        ordered items, nested lists indented below their item."""
+        ordered = node.type == "ordered_list"
+        number = int(node.attrs.get("start", 1)) if ordered else 0
+        for item in node.children:
+            own: list[str] = []
+            nested: list[SyntaxTreeNode] = []
+            for child in item.children:
+                if child.type in ("bullet_list", "ordered_list"):
+                    nested.append(child)
+                elif child.type in ("fence", "code_block"):
+                    self._after_list.append(_code(child))
+                else:
+                    own.extend(_inline(n) for n in _inlines(child))
+            text = _TASK.sub("", squash(" ".join(own)))
+            if text:
+                lines.append("  " * depth + (f"{number}." if ordered else "-") + " " + text)
+                number += 1
+            for sub in nested:
+                self._list_lines(sub, depth + 1, lines)
 
-    def _html_table(self, i: int) -> int:
-        j = i
-        while j < len(self.lines) - 1 and "</table" not in self.lines[j].lower():
-            j += 1
-        fragment = "\n".join(self.lines[i : j + 1])
-        table = BeautifulSoup(fragment, "lxml").find("table")
-        if table is not None:
-            self.items.extend(Block(text) for text in html_table_blocks(table))
-        return j + 1
+    def _flush_list(self) -> None:
+        if self._list is not None:
+            self.items.append(Block("\n".join(self._list)))
+            self.items.extend(self._after_list)
+            self._list, self._after_list = None, []
 
-    def _table_starts(self, i: int) -> bool:
-        stripped = self.lines[i].strip()
-        if stripped.startswith("|") and stripped.count("|") >= 2:
-            return True
-        nxt = self.lines[i + 1] if i + 1 < len(self.lines) else ""
-        return "|" in stripped and "|" in nxt and "-" in nxt and bool(_DELIMITER_ROW.match(nxt))
+    def _html(self, node: SyntaxTreeNode) -> None:
+        """Raw HTML: a table is read from its opening line to its closing one (blank lines
+        inside it end markdown-it's HTML block, not the table); other HTML as the HTML loader
+        reads a page's content, with any Markdown left in its text read as inline Markdown."""
+        start = node.map[0] if node.map else 0
+        first = next((i for i in range(start, len(self.lines)) if "<table" in self.lines[i].lower()), None)
+        if first is not None and node.map and first < node.map[1]:
+            end = next((i for i in range(first, len(self.lines)) if "</table" in self.lines[i].lower()),
+                       len(self.lines) - 1)
+            self._skip_to = end + 1
+            table = BeautifulSoup("\n".join(self.lines[first : end + 1]), "lxml").find("table")
+            if table is not None:
+                self.items.extend(Block(text) for text in html_table_blocks(table))
+            return
+        if not _TAGS.sub("", node.content).strip():
+            return  # tags only (<section markdown="1">, </div>): no text
+        for item in fragment_items(node.content):
+            if isinstance(item, Block):
+                item = Block("\n".join(strip_inline(line) for line in item.text.split("\n")))
+            self.items.append(item)
 
-    def _pipe_table(self, i: int) -> int:
-        rows: list[list[str]] = []
-        header: list[str] | None = None
-        j = i
-        while j < len(self.lines) and self.lines[j].strip() and "|" in self.lines[j]:
-            line = self.lines[j]
-            if _DELIMITER_ROW.match(line) and "-" in line:
-                if header is None and len(rows) == 1:
-                    header = rows.pop()
+
+def _inlines(node: SyntaxTreeNode):
+    """The inline nodes under ``node``, in document order."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current.type == "inline":
+            yield current
+        else:
+            stack.extend(reversed(current.children))
+
+
+def _inline(node: SyntaxTreeNode) -> str:
+    """The readable text of a heading, paragraph or cell (``node`` or its one inline child)."""
+    inline = node if node.type == "inline" else next(iter(node.children), None)
+    if inline is None or inline.type != "inline":
+        return ""
+    return inline_text(inline.token.children or []) if inline.token is not None else ""
+
+
+def _code(node: SyntaxTreeNode) -> Block:
+    return Block("\n".join(line.rstrip() for line in node.content.split("\n")).strip("\n"))
+
+
+def _table_blocks(node: SyntaxTreeNode) -> list[str]:
+    header: list[str] | None = None
+    rows: list[list[str]] = []
+    for section in node.children:  # thead, tbody
+        for row in section.children:
+            cells = [_inline(cell) for cell in row.children]
+            if section.type == "thead":
+                header = cells
             else:
-                rows.append(_cells(line))
-            j += 1
-        self.items.extend(Block(text) for text in table_blocks(rows, header))
-        return j
-
-    def _text_line(self, line: str) -> None:
-        item = _list_item(line)
-        quote = _QUOTE.match(line)
-        if item and not self._quote:
-            self._flush_para()
-            self._list.append(item)
-            self._blank_in_list = False
-        elif quote and not self._list:
-            self._flush_para()
-            self._quote.append(quote.group(1))
-        elif self._list:
-            self._list[-1].text += " " + line.strip()
-            self._blank_in_list = False
-        elif self._quote:
-            self._quote.append(line.strip())  # lazy continuation
-        else:
-            self._para.append(line.strip())
-
-    def _continues_list(self, line: str) -> bool:
-        indent = len(line) - len(line.lstrip())
-        return _list_item(line) is not None or indent >= 2
-
-    def _blank(self) -> None:
-        if self._list:
-            self._blank_in_list = True
-        else:
-            self._flush()
-
-    # -- flushing ---------------------------------------------------------------
-
-    def _flush(self) -> None:
-        self._flush_para()
-        if self._quote:
-            self.items.append(Block(strip_inline(" ".join(self._quote))))
-            self._quote = []
-        if self._list:
-            self.items.append(Block(_render_list(self._list)))
-            self._list = []
-        self._blank_in_list = False
-
-    def _flush_para(self) -> None:
-        if self._para:
-            self.items.append(Block(strip_inline(" ".join(self._para))))
-            self._para = []
-
-
-def _list_item(line: str) -> _ListItem | None:
-    """A Markdown list item, or an HTML ``<li>`` line read as a bullet."""
-    item = _ITEM.match(line)
-    if item:
-        indent, marker, text = item.group(1), item.group(2), item.group(3) or ""
-    else:
-        html_item = _HTML_ITEM.match(line)
-        if not html_item:
-            return None
-        indent, marker, text = html_item.group(1), "-", html_item.group(2)
-    return _ListItem(len(indent.expandtabs(4)), marker, _TASK.sub("", text.strip()))
-
-
-def _cells(line: str) -> list[str]:
-    inner = line.strip()
-    inner = inner[1:] if inner.startswith("|") else inner
-    inner = inner[:-1] if inner.endswith("|") and not inner.endswith("\\|") else inner
-    return [strip_inline(c) for c in _CELL_SPLIT.split(inner)]
-
-
-def _render_list(items: list[_ListItem]) -> str:
-    """One line per item, ``- `` for bullets, renumbered ``1.`` for ordered items, nesting indented."""
-    lines: list[str] = []
-    indents: list[int] = []
-    numbers: list[int | None] = []
-    for item in items:
-        while indents and item.indent < indents[-1]:
-            indents.pop()
-            numbers.pop()
-        if not indents or item.indent > indents[-1]:
-            indents.append(item.indent)
-            numbers.append(None)
-        text = strip_inline(item.text)
-        if not text:
-            continue
-        depth = len(indents) - 1
-        lines.append("  " * depth + _marker(item.marker, numbers) + " " + text)
-    return "\n".join(lines)
-
-
-def _marker(marker: str, numbers: list[int | None]) -> str:
-    if not marker[0].isdigit():
-        numbers[-1] = None
-        return "-"
-    previous = numbers[-1]
-    numbers[-1] = previous + 1 if previous is not None else int(marker[:-1])
-    return f"{numbers[-1]}."
+                rows.append(cells)
+    if header is not None and not rows:
+        rows, header = [header], None
+    return table_blocks(rows, header)
