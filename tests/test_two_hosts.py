@@ -1,5 +1,5 @@
 """Two hosts, one service: two ``ucc serve`` (and two ``ucc slack --http``) on 127.0.0.1, each with
-its own data folder (the second's index restored from the first's ``ucc backup``), sharing one
+its own data folder (the second's index pulled, ``ucc pull``, from the generation the first published with ``ucc publish``), sharing one
 PostgreSQL (a throw-away cluster, tests/pg.py) through ``UCC_DATABASE_URL``.
 
 - a conversation started on one host continues on the other;
@@ -119,7 +119,7 @@ class Host:
 
 @pytest.fixture
 def two_hosts(tmp_path, pg_cluster, real_embedder):
-    from app.commands.backup import backup_command, restore_command
+    from app.commands.publish import publish_command, pull_command
     from indexer.build import build_index
     from indexer.settings import load_settings
 
@@ -135,8 +135,9 @@ def two_hosts(tmp_path, pg_cluster, real_embedder):
     a_dir, b_dir = tmp_path / "host-a", tmp_path / "host-b"
     build_index([kb], load_settings({"UCC_DATA_DIR": str(a_dir)}), embedder=real_embedder)
     runner = CliRunner()
-    for command, args, data in ((backup_command, [str(tmp_path / "bk")], a_dir),
-                                (restore_command, [str(tmp_path / "bk")], b_dir)):
+    # host A builds and publishes; host B pulls the published generation (docs/scaling.md, b)
+    for command, args, data in ((publish_command, [str(tmp_path / "published")], a_dir),
+                                (pull_command, [str(tmp_path / "published"), "--quiet"], b_dir)):
         result = runner.invoke(command, args, env={"UCC_DATA_DIR": str(data)})
         assert result.exit_code == 0, result.output
     logs = tmp_path / "logs"
