@@ -18,7 +18,7 @@ from app.state.postgres import PostgresState, translate
 from app.web.ratelimit import FailureThrottle
 from bots.stores import ChannelSettings, EventDedupe, ShareStore, ThreadMap
 
-from .pg import fresh_database, pg_cluster, state_url  # noqa: F401 (fixtures)
+from .pg import fresh_database
 
 
 class Clock:

@@ -30,7 +30,7 @@ import pytest
 from click.testing import CliRunner
 
 from .conftest import REPO, write
-from .pg import fresh_database, pg_cluster  # noqa: F401 (fixture)
+from .pg import fresh_database
 from .test_slack import SECRET, FakeSlack, event_body, mention
 
 TOKEN = "k7Qz-2vNw_8RtLp4XsYb9MhJc3Ud"
