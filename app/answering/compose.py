@@ -32,6 +32,7 @@ from app.answering import reader
 from app.answering import sentences as sn
 from app.answering.answers import AnswerResult, Citation, link
 from app.answering.conversations import Places
+from app.answering.generator import NumberedPassage
 
 MAX_SENTENCES = 4
 SENTENCE_WEIGHT = 0.45  # the sentence's own cosine to the question ...
@@ -226,15 +227,10 @@ def citation(n: int, hit: Hit, passage: Any, places: Places) -> Citation:
 
 
 @dataclass(frozen=True)
-class GenerationPassage:
-    """What a generator is given: one retrieved document's passages, to be cited as ``[n]``.
+class GenerationPassage(NumberedPassage):
+    """What a generator is given: one retrieved document's passages, to be cited as ``[n]`` (n, title,
+    text, source as :class:`~app.answering.generator.NumberedPassage`), and the document they are from."""
 
-    Attribute names match ``app.answering.generator.NumberedPassage`` (n, title, text, source)."""
-
-    n: int
-    title: str
-    text: str
-    source: str = ""
     doc_id: str = ""
     city: str | None = None
     kind: str | None = None
