@@ -141,6 +141,7 @@ class Answerer:
         return (ConversationStore.check_id(conversation) if conversation else None), []
 
     def _remember(self, conv_id: str, question: str, res: Resolution, result: AnswerResult) -> None:
+        """The turn in the conversation, with what later follow-ups resolve against."""
         self.conversations.append(conv_id, Turn(
             question=question,
             resolved_question=res.question,
@@ -156,6 +157,8 @@ class Answerer:
 
     # -- the stages ----------------------------------------------------------------------------
     def _answer(self, question: str, res: Resolution, places: Places, timings: dict) -> AnswerResult:
+        """The resolved question through the stages (see the module docstring); ``timings`` gets
+        the milliseconds of each."""
         result = AnswerResult(question=question, status="cannot_answer")
         t = time.perf_counter()
         found, docs = self._search(res)
@@ -241,6 +244,7 @@ class Answerer:
         return hits
 
     def _nothing_found(self, result: AnswerResult, res: Resolution) -> AnswerResult:
+        """A cannot_answer for a search that found nothing (after the follow-up's narrowing)."""
         result.reason = "no_content"
         if res.kind == "others":
             result.notes.append(gate.NO_OTHER_MEMBER)
@@ -266,6 +270,7 @@ class Answerer:
 
     def _around(self, result: AnswerResult, question: str, res: Resolution, hits: list[Hit], places: Places,
                 best: float, docs: dict[str, Hit]) -> None:
+        """Related services, peers, follow-up questions and notes of an answered ``result``."""
         cited_cities = {c.city for c in result.citations if c.city}
         result.related = related.related(hits, result.citations, set(res.exclude_cities) | cited_cities, places,
                                          best - related.RELATED_MARGIN, self.min_score, docs)

@@ -138,6 +138,7 @@ def _shortlist(cands: list[_Candidate], qstems: set[str]) -> list[_Candidate]:
 
 def _score(c: _Candidate, vec: np.ndarray, qvec: np.ndarray, qstems: set[str], atype: str | None, query: str,
            kind: str) -> None:
+    """``c``'s score: its cosine to the question, its passage's, the word overlap and the expected type."""
     c.vec = vec
     c.sim = float(vec @ qvec)
     lex = _overlap(qstems, c.sentence.text)
@@ -187,6 +188,7 @@ def _add_antecedents(picked: list[_Candidate], cands: list[_Candidate], total: i
 
 
 def _duplicate(a: _Candidate, b: _Candidate) -> bool:
+    """Whether two units say the same thing: shared words, one held in the other, or near vectors."""
     wa, wb = set(sn.words(a.sentence.text)), set(sn.words(b.sentence.text))
     if wa and wb and len(wa & wb) / len(wa | wb) >= DUPLICATE_JACCARD:
         return True
@@ -216,6 +218,7 @@ def render(picked: list[_Candidate], hits: Sequence[Hit], places: Places) -> tup
 
 
 def citation(n: int, hit: Hit, passage: Any, places: Places) -> Citation:
+    """Citation ``[n]`` of a document, with a snippet of the passage quoted."""
     return Citation(
         n=n, doc_id=hit.doc_id, title=hit.title, source=hit.source, url=link(hit),
         city=hit.city, city_name=places.city_name(hit.city), kind=hit.kind, snippet=snippet(passage.text),
