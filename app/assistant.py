@@ -30,7 +30,7 @@ from indexer.search import Searcher, SearchResult
 from indexer.settings import Settings
 
 from app.network import facts as network
-from app.answering.answers import Answerer
+from app.answering.answerer import Answerer
 from app.asking import Asked, ask_and_record
 from app.network.benchmark import Benchmark
 from app.network.benchmark_import import ImportResult, import_scores

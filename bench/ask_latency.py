@@ -27,7 +27,7 @@ from pathlib import Path
 
 from _common import REPO, emit, median, percentile, rss_mib
 
-from app.answering.answers import Answerer
+from app.answering.answerer import Answerer
 from app.network.catalog import Catalog
 from app.answering.conversations import ConversationStore
 from indexer.build import build_index

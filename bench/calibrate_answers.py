@@ -1,5 +1,5 @@
 """Calibrate when the assistant answers: the least cosine of the best passage (MIN_SCORE) and the
-scope similarity that tells outside_scope from no_content (SCOPE_MIN) in app/answering/answers.py.
+scope similarity that tells outside_scope from no_content (SCOPE_MIN) in app/answering/gate.py.
 
 Answerable questions: the 60 dev queries of ../shared/eval/toolkit-dev against an index of
 ../shared/corpora, and tests/data/answerable.jsonl against an index of knowledge/.
@@ -26,7 +26,8 @@ from pathlib import Path
 
 from _common import REPO, SHARED, emit
 
-from app.answering.answers import MIN_SCORE, PLACE_COVERAGE_MIN, SCOPE_MIN, Answerer
+from app.answering.answerer import Answerer
+from app.answering.gate import MIN_SCORE, PLACE_COVERAGE_MIN, SCOPE_MIN
 from app.network.catalog import Catalog
 from indexer.build import build_index
 from indexer.embedders import get_embedder

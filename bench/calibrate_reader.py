@@ -1,4 +1,4 @@
-"""Calibrate the reader's weights (app/answering/answers.py: SENTENCE_WEIGHT, PASSAGE_WEIGHT, TYPE_BONUS) by
+"""Calibrate the reader's weights (app/answering/compose.py: SENTENCE_WEIGHT, PASSAGE_WEIGHT, TYPE_BONUS) by
 cross-validation over answer-quality question files (the answers-dev format).
 
 Every combination of the grid answers every question once (the assistant's caches make later
@@ -36,7 +36,7 @@ def main() -> None:
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
-    import app.answering.answers as answers
+    import app.answering.compose as compose
     from app.operations.answer_eval import check, load_cases
     from app.assistant import Assistant
     from indexer.settings import load_settings
@@ -44,15 +44,15 @@ def main() -> None:
     assistant = Assistant(load_settings({"UCC_KNOWLEDGE_DIR": str(REPO / "knowledge"), **__import__("os").environ}))
     cases = [c for f in args.files for c in load_cases(f)]
     cited = [c for c in cases if assistant.ask(c.q)["intent"] == "answer"]
-    defaults = {k: getattr(answers, k) for k in GRID}
+    defaults = {k: getattr(compose, k) for k in GRID}
     combos = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
     passed: list[list[bool]] = []
     for combo in combos:
         for k, v in combo.items():
-            setattr(answers, k, v)
+            setattr(compose, k, v)
         passed.append([check(c, assistant.ask(c.q)).passed for c in cited])
     for k, v in defaults.items():
-        setattr(answers, k, v)
+        setattr(compose, k, v)
 
     order = list(range(len(cited)))
     random.Random(args.seed).shuffle(order)

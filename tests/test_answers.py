@@ -12,8 +12,10 @@ from hypothesis import HealthCheck, given, settings as hsettings, strategies as 
 
 from app.answering import reader
 from app.answering import sentences as sn
-from app.answering.answers import MIN_SCORE, AnswerResult, Answerer
+from app.answering.answerer import Answerer
+from app.answering.answers import AnswerResult
 from app.answering.conversations import ConversationStore
+from app.answering.gate import MIN_SCORE
 from indexer import store as ist
 from indexer.errors import InvalidRequest
 from indexer.settings import load_settings

@@ -1,6 +1,6 @@
 """The reader: which quoted unit answers the question asked, not only the topic.
 
-The composer (app/answering/answers.py) scores every candidate unit — sentences, list items and the front
+The composer (app/answering/compose.py) scores every candidate unit — sentences, list items and the front
 matter's facts (a document's ``outcomes``) — by its similarity to the question and its share of the
 question's words. The reader adds what the question *expects*:
 
@@ -15,7 +15,7 @@ question's words. The reader adds what the question *expects*:
 - :func:`needs_subject`: whether a quoted unit leans on its document for its subject ("this",
   "the service", "the city"), so that the answer names whose it is.
 
-The weights (``TYPE_BONUS`` in app/answering/answers.py) were set on ../shared/eval/answers-dev and checked on
+The weights (``TYPE_BONUS`` in app/answering/compose.py) were set on ../shared/eval/answers-dev and checked on
 tests/data/answerable.jsonl; see bench/RESULTS.md.
 """
 

@@ -10,12 +10,18 @@ sentences ("Pick the top tasks. For each service ...").
 
 Every unit returned is a substring of :func:`normalise` applied to the passage, so an answer
 made of them can be checked against its sources word for word.
+
+The words of a sentence (:func:`words`, :func:`content_words`) and their crude :func:`stem` are
+what the answer path measures overlap with: a question's words against a sentence's, a passage's
+or a dashboard sub-indicator's.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+
+from indexer.text import fold
 
 _BULLET = re.compile(r"^\s*(?:[-*+•‣◦]|\d{1,3}[.)]|[a-z][.)]|>)\s+")
 _HEADING = re.compile(r"^\s*#{1,6}\s+")
@@ -123,10 +129,32 @@ def sentences(text: str) -> list[Sentence]:
 
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
+_STOP = frozenset(
+    """a an and are as at be by can could do does did for from has have how i if in into is it its of on or our
+    should so than that the their them then there these they this to was we what when where which who why will
+    with would you your about any some more most other such only own same too very just also me my us please
+    get got make made want need know tell give show does doing done been being were while out up""".split()
+)
+_SUFFIX = re.compile(r"(?:ally|ly|ies|es|s|ing|ed)$")
 
 
 def words(text: str) -> list[str]:
+    """The words of ``text``, lower-cased (hyphenated and apostrophe words stay whole)."""
     return _WORD.findall(text.lower())
+
+
+def content_words(text: str) -> list[str]:
+    """The words of ``text`` that carry meaning: stop words and single letters left out (digits kept)."""
+    return [w for w in words(text) if w not in _STOP and (len(w) > 1 or w.isdigit())]
+
+
+def stem(word: str) -> str:
+    """A crude stem for word overlap: accents folded, a common suffix dropped, cut to six letters
+    ("proactively", "proactive" -> "proact"; "grants" -> "grant"; "benefits" -> "benefi")."""
+    word = fold(word)
+    if len(word) > 4:
+        word = _SUFFIX.sub("", word) or word
+    return word[:6]
 
 
 def is_prose(text: str) -> bool:

@@ -110,9 +110,9 @@ def topic_subindicator(topic: str, catalog: Any, benchmark: Any) -> str | None:
 
     A word of the sub-indicator's name counts three times, one of its questions or of a principle
     mapped to it once; ties go to the first sub-indicator in the dashboard's order."""
-    from app.answering.answers import _stem, content_words
+    from app.answering.sentences import content_words, stem
 
-    words = {_stem(w) for w in content_words(topic)}
+    words = {stem(w) for w in content_words(topic)}
     if not words:
         return None
     rev = catalog.framework.revision(benchmark.latest_revision())
@@ -122,8 +122,8 @@ def topic_subindicator(topic: str, catalog: Any, benchmark: Any) -> str | None:
             principles.setdefault(sid, []).append(f"{p.name} {p.id.replace('-', ' ')}")
     best, best_score = None, 0.0
     for s in rev.subindicators:
-        name = {_stem(w) for w in content_words(s.name)}
-        body = {_stem(w) for w in content_words(" ".join(q.text for q in s.questions) + " "
+        name = {stem(w) for w in content_words(s.name)}
+        body = {stem(w) for w in content_words(" ".join(q.text for q in s.questions) + " "
                                                 + " ".join(principles.get(s.id, [])))}
         score = sum(3.0 if w in name else 1.0 if w in body else 0.0 for w in words) / len(words)
         if score > best_score:
