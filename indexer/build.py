@@ -335,46 +335,69 @@ class _Builder:
         return found
 
     def _commit(self, live, chunked, replaced_files, removed, file_states) -> int:
-        db = self.db
+        """Write the new generation's FAISS file, then switch to it in one SQLite transaction: a
+        crash before the commit leaves the previous generation live and the new file unreferenced."""
         prev = live.id if live else 0
-        gen = (db.execute("SELECT COALESCE(MAX(id), 0) FROM generations").fetchone()[0] or 0) + 1
-        gone = set(replaced_files) | set(removed)
-        retired = [
-            doc_row
-            for doc_row, root, file in db.execute(
-                f"SELECT d.id, d.root, d.file FROM documents d WHERE {st.live_clause()}", {"gen": prev}
-            )
-            if (root, file) in gone
-        ] if prev else []
-        next_doc = (db.execute("SELECT COALESCE(MAX(id), 0) FROM documents").fetchone()[0] or 0) + 1
-        next_chunk = (db.execute("SELECT COALESCE(MAX(id), 0) FROM chunks").fetchone()[0] or 0) + 1
+        gen = self._next_id("generations")
+        retired = self._retired(prev, set(replaced_files) | set(removed))
+        rows = self._new_rows(chunked, gen)
+        t = time.perf_counter()
+        ids, faiss_path = self._write_faiss(prev, set(retired), rows["chunks"], gen)
+        self.report.timings["faiss"] = time.perf_counter() - t
+        self.progress("commit", 0, 1)
+        started = _now()
+        kept = (self.db.execute(f"SELECT COUNT(*) FROM documents d WHERE {st.live_clause()}", {"gen": prev})
+                .fetchone()[0] if prev else 0)
+        n_docs = kept - len(retired) + len(rows["documents"])
+        self.db.conn.execute("PRAGMA synchronous = FULL")  # the switch to the new generation survives a power loss
+        with _transaction(self.db):
+            self._insert_rows(gen, rows, retired, removed, file_states)
+            self._mark_live(gen, started, faiss_path, n_docs, len(ids))
+        self.db.conn.execute("PRAGMA synchronous = NORMAL")
+        self.report.generation = gen
+        self.progress("commit", 1, 1)
+        return gen
 
-        doc_rows, facet_rows, chunk_rows, fts_rows = [], [], [], []
+    def _next_id(self, table: str) -> int:
+        return (self.db.execute(f"SELECT COALESCE(MAX(id), 0) FROM {table}").fetchone()[0] or 0) + 1
+
+    def _retired(self, prev: int, gone: set) -> list[int]:
+        """Rows of the live documents whose files changed or disappeared."""
+        if not prev:
+            return []
+        return [doc_row for doc_row, root, file in self.db.execute(
+            f"SELECT d.id, d.root, d.file FROM documents d WHERE {st.live_clause()}", {"gen": prev})
+            if (root, file) in gone]
+
+    def _new_rows(self, chunked, gen: int) -> dict[str, list[tuple]]:
+        """The rows of the new and changed documents: documents, facets, chunks and their FTS rows."""
+        next_doc, next_chunk = self._next_id("documents"), self._next_id("chunks")
+        rows = {"documents": [], "facets": [], "chunks": [], "fts": []}
         for (state, doc), chunks in chunked:
             doc_row = next_doc
             next_doc += 1
-            doc_rows.append(_document_row(doc_row, state, doc, gen))
-            facet_rows.extend((doc_row, f, v) for f, v in _facets(doc))
-            section_of = {}
+            rows["documents"].append(_document_row(doc_row, state, doc, gen))
+            rows["facets"].extend((doc_row, f, v) for f, v in _facets(doc))
             for c in chunks:
                 section = " > ".join(c.section)
-                section_of[c.chunk_id] = section
-                chunk_rows.append((next_chunk, doc_row, c.chunk_id, c.ordinal, section, c.page, c.text, c.embed_hash))
-                fts_rows.append((next_chunk, doc.title, section, c.text))
+                rows["chunks"].append((next_chunk, doc_row, c.chunk_id, c.ordinal, section, c.page, c.text,
+                                       c.embed_hash))
+                rows["fts"].append((next_chunk, doc.title, section, c.text))
                 next_chunk += 1
+        return rows
 
-        # Vectors of the new generation: kept chunks and new ones, all from the embedding cache.
-        t = time.perf_counter()
+    def _write_faiss(self, prev: int, retired: set[int], chunk_rows: list[tuple], gen: int):
+        """The new generation's vectors (kept chunks and new ones, all from the embedding cache)
+        written atomically as its FAISS file; the chunk ids and the file's path."""
         ids, blobs = [], []
         if prev:
-            retired_set = set(retired)
-            for cid, doc_row, blob in db.execute(
+            for cid, doc_row, blob in self.db.execute(
                 f"SELECT c.id, c.doc, e.vector FROM chunks c JOIN documents d ON d.id = c.doc "
                 f"JOIN embeddings e ON e.model = :model AND e.hash = c.embed_hash WHERE {st.live_clause()} "
                 f"ORDER BY c.id",
                 {"gen": prev, "model": self.mkey},
             ):
-                if doc_row not in retired_set:
+                if doc_row not in retired:
                     ids.append(cid)
                     blobs.append(blob)
         new_hashes = [r[7] for r in chunk_rows]
@@ -385,49 +408,37 @@ class _Builder:
         index = st.build_faiss(np.asarray(ids, dtype=np.int64), vectors, self.embedder.dim)
         faiss_path = self.store.faiss_path(gen)
         st.write_faiss_atomically(index, faiss_path)
-        self.report.timings["faiss"] = time.perf_counter() - t
-        self.progress("commit", 0, 1)
+        return ids, faiss_path
 
-        now = _now()
-        kept_docs = (
-            db.execute(f"SELECT COUNT(*) FROM documents d WHERE {st.live_clause()}", {"gen": prev}).fetchone()[0]
-            if prev
-            else 0
+    def _insert_rows(self, gen: int, rows, retired: list[int], removed, file_states) -> None:
+        conn = self.db.conn
+        conn.executemany(
+            "INSERT INTO documents (id, root, file, doc_id, source, title, kind, city, country, year, url, "
+            "format, metadata, content_hash, gen_from, gen_to) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
+            rows["documents"],
         )
-        n_docs = kept_docs - len(retired) + len(doc_rows)
-        db.conn.execute("PRAGMA synchronous = FULL")  # the switch to the new generation survives a power loss
-        with _transaction(db):
-            conn = db.conn
-            conn.executemany(
-                "INSERT INTO documents (id, root, file, doc_id, source, title, kind, city, country, year, url, "
-                "format, metadata, content_hash, gen_from, gen_to) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,NULL)",
-                doc_rows,
-            )
-            conn.executemany("INSERT INTO doc_facets (doc, facet, value) VALUES (?,?,?)", facet_rows)
-            conn.executemany(
-                "INSERT INTO chunks (id, doc, chunk_id, ordinal, section, page, text, embed_hash) "
-                "VALUES (?,?,?,?,?,?,?,?)",
-                chunk_rows,
-            )
-            conn.executemany("INSERT INTO chunks_fts (rowid, title, section, text) VALUES (?,?,?,?)", fts_rows)
-            conn.executemany("UPDATE documents SET gen_to = ? WHERE id = ?", [(gen, r) for r in retired])
-            for root, rel in removed:
-                conn.execute("DELETE FROM files WHERE root = ? AND path = ?", (root, rel))
-            self._upsert_files(conn, file_states)
-            conn.execute("UPDATE generations SET status = 'retired' WHERE status = 'live'")
-            conn.execute(
-                "INSERT INTO generations (id, status, started_at, finished_at, model, dim, faiss_file, documents, "
-                "chunks, summary) VALUES (?, 'live', ?, ?, ?, ?, ?, ?, ?, ?)",
-                (gen, now, _now(), self.embedder.name, self.embedder.dim, faiss_path.name, n_docs, len(ids),
-                 st.dumps({k: v for k, v in self.report.to_dict().items() if k not in ("timings",)})),
-            )
-            conn.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('index_config', ?)", (st.dumps(self.config),)
-            )
-        db.conn.execute("PRAGMA synchronous = NORMAL")
-        self.report.generation = gen
-        self.progress("commit", 1, 1)
-        return gen
+        conn.executemany("INSERT INTO doc_facets (doc, facet, value) VALUES (?,?,?)", rows["facets"])
+        conn.executemany(
+            "INSERT INTO chunks (id, doc, chunk_id, ordinal, section, page, text, embed_hash) "
+            "VALUES (?,?,?,?,?,?,?,?)",
+            rows["chunks"],
+        )
+        conn.executemany("INSERT INTO chunks_fts (rowid, title, section, text) VALUES (?,?,?,?)", rows["fts"])
+        conn.executemany("UPDATE documents SET gen_to = ? WHERE id = ?", [(gen, r) for r in retired])
+        for root, rel in removed:
+            conn.execute("DELETE FROM files WHERE root = ? AND path = ?", (root, rel))
+        self._upsert_files(conn, file_states)
+
+    def _mark_live(self, gen: int, started: str, faiss_path, n_docs: int, n_chunks: int) -> None:
+        conn = self.db.conn
+        conn.execute("UPDATE generations SET status = 'retired' WHERE status = 'live'")
+        conn.execute(
+            "INSERT INTO generations (id, status, started_at, finished_at, model, dim, faiss_file, documents, "
+            "chunks, summary) VALUES (?, 'live', ?, ?, ?, ?, ?, ?, ?, ?)",
+            (gen, started, _now(), self.embedder.name, self.embedder.dim, faiss_path.name, n_docs, n_chunks,
+             st.dumps({k: v for k, v in self.report.to_dict().items() if k not in ("timings",)})),
+        )
+        conn.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('index_config', ?)", (st.dumps(self.config),))
 
     def _vectors_for(self, hashes: list[str]) -> dict[str, bytes]:
         out: dict[str, bytes] = {}

@@ -13,7 +13,7 @@ import pytest
 
 from indexer.settings import SETTINGS, load_settings
 
-from .pg import pg_cluster, state_url  # noqa: F401 (fixtures: one throw-away PostgreSQL cluster per test run)
+from tests.pg import pg_cluster, state_url  # noqa: F401 (fixtures: one throw-away PostgreSQL cluster per test run)
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
