@@ -15,6 +15,12 @@ cookie is signed with a key derived from the admin token, so a new token signs e
 brings WTForms, which nothing here uses; what it would replace is the ten lines of
 :func:`csrf_token` and :func:`_csrf_ok`. A client that sends the bearer header needs no CSRF
 token (a browser never sends that header on its own) and gets no session cookie.
+
+While the state store cannot be reached (PostgreSQL away, :class:`~app.errors.StateUnavailable`)
+a session cannot be checked, made or ended: such a request answers 503 with a page that says so
+and ``Retry-After`` (it fails closed: no cookie is trusted unchecked; a sign-out that did not reach
+the database keeps the cookie, so it can be sent again). A bearer-header request touches no session;
+it needs the wrong-token throttle, which fails closed the same way.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, redirect, request, session, url_for
 
+from app.errors import StateUnavailable
 from app.web.console.blueprint import _page, bp
 from app.web.console.sessions import ConsoleSessionInterface, admin_token, session_store
 from app.web.ratelimit import failure_throttle, log_auth, log_wrong_token
@@ -74,6 +81,19 @@ def _signed_in() -> bool:
     return bool(session.get("sid")) and session_store().valid(session.get("sid"))
 
 
+STATE_RETRY_AFTER = 30  # seconds a client is told to wait while the state store is out of reach
+
+
+def _state_away(exc: StateUnavailable, what: str) -> Response:
+    """503: the sessions (or the wrong-token counts) cannot be reached, so ``what`` cannot be done."""
+    current_app.logger.warning("console: %s: %s", what, exc.reason)
+    resp = _page("console/error.html", 503, title="Database out of reach",
+                 message=f"The service's database cannot be reached right now, so {what}. "
+                         "Try again in a minute.")
+    resp.headers["Retry-After"] = str(STATE_RETRY_AFTER)
+    return resp
+
+
 def csrf_token() -> str:
     """This session's CSRF token (created on first use)."""
     token = session.get("csrf")
@@ -120,7 +140,11 @@ def _gate():
         return None
     if request.endpoint in _PUBLIC_ENDPOINTS:
         return None
-    if not _signed_in():
+    try:
+        signed_in = _signed_in()
+    except StateUnavailable as exc:
+        return _state_away(exc, "your console session cannot be checked")
+    if not signed_in:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("console.sign_in", next=_here()))
         resp = _page("console/error.html", 401, title="Not signed in",
@@ -167,11 +191,21 @@ def _csrf_failed() -> Response:
 def sign_in():
     target = _safe_next(request.values.get("next"))
     if request.method == "GET":
-        if g.console_bearer or _signed_in():
-            return redirect(target)
+        try:
+            if g.console_bearer or _signed_in():
+                return redirect(target)
+        except StateUnavailable as exc:
+            return _state_away(exc, "your console session cannot be checked")
         return _page("console/sign_in.html", next=target)
     if not _csrf_ok():
         return _csrf_failed()
+    try:
+        return _sign_in(target)
+    except StateUnavailable as exc:
+        return _state_away(exc, "nobody can sign in")
+
+
+def _sign_in(target: str) -> Response:
     outcome = _check_token(request.form.get("token", ""), admin_token(), "console sign-in")
     if outcome > 0:
         resp = _page("console/sign_in.html", 429, next=target, error=_wait_message(outcome))
@@ -180,8 +214,9 @@ def sign_in():
     if outcome < 0:
         return _page("console/sign_in.html", 401, next=target, error="That is not the console's admin token.")
     session_store().end(session.get("sid"))  # signing in again replaces a session, never adds one
+    sid = session_store().create()
     session.clear()  # a fresh session: nothing from before signing in carries over
-    session["sid"] = session_store().create()
+    session["sid"] = sid
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = False
     return redirect(target, code=303)
@@ -190,7 +225,10 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     if session.get("sid"):
-        session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every worker
+        try:
+            session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every host
+        except StateUnavailable as exc:  # the cookie is kept: the sign-out can be sent again
+            return _state_away(exc, "you could not be signed out (your session is still open)")
         log_auth("signed out", "console", failure_throttle(current_app).client_key(request.remote_addr))
     session.clear()
     return redirect(url_for("console.sign_in", signed_out=1), code=303)
