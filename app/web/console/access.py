@@ -19,8 +19,9 @@ token (a browser never sends that header on its own) and gets no session cookie.
 While the state store cannot be reached (PostgreSQL away, :class:`~app.errors.StateUnavailable`)
 a session cannot be checked, made or ended: such a request answers 503 with a page that says so
 and ``Retry-After`` (it fails closed: no cookie is trusted unchecked; a sign-out that did not reach
-the database keeps the cookie, so it can be sent again). A bearer-header request touches no session;
-it needs the wrong-token throttle, which fails closed the same way.
+the database keeps the cookie, so it can be sent again). A bearer-header request touches no session,
+but its token is checked under the wrong-token throttle, which is in the same store: it answers
+the same 503 meanwhile.
 """
 
 from __future__ import annotations
@@ -125,7 +126,10 @@ def _gate():
     g.console_authed = False
     if bearer is not None:
         route = request.url_rule.rule if request.url_rule is not None else "an unknown page"  # not the raw path
-        outcome = _check_token(bearer, token, f"console bearer header, {route}")
+        try:
+            outcome = _check_token(bearer, token, f"console bearer header, {route}")
+        except StateUnavailable as exc:  # the wrong-token count cannot be kept: no token is checked
+            return _state_away(exc, "the admin token cannot be checked")
         if outcome > 0:
             resp = _page("console/error.html", 429, title="Too many attempts", message=_wait_message(outcome))
             resp.headers["Retry-After"] = str(outcome)
