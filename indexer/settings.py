@@ -163,7 +163,7 @@ class Settings:
         "UCC_DATABASE_URL",
         "",
         "Where the state users create is kept (question log and feedback, conversations, the Slack bot's "
-        "stores, wrong-token counts): empty, SQLite files in UCC_DATA_DIR (one machine); "
+        "stores, wrong-token counts, console sign-in sessions): empty, SQLite files in UCC_DATA_DIR (one machine); "
         "postgresql://user@host:5432/db, one PostgreSQL shared by several hosts (docs/scaling.md).",
     )
     log_salt = Setting("UCC_LOG_SALT", "", "Secret salt for hashing user ids in the question log; empty: a random one kept in UCC_DATA_DIR.")

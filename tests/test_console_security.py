@@ -25,6 +25,7 @@ from app.web import create_app
 from indexer.settings import load_settings
 
 from .conftest import REPO
+from .pg import pg_cluster  # noqa: F401 (fixture)
 
 TOKEN = "security-test-token-Vq3xK8pZ2mR7"
 COOKIE = "ucc_console"
@@ -159,6 +160,51 @@ def test_sessions_end_after_idle_time_and_after_eight_hours(make_app):
         assert moderator.get("/console/questions.csv").status_code == 200
     clock.now = start + sessions.SESSION_SECONDS + 1  # used less than the idle limit ago
     assert moderator.get("/console/questions.csv").status_code == 302  # however active: eight hours at most
+
+
+def test_sessions_are_shared_by_hosts_and_fail_closed_while_postgresql_is_away(tmp_path, pg_cluster,
+                                                                               knowledge_searcher_fake, catalog):
+    import time
+
+    from app.state import state_status
+    from app.state.postgres import close_all
+
+    from .pg import fresh_database
+
+    url = fresh_database(pg_cluster)
+
+    def host(name):
+        settings = _settings(tmp_path / name, UCC_DATABASE_URL=url)
+        return create_app(settings, assistant=Assistant(settings, searcher=knowledge_searcher_fake, catalog=catalog))
+
+    a, b = host("a"), host("b")  # two data folders, one database
+    moderator, elsewhere, newcomer = a.test_client(), b.test_client(), a.test_client()
+    try:
+        assert sign_in(moderator).status_code == 303
+        copy_cookie(moderator, elsewhere)
+        assert elsewhere.get("/console/ranking").status_code == 200  # signed in on A, valid on B
+        page = newcomer.get("/console/sign-in")
+        pg_cluster.stop()
+        try:
+            resp = moderator.get("/console/ranking")
+            assert resp.status_code == 503 and resp.headers["Retry-After"] == "30"
+            assert "database cannot be reached" in resp.text and "session cannot be checked" in resp.text
+            resp = newcomer.post("/console/sign-in", data={"csrf_token": csrf_of(page.text), "token": TOKEN})
+            assert resp.status_code == 503 and "nobody can sign in" in resp.text
+            assert newcomer.get("/console/ranking").status_code == 302  # no session to check: to the sign-in form
+            resp = a.test_client().get("/console/ranking", headers={"Authorization": f"Bearer {TOKEN}"})
+            assert resp.status_code == 503 and "admin token cannot be checked" in resp.text  # the throttle fails closed
+            assert newcomer.get("/console/sign-in").status_code == 200  # the form itself needs no database
+        finally:
+            pg_cluster.start()
+        deadline = time.monotonic() + 10
+        while state_status(url)["status"] != "ok" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert moderator.get("/console/ranking").status_code == 200  # the session outlived the outage
+        sign_out(elsewhere)  # signed out on B: ended on A
+        assert moderator.get("/console/ranking").status_code == 302
+    finally:
+        close_all()
 
 
 # --- point 7: throttling shared by workers, never a long lock-out -------------------------------

@@ -15,6 +15,7 @@ from app.operations.questionlog import QuestionLog
 from app.state import open_state, state_status
 from app.state.migrations import COMPONENTS, latest
 from app.state.postgres import PostgresState, translate
+from app.web.console.sessions import SessionStore
 from app.web.ratelimit import FailureThrottle
 from bots.stores import ChannelSettings, EventDedupe, ShareStore, ThreadMap
 
@@ -145,12 +146,54 @@ def test_wrong_token_counts_are_shared_on_both_backends(tmp_path, state_url):
     assert workers[0].purge() == 1
 
 
+def test_console_sessions_are_shared_on_both_backends(tmp_path, state_url):
+    clock = Clock()
+    one, other = (SessionStore(tmp_path / "var", clock=clock, idle=600, lifetime=3600, database_url=state_url)
+                  for _ in range(2))
+    sid = one.create()
+    assert other.valid(sid) and one.valid(sid)  # signed in on one host, valid on the other
+    assert not other.valid(sid + "x") and not other.valid("") and not other.valid(None)
+    stored = [r[0] for r in one._state.execute("SELECT id FROM sessions").fetchall()]
+    assert stored == [SessionStore._key(sid)] and sid not in stored  # only a hash of the id
+    clock.now += 500
+    assert other.valid(sid)  # used: its idle time starts again
+    clock.now += 500
+    assert one.valid(sid)
+    later = other.create()
+    other.end(sid)  # signed out on the other host: ended on both
+    assert not one.valid(sid) and one.valid(later)
+    clock.now += 601
+    assert not one.valid(later)  # idle too long
+    kept = one.create()  # a new sign-in deletes the sessions that ended
+    assert [r[0] for r in other._state.execute("SELECT id FROM sessions").fetchall()] == [SessionStore._key(kept)]
+    for _ in range(6):
+        clock.now += 599
+        assert other.valid(kept)
+    clock.now += 10
+    assert not one.valid(kept)  # used 10 s ago, but an hour after sign-in, however busy
+
+
+def test_an_existing_sessions_file_keeps_its_sessions(tmp_path):
+    import sqlite3
+
+    (tmp_path / "var").mkdir()
+    with sqlite3.connect(tmp_path / "var" / SessionStore.FILE) as db:  # the file as it was before the state store
+        db.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, created REAL NOT NULL, seen REAL NOT NULL, "
+                   "expires REAL NOT NULL)")
+        db.execute("INSERT INTO sessions VALUES (?, ?, ?, ?)", [SessionStore._key("old-sid"), 0.0, 0.0, 2e9])
+    store = SessionStore(tmp_path / "var", clock=Clock(1.0))
+    assert store.valid("old-sid") and store.path == tmp_path / "var" / "console-sessions.db"
+    assert store._state.execute("SELECT version FROM schema_version").fetchone()[0] == latest("console_sessions")
+
+
 def test_postgresql_out_of_reach_then_back_without_a_restart(tmp_path, pg_cluster):
     url = fresh_database(pg_cluster)
     log = QuestionLog(tmp_path / "var", salt="s", database_url=url)
     conversations = ConversationStore(tmp_path / "var", database_url=url)
     dedupe = EventDedupe(tmp_path / "var", database_url=url)
     throttle = FailureThrottle(tmp_path / "var", b"salt", database_url=url)
+    sessions = SessionStore(tmp_path / "var", database_url=url)
+    signed_in = sessions.create()
     cid = conversations.new_id()
     conversations.append(cid, Turn(question="q", resolved_question="q"))
     before = log.record_ask("before the outage", "answered")
@@ -166,6 +209,11 @@ def test_postgresql_out_of_reach_then_back_without_a_restart(tmp_path, pg_cluste
         assert dedupe.claim("event:E1") and not dedupe.claim("event:E1")  # in memory meanwhile
         with pytest.raises(StateUnavailable):
             throttle.attempt(throttle.client_key("203.0.113.9"))  # an admin token is not checked: fails closed
+        for check in (sessions.valid, sessions.end):  # no session is taken as valid or ended: fails closed
+            with pytest.raises(StateUnavailable):
+                check(signed_in)
+        with pytest.raises(StateUnavailable):
+            sessions.create()
         status = state_status(url)
         assert status["status"] == "degraded" and "PostgreSQL" in status["reason"]
         assert status["deferred_writes"] == 1 and status["dropped_writes"] == 0
@@ -180,6 +228,7 @@ def test_postgresql_out_of_reach_then_back_without_a_restart(tmp_path, pg_cluste
     assert {r["answer_id"] for r in log.recent()} == {before, during}
     assert log.record_feedback(during, "up")["rating"] == "up"
     assert [t.question for t in conversations.turns(cid)] == ["q"]
+    assert sessions.valid(signed_in)
 
 
 def test_a_bad_database_url_is_refused_without_showing_it(tmp_path):

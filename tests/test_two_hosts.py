@@ -5,6 +5,8 @@ PostgreSQL (a throw-away cluster, tests/pg.py) through ``UCC_DATABASE_URL``.
 - a conversation started on one host continues on the other;
 - a Slack event delivered to both hosts is answered once;
 - the console's questions list on either host shows the questions asked on both;
+- a moderator signed in to the console on one host is signed in on the other, and signing out
+  on the other ends the session on the first;
 - PostgreSQL stopped and started again during a bounded load on both hosts: no search and no
   question fails, every rating acknowledged (201) is in the database afterwards, and the hosts
   recover without a restart (``/readyz`` says degraded, then ok).
@@ -17,6 +19,7 @@ import hmac
 import http.client
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -24,7 +27,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from click.testing import CliRunner
@@ -61,6 +64,25 @@ def _request(port: int, method: str, path: str, payload: dict | None = None, hea
         return r.status, r.read()
     finally:
         conn.close()
+
+
+def _console(port: int, method: str, path: str, cookie: str = "", form: dict | None = None) -> tuple[int, str, str]:
+    """A console request as a browser makes it: (status, the new cookie or the one sent, the page)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        headers = {"Cookie": f"ucc_console={cookie}"} if cookie else {}
+        if form is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        conn.request(method, path, body=urlencode(form) if form is not None else None, headers=headers)
+        r = conn.getresponse()
+        found = re.match(r"ucc_console=([^;]*)", r.getheader("Set-Cookie") or "")
+        return r.status, found.group(1) if found else cookie, r.read().decode()
+    finally:
+        conn.close()
+
+
+def _csrf(page: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
 def _ask(port: int, question: str, conversation: str | None = None) -> dict:
@@ -198,6 +220,17 @@ def test_two_hosts_share_one_postgresql(two_hosts, pg_cluster):
         assert "library card" in text  # asked through Slack on one of them
     status, csv_text = _request(a.port, "GET", "/api/v1/admin/questions.csv", headers=bearer)
     assert status == 200 and on_b["answer_id"] in csv_text.decode() and first["answer_id"] in csv_text.decode()
+
+    # a console session signed in on A is valid on B, and signing out on B ends it on A
+    status, cookie, page = _console(a.port, "GET", "/console/sign-in")
+    status, cookie, _ = _console(a.port, "POST", "/console/sign-in", cookie, {"csrf_token": _csrf(page), "token": TOKEN})
+    assert status == 303 and cookie
+    status, _, page = _console(b.port, "GET", "/console/questions", cookie)
+    assert status == 200 and "renew a parking permit online" in page
+    assert _console(a.port, "GET", "/console/questions", cookie)[0] == 200
+    assert _console(b.port, "POST", "/console/sign-out", cookie, {"csrf_token": _csrf(page)})[0] == 303
+    stale = _console(a.port, "GET", "/console/questions", cookie)[0]  # the same cookie, kept: ended on A too
+    assert stale == 302, stale
 
     # PostgreSQL stopped and started during a bounded load on both hosts
     _load_through_an_outage((a, b), pg_cluster, [first["answer_id"], on_b["answer_id"]], url)

@@ -1,13 +1,14 @@
 """The state store: where the state that users create is kept, on one machine or shared by several.
 
 The question log and feedback (:mod:`app.operations.questionlog`), conversations
-(:mod:`app.answering.conversations`), the Slack bot's stores (:mod:`bots.stores`) and the wrong
-admin-token counts (:class:`app.web.ratelimit.FailureThrottle`) each open their state with
+(:mod:`app.answering.conversations`), the Slack bot's stores (:mod:`bots.stores`), the wrong
+admin-token counts (:class:`app.web.ratelimit.FailureThrottle`) and the console's sign-in sessions
+(:class:`app.web.console.sessions.SessionStore`) each open their state with
 :func:`open_state`; the setting ``UCC_DATABASE_URL`` picks the backend:
 
 - empty (the default): **SQLite**, one file per store in ``UCC_DATA_DIR`` (``questions.db``,
-  ``conversations.db``, ``slack-events.db``, ``auth-throttle.db``), exactly as before, one
-  connection per thread (:class:`~app.state.sqlite.SqliteState`);
+  ``conversations.db``, ``slack-events.db``, ``auth-throttle.db``, ``console-sessions.db``), exactly
+  as before, one connection per thread (:class:`~app.state.sqlite.SqliteState`);
 - ``postgresql://...``: **PostgreSQL**, every store in one database that several web hosts share,
   through one psycopg 3 connection pool per process (:class:`~app.state.postgres.PostgresState`).
 
@@ -45,9 +46,9 @@ from typing import Any
 def open_state(path: str | Path, file: str, component: str, *, url: str = "", durable: bool = False,
                timeout_ms: int = 5000) -> Any:
     """The state of one store (``component``: ``questions``, ``conversations``, ``slack``,
-    ``auth_throttle``), its migrations run: with no ``url``, the SQLite file ``file`` in the folder
-    ``path`` (or ``path`` itself when it names a file; ``durable``: ``synchronous=FULL``); with a
-    ``postgresql://`` url, the process's shared pool for it. A PostgreSQL that cannot be reached
+    ``auth_throttle``, ``console_sessions``), its migrations run: with no ``url``, the SQLite file
+    ``file`` in the folder ``path`` (or ``path`` itself when it names a file; ``durable``:
+    ``synchronous=FULL``); with a ``postgresql://`` url, the process's shared pool for it. A PostgreSQL that cannot be reached
     now does not stop the store from opening: its migrations run at its first use."""
     if url:
         from app.state.postgres import PostgresState, check_url

@@ -35,7 +35,7 @@ MIGRATION_LOCK = 0x0CC15  # PostgreSQL advisory lock held while migrations run
 
 @dataclass(frozen=True)
 class Migration:
-    component: str  # the store: questions | conversations | slack | auth_throttle
+    component: str  # the store: questions | conversations | slack | auth_throttle | console_sessions
     version: int
     description: str
     sql: str | Callable[[Any, Any], None]  # SQL for both dialects, or fn(state, tx)
@@ -114,6 +114,14 @@ CREATE TABLE IF NOT EXISTS attempts (
     failures INTEGER NOT NULL,       -- attempts in a row not (yet) proven right
     last {real} NOT NULL,            -- time of the last attempt let through
     next {real} NOT NULL             -- no attempt from this client before this time
+);
+"""),
+    Migration("console_sessions", 1, "signed-in moderator console sessions", """
+CREATE TABLE IF NOT EXISTS sessions (
+    id TEXT PRIMARY KEY,             -- SHA-256 of the session id in the cookie, never the id itself
+    created {real} NOT NULL,
+    seen {real} NOT NULL,            -- last use, written at most once a minute
+    expires {real} NOT NULL          -- created + SESSION_SECONDS
 );
 """),
 )

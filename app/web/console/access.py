@@ -15,6 +15,13 @@ cookie is signed with a key derived from the admin token, so a new token signs e
 brings WTForms, which nothing here uses; what it would replace is the ten lines of
 :func:`csrf_token` and :func:`_csrf_ok`. A client that sends the bearer header needs no CSRF
 token (a browser never sends that header on its own) and gets no session cookie.
+
+While the state store cannot be reached (PostgreSQL away, :class:`~app.errors.StateUnavailable`)
+a session cannot be checked, made or ended: such a request answers 503 with a page that says so
+and ``Retry-After`` (it fails closed: no cookie is trusted unchecked; a sign-out that did not reach
+the database keeps the cookie, so it can be sent again). A bearer-header request touches no session,
+but its token is checked under the wrong-token throttle, which is in the same store: it answers
+the same 503 meanwhile.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from urllib.parse import urlsplit
 
 from flask import Response, current_app, g, redirect, request, session, url_for
 
+from app.errors import StateUnavailable
 from app.web.console.blueprint import _page, bp
 from app.web.console.sessions import ConsoleSessionInterface, admin_token, session_store
 from app.web.ratelimit import failure_throttle, log_auth, log_wrong_token
@@ -74,6 +82,19 @@ def _signed_in() -> bool:
     return bool(session.get("sid")) and session_store().valid(session.get("sid"))
 
 
+STATE_RETRY_AFTER = 30  # seconds a client is told to wait while the state store is out of reach
+
+
+def _state_away(exc: StateUnavailable, what: str) -> Response:
+    """503: the sessions (or the wrong-token counts) cannot be reached, so ``what`` cannot be done."""
+    current_app.logger.warning("console: %s: %s", what, exc.reason)
+    resp = _page("console/error.html", 503, title="Database out of reach",
+                 message=f"The service's database cannot be reached right now, so {what}. "
+                         "Try again in a minute.")
+    resp.headers["Retry-After"] = str(STATE_RETRY_AFTER)
+    return resp
+
+
 def csrf_token() -> str:
     """This session's CSRF token (created on first use)."""
     token = session.get("csrf")
@@ -105,7 +126,10 @@ def _gate():
     g.console_authed = False
     if bearer is not None:
         route = request.url_rule.rule if request.url_rule is not None else "an unknown page"  # not the raw path
-        outcome = _check_token(bearer, token, f"console bearer header, {route}")
+        try:
+            outcome = _check_token(bearer, token, f"console bearer header, {route}")
+        except StateUnavailable as exc:  # the wrong-token count cannot be kept: no token is checked
+            return _state_away(exc, "the admin token cannot be checked")
         if outcome > 0:
             resp = _page("console/error.html", 429, title="Too many attempts", message=_wait_message(outcome))
             resp.headers["Retry-After"] = str(outcome)
@@ -120,7 +144,11 @@ def _gate():
         return None
     if request.endpoint in _PUBLIC_ENDPOINTS:
         return None
-    if not _signed_in():
+    try:
+        signed_in = _signed_in()
+    except StateUnavailable as exc:
+        return _state_away(exc, "your console session cannot be checked")
+    if not signed_in:
         if request.method in ("GET", "HEAD"):
             return redirect(url_for("console.sign_in", next=_here()))
         resp = _page("console/error.html", 401, title="Not signed in",
@@ -167,11 +195,21 @@ def _csrf_failed() -> Response:
 def sign_in():
     target = _safe_next(request.values.get("next"))
     if request.method == "GET":
-        if g.console_bearer or _signed_in():
-            return redirect(target)
+        try:
+            if g.console_bearer or _signed_in():
+                return redirect(target)
+        except StateUnavailable as exc:
+            return _state_away(exc, "your console session cannot be checked")
         return _page("console/sign_in.html", next=target)
     if not _csrf_ok():
         return _csrf_failed()
+    try:
+        return _sign_in(target)
+    except StateUnavailable as exc:
+        return _state_away(exc, "nobody can sign in")
+
+
+def _sign_in(target: str) -> Response:
     outcome = _check_token(request.form.get("token", ""), admin_token(), "console sign-in")
     if outcome > 0:
         resp = _page("console/sign_in.html", 429, next=target, error=_wait_message(outcome))
@@ -180,8 +218,9 @@ def sign_in():
     if outcome < 0:
         return _page("console/sign_in.html", 401, next=target, error="That is not the console's admin token.")
     session_store().end(session.get("sid"))  # signing in again replaces a session, never adds one
+    sid = session_store().create()
     session.clear()  # a fresh session: nothing from before signing in carries over
-    session["sid"] = session_store().create()
+    session["sid"] = sid
     session["csrf"] = secrets.token_urlsafe(32)
     session.permanent = False
     return redirect(target, code=303)
@@ -190,7 +229,10 @@ def sign_in():
 @bp.route("/sign-out", methods=["POST"])
 def sign_out():
     if session.get("sid"):
-        session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every worker
+        try:
+            session_store().end(session.get("sid"))  # every copy of the cookie stops working, on every host
+        except StateUnavailable as exc:  # the cookie is kept: the sign-out can be sent again
+            return _state_away(exc, "you could not be signed out (your session is still open)")
         log_auth("signed out", "console", failure_throttle(current_app).client_key(request.remote_addr))
     session.clear()
     return redirect(url_for("console.sign_in", signed_out=1), code=303)

@@ -1,12 +1,14 @@
 """Console sessions: the signed cookie and the server-side store of signed-in sessions.
 
-Signing in makes a server-side session (:class:`SessionStore`, SQLite in UCC_DATA_DIR, shared by
-every worker): the cookie (:class:`ConsoleSessionInterface`: Flask's signed cookie session,
+Signing in makes a server-side session (:class:`SessionStore`, in the state store: SQLite in
+UCC_DATA_DIR, shared by every worker, or the PostgreSQL of ``UCC_DATABASE_URL``, shared by every
+host): the cookie (:class:`ConsoleSessionInterface`: Flask's signed cookie session,
 HttpOnly, SameSite=Strict, Secure over https, path /console, signed with a key derived from the
 token) carries a random session id, and the session ends at sign-out, after
 :data:`SESSION_IDLE_SECONDS` unused or :data:`SESSION_SECONDS` after sign-in, whichever comes
 first; a copy of the cookie dies with it. The cookie also carries the session's CSRF token
-(:mod:`app.web.console.access`).
+(:mod:`app.web.console.access`). While PostgreSQL is out of reach no session can be checked, made
+or ended: the console answers 503 (fails closed) rather than trust a cookie it cannot check.
 """
 
 from __future__ import annotations
@@ -73,37 +75,38 @@ def admin_token(app=None) -> str:
     return str(getattr(settings, "admin_token", "") or "") if settings is not None else ""
 
 
-_SESSIONS_SCHEMA = """
-CREATE TABLE IF NOT EXISTS sessions (
-    id TEXT PRIMARY KEY,             -- SHA-256 of the session id in the cookie; never the id itself
-    created REAL NOT NULL,
-    seen REAL NOT NULL,              -- last use, written at most once a minute
-    expires REAL NOT NULL            -- created + SESSION_SECONDS
-);
-"""
-
-
 class SessionStore:
-    """Signed-in console sessions, in SQLite in UCC_DATA_DIR so that every worker sees a sign-out.
+    """Signed-in console sessions, in the state store (:mod:`app.state`): the SQLite file
+    ``UCC_DATA_DIR/console-sessions.db`` that every worker shares, or, with ``UCC_DATABASE_URL``,
+    the PostgreSQL database that every host shares, so a sign-in or a sign-out on one host holds on
+    all of them.
 
     The cookie carries a random id (32 bytes); the table keeps only its SHA-256, so a copy of the
     table (a backup, a leaked file) signs nobody in. A session is valid until it is ended (sign-out),
     :data:`SESSION_IDLE_SECONDS` after its last use or :data:`SESSION_SECONDS` after sign-in.
     Rows are made only by a right token, so the table stays as small as the number of sign-ins.
+
+    It fails closed: while PostgreSQL is out of reach every method raises
+    :class:`~app.errors.StateUnavailable` (503), and no session is taken as valid.
     """
 
     FILE = CONSOLE_SESSIONS_DB
+    COMPONENT = "console_sessions"
     TOUCH_EVERY = 60.0
 
     def __init__(self, data_dir, clock=time.time, lifetime: float = SESSION_SECONDS,
-                 idle: float = SESSION_IDLE_SECONDS):
-        from indexer.store import ThreadConnections
+                 idle: float = SESSION_IDLE_SECONDS, database_url: str = ""):
+        from app.state import open_state
 
-        self._connections = ThreadConnections(data_dir, self.FILE, _SESSIONS_SCHEMA)
-        self.path = self._connections.path
+        self._state = open_state(data_dir, self.FILE, self.COMPONENT, url=database_url)
+        self.path = getattr(self._state, "path", None)
         self.clock = clock
         self.lifetime = float(lifetime)
         self.idle = float(idle)
+
+    @classmethod
+    def from_settings(cls, settings) -> SessionStore:
+        return cls(settings.data_dir, database_url=settings.database_url)
 
     @staticmethod
     def _key(session_id: str) -> str:
@@ -113,10 +116,11 @@ class SessionStore:
         """A new session; returns the id for the cookie. Ended and expired sessions are deleted."""
         now = self.clock()
         session_id = secrets.token_urlsafe(32)
-        with self._connections.get().conn as conn:
-            conn.execute("DELETE FROM sessions WHERE expires <= ? OR seen <= ?", [now, now - self.idle])
-            conn.execute("INSERT INTO sessions (id, created, seen, expires) VALUES (?, ?, ?, ?)",
-                         [self._key(session_id), now, now, now + self.lifetime])
+        self._state.ensure(self.COMPONENT)
+        with self._state.transaction() as tx:
+            tx.execute("DELETE FROM sessions WHERE expires <= ? OR seen <= ?", [now, now - self.idle])
+            tx.execute("INSERT INTO sessions (id, created, seen, expires) VALUES (?, ?, ?, ?)",
+                       [self._key(session_id), now, now, now + self.lifetime])
         return session_id
 
     def valid(self, session_id: Any) -> bool:
@@ -125,22 +129,21 @@ class SessionStore:
             return False
         now = self.clock()
         key = self._key(session_id)
-        db = self._connections.get()
-        row = db.execute("SELECT seen, expires FROM sessions WHERE id = ?", [key]).fetchone()
+        self._state.ensure(self.COMPONENT)
+        row = self._state.execute("SELECT seen, expires FROM sessions WHERE id = ?", [key]).fetchone()
         if row is None or now >= row[1] or now - row[0] >= self.idle:
             return False
         if now - row[0] >= self.TOUCH_EVERY:
-            with db.conn as conn:
-                conn.execute("UPDATE sessions SET seen = ? WHERE id = ? AND seen < ?", [now, key, now])
+            self._state.execute("UPDATE sessions SET seen = ? WHERE id = ? AND seen < ?", [now, key, now])
         return True
 
     def end(self, session_id: Any) -> None:
         if isinstance(session_id, str) and session_id:
-            with self._connections.get().conn as conn:
-                conn.execute("DELETE FROM sessions WHERE id = ?", [self._key(session_id)])
+            self._state.ensure(self.COMPONENT)
+            self._state.execute("DELETE FROM sessions WHERE id = ?", [self._key(session_id)])
 
     def close(self) -> None:
-        self._connections.close()
+        self._state.close()
 
 
 def session_store(app=None) -> SessionStore:
@@ -149,5 +152,5 @@ def session_store(app=None) -> SessionStore:
     store = app.extensions.get("ucc.console_sessions")
     if store is None:
         store = app.extensions.setdefault("ucc.console_sessions",
-                                          SessionStore(app.extensions["ucc.settings"].data_dir))
+                                          SessionStore.from_settings(app.extensions["ucc.settings"]))
     return store
