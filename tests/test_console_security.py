@@ -25,7 +25,6 @@ from app.web import create_app
 from indexer.settings import load_settings
 
 from .conftest import REPO
-from .pg import pg_cluster  # noqa: F401 (fixture)
 
 TOKEN = "security-test-token-Vq3xK8pZ2mR7"
 COOKIE = "ucc_console"
