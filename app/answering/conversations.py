@@ -213,87 +213,114 @@ def _with_place(subject: str, place: Place) -> str:
 
 
 def resolve(question: str, history: list[Turn], places: Places, filters: dict | None = None) -> Resolution:
-    """The self-contained question behind ``question`` given the conversation so far."""
+    """The self-contained question behind ``question`` given the conversation so far: the first of
+    the follow-up kinds (others, measure, place, about) that fits, else the question itself."""
     filters = dict(filters or {})
     found = places.find(question)
     subject = places.generalise(question) or question
     new = Resolution(question, question, subject, filters)
-    prev = history[-1] if history else None
-    if prev is None:
+    if not history:
         return new
     words = [w.lower() for w in _WORD.findall(question)]
     if not words or len(words) > FOLLOW_UP_MAX_WORDS:
         return new
-    rest = [w.lower() for w in _WORD.findall(places.strip(question))]
-    content = _content(rest)
-    prev_filters = {k: v for k, v in (prev.filters or {}).items()}
-    prev_subject = prev.subject or prev.resolved_question or prev.question
-    place = found[-1] if found else None
+    ctx = _FollowUp(question, history, places, filters, found[-1] if found else None)
+    for kind in (_others, _measure, _place, _about):
+        resolved = kind(ctx)
+        if resolved is not None:
+            return resolved
+    return new
 
-    def place_filters(base: dict) -> dict:
+
+class _FollowUp:
+    """What a short follow-up is read against: its words, the previous turn's subject and filters,
+    and what the conversation was last about (the latest turn that cited something)."""
+
+    def __init__(self, question: str, history: list[Turn], places: Places, filters: dict, place: Place | None):
+        self.question, self.history, self.places, self.filters, self.place = question, history, places, filters, place
+        prev = history[-1]
+        self.rest = [w.lower() for w in _WORD.findall(places.strip(question))]
+        self.content = _content(self.rest)
+        self.prev_filters = dict(prev.filters or {})
+        self.prev_subject = prev.subject or prev.resolved_question or prev.question
+        self.cited = next((t for t in reversed(history) if t.doc_ids), None)
+        cited = self.cited
+        self.top_doc = cited.doc_ids[0] if cited else None
+        self.top_city = cited.doc_cities[0] if cited and cited.doc_cities else None
+        topic = cited.topics[0] if cited and cited.topics else None
+        self.cited_cities = cited.cities if cited else []
+        if topic and self.top_city:
+            self.about = f"{topic} in {places.city_name(self.top_city)}"
+        else:
+            self.about = topic or self.prev_subject.rstrip(" ?.!")
+
+    def place_filters(self, base: dict) -> dict:
         out = {k: v for k, v in base.items() if k not in ("city", "country", "cities", "countries")}
-        if place is not None:
-            out[place.facet] = place.value
-        out.update({k: v for k, v in filters.items()})
+        if self.place is not None:
+            out[self.place.facet] = self.place.value
+        out.update(self.filters)
         return out
 
-    # What the conversation was last about: the latest turn that cited something.
-    cited = next((t for t in reversed(history) if t.doc_ids), None)
-    top_doc = cited.doc_ids[0] if cited else None
-    top_city = cited.doc_cities[0] if cited and cited.doc_cities else None
-    topic = cited.topics[0] if cited and cited.topics else None
-    cited_cities = cited.cities if cited else []
-    if topic and top_city:
-        about = f"{topic} in {places.city_name(top_city)}"
-    else:
-        about = topic or prev_subject.rstrip(" ?.!")
+    def kept_filters(self, **extra) -> dict:
+        out = dict(self.prev_filters)
+        for k, v in extra.items():
+            out.setdefault(k, v)
+        out.update(self.filters)
+        return out
 
-    # "who else does that?" / "which other cities do this?" / "anyone else in Spain?"
-    if set(content) & _OTHERS or ({"anyone", "anybody", "someone"} & set(rest) and not content):
-        residue = [w for w in content if w not in _OTHERS and w not in _OTHERS_FILLER]
-        if not residue:
-            # What the subject was first answered with: the others should resemble it.
-            origin = next((t for t in history if (t.subject or t.question) == prev_subject and t.doc_ids), cited)
-            # Every city already cited on this subject ("who else?" asked twice goes further).
-            on_subject = [c for t in history if (t.subject or t.question) == prev_subject for c in t.cities]
-            exclude = list(dict.fromkeys(
-                cited_cities + on_subject
-                + ([prev_filters["city"]] if isinstance(prev_filters.get("city"), str) else [])))
-            names = ", ".join(places.city_name(c) for c in exclude) if exclude else ""
-            shown = prev_subject.rstrip(" ?.!")
-            if place is not None:
-                shown = f"{shown} in {place.name}"
-            shown += f" (other than {names})?" if names else " (other cities)?"
-            return Resolution(shown, prev_subject if place is None else _with_place(prev_subject, place), prev_subject,
-                              place_filters(prev_filters), "others", exclude_cities=exclude,
-                              topic_doc_ids=origin.doc_ids if origin else [])
 
-    # "how did they measure it?" / "what were the results?" / "did it work?"
-    did_work = re.search(r"\b(?:did|does|has|have)\s+(?:it|this|that|they)\s+work", question, re.IGNORECASE)
-    if set(content) & _MEASURE or did_work:
-        residue = [w for w in content if w not in _MEASURE and w not in _MEASURE_FILLER and w not in _GENERIC
-                   and not (did_work and w == "work")]
-        if not residue and top_doc:
-            shown = f"What were the results of {about}, and how were they measured?"
-            query = f"{about}: results, figures and how they were measured"
-            flt = dict(prev_filters)
-            if top_city and "city" not in flt:
-                flt["city"] = top_city
-            flt.update(filters)
-            return Resolution(shown, query, prev_subject, flt, "measure", focus_doc_ids=[top_doc])
+def _others(c: _FollowUp) -> Resolution | None:
+    """Others: "who else does that?", "which other cities do this?", "anyone else in Spain?"."""
+    if not (set(c.content) & _OTHERS or ({"anyone", "anybody", "someone"} & set(c.rest) and not c.content)):
+        return None
+    if [w for w in c.content if w not in _OTHERS and w not in _OTHERS_FILLER]:
+        return None
+    history, prev_subject = c.history, c.prev_subject
+    # What the subject was first answered with: the others should resemble it.
+    origin = next((t for t in history if (t.subject or t.question) == prev_subject and t.doc_ids), c.cited)
+    # Every city already cited on this subject ("who else?" asked twice goes further).
+    on_subject = [city for t in history if (t.subject or t.question) == prev_subject for city in t.cities]
+    own = [c.prev_filters["city"]] if isinstance(c.prev_filters.get("city"), str) else []
+    exclude = list(dict.fromkeys(c.cited_cities + on_subject + own))
+    names = ", ".join(c.places.city_name(city) for city in exclude) if exclude else ""
+    shown = prev_subject.rstrip(" ?.!")
+    if c.place is not None:
+        shown = f"{shown} in {c.place.name}"
+    shown += f" (other than {names})?" if names else " (other cities)?"
+    query = prev_subject if c.place is None else _with_place(prev_subject, c.place)
+    return Resolution(shown, query, prev_subject, c.place_filters(c.prev_filters), "others", exclude_cities=exclude,
+                      topic_doc_ids=origin.doc_ids if origin else [])
 
-    # "and in Spain?" / "what about Göteborg?" / "same for Italian cities?"
-    if place is not None and not [w for w in content if w not in _GENERIC]:
-        shown = _with_place(prev_subject, place)
-        return Resolution(shown, shown, prev_subject, place_filters(prev_filters), "place", place=place)
 
-    # "how much did it cost?" / "tell me more" / "who runs it?"
-    pronoun = bool(set(rest) & _PRONOUNS)
-    more = bool(set(rest) & _MORE) and len([w for w in content if w not in _MORE]) <= 1
-    if top_doc and place is None and (more or (pronoun and len(content) <= 2)):
-        ask = question.strip().rstrip("?.! ")
-        shown = f"{about}: {ask[0].lower() + ask[1:] if ask else ask}?"
-        flt = dict(prev_filters)
-        flt.update(filters)
-        return Resolution(shown, shown, prev_subject, flt, "about", focus_doc_ids=[top_doc])
-    return new
+def _measure(c: _FollowUp) -> Resolution | None:
+    """Results: "how did they measure it?", "what were the results?", "did it work?"."""
+    did_work = re.search(r"\b(?:did|does|has|have)\s+(?:it|this|that|they)\s+work", c.question, re.IGNORECASE)
+    if not (set(c.content) & _MEASURE or did_work):
+        return None
+    residue = [w for w in c.content if w not in _MEASURE and w not in _MEASURE_FILLER and w not in _GENERIC
+               and not (did_work and w == "work")]
+    if residue or not c.top_doc:
+        return None
+    shown = f"What were the results of {c.about}, and how were they measured?"
+    query = f"{c.about}: results, figures and how they were measured"
+    flt = c.kept_filters(**({"city": c.top_city} if c.top_city else {}))
+    return Resolution(shown, query, c.prev_subject, flt, "measure", focus_doc_ids=[c.top_doc])
+
+
+def _place(c: _FollowUp) -> Resolution | None:
+    """Another place: "and in Spain?", "what about Göteborg?", "same for Italian cities?"."""
+    if c.place is None or [w for w in c.content if w not in _GENERIC]:
+        return None
+    shown = _with_place(c.prev_subject, c.place)
+    return Resolution(shown, shown, c.prev_subject, c.place_filters(c.prev_filters), "place", place=c.place)
+
+
+def _about(c: _FollowUp) -> Resolution | None:
+    """More on the last cited item: "how much did it cost?", "tell me more", "who runs it?"."""
+    pronoun = bool(set(c.rest) & _PRONOUNS)
+    more = bool(set(c.rest) & _MORE) and len([w for w in c.content if w not in _MORE]) <= 1
+    if not (c.top_doc and c.place is None and (more or (pronoun and len(c.content) <= 2))):
+        return None
+    ask = c.question.strip().rstrip("?.! ")
+    shown = f"{c.about}: {ask[0].lower() + ask[1:] if ask else ask}?"
+    return Resolution(shown, shown, c.prev_subject, c.kept_filters(), "about", focus_doc_ids=[c.top_doc])
