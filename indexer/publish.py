@@ -163,15 +163,7 @@ def _make_readable(folder: Path) -> None:
 
 def _write_latest(dest: Path, folder: str) -> None:
     """Replace ``LATEST`` atomically (a reader sees the old name or the new one, whole)."""
-    tmp = dest / f".{LATEST}.{secrets.token_hex(4)}"
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    with os.fdopen(fd, "w", encoding="ascii") as out:
-        out.write(folder + "\n")
-        out.flush()
-        os.fsync(out.fileno())
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, dest / LATEST)
-    fsync_path(dest)
+    st.write_file_atomically(dest / LATEST, folder + "\n", mode=0o644)
 
 
 def _retain(dest: Path, keep: int, latest: str) -> list[str]:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
 import secrets
 import threading
@@ -22,6 +21,7 @@ from typing import Any, Callable
 
 from indexer.datafiles import ADMIN_JOBS_DIR
 from indexer.errors import BuildInProgress, NotFound, UccError
+from indexer.store import write_file_atomically
 
 from app.operations.questionlog import iso
 
@@ -89,7 +89,4 @@ class ReindexJobs:
 
 
 def _write(path: Path, job: dict[str, Any]) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(job), encoding="utf-8")
-    os.replace(tmp, path)
+    write_file_atomically(path, json.dumps(job))

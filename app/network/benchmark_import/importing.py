@@ -9,9 +9,7 @@ never sees half a file. What is written must load back as a
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +17,7 @@ from typing import Any
 import yaml
 
 from indexer.errors import DatasetError
+from indexer.store import write_file_atomically
 
 from app.network.benchmark_import.records import Layout, layout, read_records
 from app.network.benchmark_import.rows import Checker, RowError, check_answers, check_subindicators
@@ -114,18 +113,9 @@ def _score_file(result: ImportResult) -> dict[str, Any]:
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Write ``text`` to ``path`` atomically (:func:`indexer.store.write_file_atomically`), readable
+    by the group and others like any file of the knowledge folder."""
+    write_file_atomically(path, text, mode=0o644)
 
 
 _HEADER = (
