@@ -25,32 +25,13 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from app.answering.conversationstore import ConversationStore, Turn
+from app.network.countries import COUNTRY_NAMES
 
-__all__ = ["COUNTRY_ALIASES", "ConversationStore", "Place", "Places", "Resolution", "Turn", "resolve",
+__all__ = ["ConversationStore", "Place", "Places", "Resolution", "Turn", "resolve",
            "short_title"]
 
 
 # --- places -------------------------------------------------------------------------
-
-# Adjectives and other names of the members' countries (and of the non-members' countries that
-# the knowledge base cites), by the country name used in the documents.
-COUNTRY_ALIASES = {
-    "Belgium": ["belgian"],
-    "Estonia": ["estonian"],
-    "Finland": ["finnish", "suomi"],
-    "France": ["french"],
-    "Italy": ["italian", "italia"],
-    "Latvia": ["latvian"],
-    "Netherlands": ["the netherlands", "holland", "dutch", "nederland"],
-    "Portugal": ["portuguese"],
-    "Slovenia": ["slovenian", "slovene", "slovenija"],
-    "Spain": ["spanish", "españa", "espana"],
-    "Sweden": ["swedish", "sverige"],
-    "Ukraine": ["ukrainian", "the ukraine"],
-    "United Kingdom": ["uk", "the uk", "britain", "great britain", "british", "the united kingdom", "scotland", "scottish", "england"],
-    "Slovakia": ["slovak", "slovensko"],
-}
-
 
 @dataclass(frozen=True)
 class Place:
@@ -77,7 +58,7 @@ class Places:
                 names.setdefault(n.casefold(), ("city", slug, name))
         for country in countries:
             names.setdefault(country.casefold(), ("country", country.lower(), country))
-            for alias in COUNTRY_ALIASES.get(country, []):
+            for alias in COUNTRY_NAMES.get(country, []):
                 names.setdefault(alias.casefold(), ("country", country.lower(), country))
         self.names = names
         alternatives = sorted(names, key=len, reverse=True)

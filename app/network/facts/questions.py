@@ -15,19 +15,10 @@ from typing import Any
 
 from indexer.text import fold
 
+from app.network.countries import country_aliases
+
 # Country adjectives as officials write them (the nouns come from cities.yaml). English, plus the
 # forms of the members' own languages that an English question may carry ("Suomi" is left out).
-DEMONYMS = {
-    "finnish": "Finland", "spanish": "Spain", "italian": "Italy", "dutch": "Netherlands", "estonian": "Estonia",
-    "belgian": "Belgium", "swedish": "Sweden", "ukrainian": "Ukraine", "portuguese": "Portugal",
-    "slovenian": "Slovenia", "slovene": "Slovenia", "french": "France", "latvian": "Latvia", "british": "United Kingdom",
-    "scottish": "United Kingdom", "slovak": "Slovakia", "german": "Germany", "austrian": "Austria", "danish": "Denmark",
-    "polish": "Poland", "greek": "Greece", "irish": "Ireland", "croatian": "Croatia", "czech": "Czechia",
-    "lithuanian": "Lithuania", "norwegian": "Norway", "hungarian": "Hungary", "romanian": "Romania",
-    "bulgarian": "Bulgaria", "catalan": "Spain", "holland": "Netherlands", "uk": "United Kingdom",
-    "britain": "United Kingdom", "scotland": "United Kingdom",
-}
-
 _MEMBER_WORDS = re.compile(r"\b(?:members?|membership|cities|city|regions?|municipalit(?:y|ies)|partners?|"
                            r"participants?|network|usercentricities|ucc)\b")
 _ASK = re.compile(r"\b(?:which|what|who|list|name|names|how many|number of|count|show|tell|are there|give)\b")
@@ -109,7 +100,7 @@ def _members_question(text: str, catalog: Any) -> NetworkQuestion | None:
         year = _YEAR.search(text)
         q.joined_year = year.group(1) if year else None
     q.capital = bool(_CAPITALS.search(text))
-    country_words = [fold(n) for n in countries] + [d for d, c in DEMONYMS.items() if c in countries]
+    country_words = [fold(n) for n in countries] + [d for d, c in country_aliases().items() if c in countries]
     patterns = [_MEMBER_WORDS, _ASK, _FOUNDING, _JOINED, _CAPITALS, _YEAR, _words(country_words) if country_words else None]
     if not _only_filler(text, [p for p in patterns if p is not None]):
         return None
@@ -145,7 +136,7 @@ def _pillar_names(catalog: Any) -> dict[str, str]:
 def _countries(text: str, catalog: Any) -> list[str]:
     known = {fold(c.country): c.country for c in catalog.cities}
     found = [name for key, name in known.items() if re.search(rf"\b{re.escape(key)}\b", text)]
-    found += [c for d, c in DEMONYMS.items() if re.search(rf"\b{re.escape(d)}\b", text)]
+    found += [c for d, c in country_aliases().items() if re.search(rf"\b{re.escape(d)}\b", text)]
     return list(dict.fromkeys(found))
 
 
