@@ -147,3 +147,20 @@ def test_routed_questions_in_other_languages(assistant, question, intent, holds)
 def test_a_question_about_a_members_service_in_another_language_stays_a_cited_answer(assistant):
     r = assistant.ask("¿Cómo funciona el presupuesto participativo de Madrid?")
     assert r["intent"] == "answer" and r["status"] == "answered" and r["citations"]
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Welke stad heeft een app om meldingen in de openbare ruimte te doen?", True),
+    ("¿Qué ciudades permiten informar de problemas en la vía pública con una app?", True),
+    ("Quale città ha un'app per segnalare ostacoli?", True),
+    ("In welcher Stadt gibt es einen Bürgerhaushalt?", True),
+    ("Quelle ville a un budget participatif ?", True),
+    ("Which cities share the Helmet library?", True),
+    ("How do cities report problems?", False),
+    ("What is the app of Rotterdam?", False),
+    ("¿Cómo funciona el presupuesto participativo de Madrid?", False),
+])
+def test_which_city_questions_are_recognised_in_several_languages(question, asks):
+    from app.answering.languages import asks_which_city
+
+    assert asks_which_city(question) is asks
