@@ -8,13 +8,15 @@ question in another language of a generation), the search latency of the 100 que
 is timed once), and the resident memory of one process after an English, a Spanish and a routed
 question with the answer caches warm (what a web worker holds).
 
-    UCC_DATA_DIR=var .venv/bin/python bench/crosslingual_cost.py
+    UCC_DATA_DIR=var .venv/bin/python bench/crosslingual_cost.py [--eval ../shared/eval]
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import time
+from pathlib import Path
 
 from _common import SHARED, emit, median, percentile, rss_mib
 
@@ -24,8 +26,8 @@ from indexer.search import _STOPWORDS
 from indexer.settings import load_settings
 
 
-def _queries(name: str) -> list[str]:
-    path = SHARED / "eval" / name / "queries.jsonl"
+def _queries(folder: Path, name: str) -> list[str]:
+    path = folder / name / "queries.jsonl"
     return [json.loads(line)["text"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
@@ -39,6 +41,9 @@ def _latency(searcher, queries: list[str]) -> dict:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--eval", type=Path, default=SHARED / "eval", help="folder of the eval sets")
+    args = parser.parse_args()
     assistant = Assistant(load_settings())
     assistant.warm()
     searcher = assistant.searcher
@@ -52,7 +57,7 @@ def main() -> None:
     field = xl._make(rows, _STOPWORDS)  # made again, whatever is kept: the cost of a new generation
     make_s = time.perf_counter() - t
     searcher.warm_crosslingual()
-    multilingual, english = _queries("toolkit-dev-multilingual"), _queries("toolkit-dev")
+    multilingual, english = _queries(args.eval, "toolkit-dev-multilingual"), _queries(args.eval, "toolkit-dev")
     _latency(searcher, [q + " " for q in multilingual[:20] + english[:10]])  # warm-up, other strings
     result = {
         "generation": gen.id,

