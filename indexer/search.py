@@ -13,7 +13,6 @@ import re
 import threading
 from collections import OrderedDict
 import time
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
@@ -22,6 +21,8 @@ from . import crosslingual as xlm
 from . import store as st
 from .datafiles import INDEX_DB
 from .embedders import Embedder, get_embedder
+from .fusion import fuse_convex, fuse_rrf, fuse_weighted  # noqa: F401  (re-exported)
+from .hits import Hit, Passage, SearchResult, snippet  # noqa: F401  (the result types, re-exported)
 from .errors import ConfigurationError, InvalidRequest
 from .settings import Settings
 
@@ -40,104 +41,6 @@ MAX_QUERY_CHARS = 2000
 # encoder and of BM25 on the question's words carried over to English (bench/RESULTS.md,
 # toolkit-dev-multilingual).
 XL_WEIGHTS = (1.0, 0.5, 0.1)
-
-
-@dataclass
-class Passage:
-    chunk_id: str
-    text: str
-    section: str
-    page: int | None
-    score: float  # the mode's score (fused in hybrid mode): comparable within one query only
-    dense: float | None = None  # raw cosine similarity to the query, comparable across queries
-    bm25: float | None = None  # raw BM25 score (higher is better)
-
-    def to_dict(self) -> dict:
-        return {"chunk_id": self.chunk_id, "text": self.text, "section": self.section, "page": self.page,
-                "score": round(self.score, 6), "dense": _round(self.dense), "bm25": _round(self.bm25)}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
-
-
-@dataclass
-class Hit:
-    rank: int
-    score: float
-    doc_id: str
-    source: str
-    title: str
-    kind: str | None
-    city: str | None
-    country: str | None
-    year: int | None
-    url: str | None
-    format: str
-    metadata: dict[str, Any]
-    passages: list[Passage] = field(default_factory=list)
-
-    @property
-    def page(self) -> int | None:
-        return self.passages[0].page if self.passages else None
-
-    @property
-    def snippet(self) -> str:
-        return snippet(self.passages[0].text) if self.passages else ""
-
-    @property
-    def dense_score(self) -> float | None:
-        """The best raw cosine among the hit's passages (None in bm25 mode)."""
-        values = [p.dense for p in self.passages if p.dense is not None]
-        return max(values) if values else None
-
-    def to_dict(self) -> dict:
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "doc_id": self.doc_id,
-            "source": self.source,
-            "title": self.title,
-            "kind": self.kind,
-            "city": self.city,
-            "country": self.country,
-            "year": self.year,
-            "url": self.url,
-            "page": self.page,
-            "snippet": self.snippet,
-            "dense_score": _round(self.dense_score),
-            "passages": [p.to_dict() for p in self.passages],
-        }
-
-
-@dataclass
-class SearchResult:
-    query: str
-    mode: str
-    generation: int
-    hits: list[Hit]
-    timings: dict[str, float]
-    language: str = "und"  # the query's language (indexer.crosslingual.detect)
-    encoder: str = ""  # the dense encoder used: the index's model, or the multilingual one for other languages
-
-    def to_dict(self) -> dict:
-        return {
-            "query": self.query,
-            "mode": self.mode,
-            "language": self.language,
-            "encoder": self.encoder,
-            "generation": self.generation,
-            "hits": [h.to_dict() for h in self.hits],
-            "timings_ms": {k: round(v * 1000, 2) for k, v in self.timings.items()},
-        }
-
-
-def snippet(text: str, limit: int = 280) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + " …"
 
 
 def normalise_filters(filters: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -562,53 +465,3 @@ def _cosines(index, qvec: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
             continue
         out[int(cid)] = float(np.dot(vec, qvec))
     return out
-
-
-def _ranking(scores: dict[int, float]) -> list[int]:
-    return sorted(scores, key=lambda k: -scores[k])
-
-
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
-    if not scores:
-        return {}
-    lo, hi = min(scores.values()), max(scores.values())
-    if hi - lo < 1e-12:
-        return {k: 1.0 for k in scores}
-    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
-
-
-def fuse_convex(bm25: dict[int, float], dense: dict[int, float], weight: float) -> dict[int, float]:
-    """weight · dense + (1 − weight) · BM25, each min-max normalised over the candidates."""
-    b, d = _minmax(bm25), _minmax(dense)
-    return {k: weight * d.get(k, 0.0) + (1 - weight) * b.get(k, 0.0) for k in set(b) | set(d)}
-
-
-def fuse_weighted(scores: list[dict[int, float]], weights: Iterable[float]) -> dict[int, float]:
-    """Σ weight · score, each list of scores min-max normalised; a key missing from one counts 0 there."""
-    out: dict[int, float] = {}
-    for one, weight in zip(scores, weights):
-        for key, value in _minmax(one).items():
-            out[key] = out.get(key, 0.0) + weight * value
-    return out
-
-
-def fuse_rrf(rankings: list[list[int] | dict[int, float]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion: Σ 1 / (k + rank). A ranking is a list of keys, best first, or a
-    dict of scores, where equal scores share the better rank (1, 2, 2, 4), so that identical
-    passages fuse to identical scores whatever order a retriever listed them in."""
-    out: dict[int, float] = {}
-    for ranking in rankings:
-        ranks = _tied_ranks(ranking) if isinstance(ranking, dict) else {key: r for r, key in enumerate(ranking, 1)}
-        for key, rank in ranks.items():
-            out[key] = out.get(key, 0.0) + 1.0 / (k + rank)
-    return out
-
-
-def _tied_ranks(scores: dict[int, float]) -> dict[int, int]:
-    ranks: dict[int, int] = {}
-    previous, rank = None, 0
-    for position, key in enumerate(_ranking(scores), 1):
-        if scores[key] != previous:
-            previous, rank = scores[key], position
-        ranks[key] = rank
-    return ranks
