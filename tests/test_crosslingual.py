@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from app.answering.languages import UNDERSTOOD, language_notes, understood
@@ -37,23 +38,66 @@ def test_notes_in_the_askers_language():
     assert understood("es") and understood("und") and not understood("fi") and "nl" in UNDERSTOOD
 
 
+ROWS = [
+    (1, 10, "Reporting app", "Potholes", "Residents report potholes with the city app."),
+    (2, 10, "Reporting app", "Follow-up", "The report is answered within five days."),
+    (3, 20, "Participatory budget", "", "Participatory budgeting in Paris: residents vote on projects."),
+]
+
+
 def test_the_multilingual_vectors_are_made_once_per_generation_and_kept(tmp_path):
     xl = xlm.CrossLingual(tmp_path)
     calls = []
 
     def rows():
         calls.append(1)
-        return [(1, "Residents report potholes with the city app."), (2, "Participatory budgeting in Paris.")]
+        return ROWS
 
-    ids, vecs = xl.vectors(7, rows)
-    assert list(ids) == [1, 2] and vecs.shape == (2, 512) and calls == [1]
-    assert xl.vectors(7, rows)[0].tolist() == [1, 2] and calls == [1]  # memory
+    field = xl.field(7, rows, frozenset({"the", "with"}))
+    assert field.ids.tolist() == [1, 2, 3] and field.chunks.shape == (3, 512) and calls == [1]
+    assert field.doc_of.tolist() == [0, 0, 1] and field.documents.shape == (2, 512)
+    assert "potholes" in field.words.tolist() and "the" not in field.words.tolist()
+    assert field.word_vectors.shape == (len(field.words), 512)
+    assert xl.field(7, rows, frozenset()).ids.tolist() == [1, 2, 3] and calls == [1]  # memory
     again = xlm.CrossLingual(tmp_path)
-    assert again.vectors(7, rows)[0].tolist() == [1, 2] and calls == [1]  # the file
+    kept = again.field(7, rows, frozenset())
+    assert calls == [1] and kept.words.tolist() == field.words.tolist()  # the file
     q = xl.encode_one("¿Cómo informan los vecinos de los baches?")
-    assert int((vecs @ q).argmax()) == 0  # Spanish question, English passage
-    again.vectors(8, rows)
+    cos, ranked = field.scores(q)
+    assert int(cos.argmax()) == 0 and int(ranked.argmax()) in (0, 1)  # Spanish question, English passages
+    assert ranked[0] - cos[0] == pytest.approx(xlm.DOCUMENT_WEIGHT * float(field.documents[0] @ q), abs=1e-5)
+    again.field(8, rows, frozenset())
     assert [p.name for p in sorted((tmp_path / "crosslingual").glob("gen-*.npz"))] == ["gen-000008.npz"]
+
+
+def test_an_older_vectors_file_is_made_again(tmp_path):
+    folder = tmp_path / "crosslingual"
+    folder.mkdir()
+    np.savez(folder / "gen-000003.npz", ids=np.asarray([1]), vectors=np.zeros((1, 512), np.float32),
+             encoder=np.asarray(xlm.ENCODER_NAME))  # the first format: chunk vectors only
+    calls = []
+    field = xlm.CrossLingual(tmp_path).field(3, lambda: calls.append(1) or ROWS, frozenset())
+    assert calls == [1] and field.ids.tolist() == [1, 2, 3]
+
+
+def test_a_questions_words_are_carried_over_to_the_corpus_words(tmp_path):
+    xl = xlm.CrossLingual(tmp_path)
+    field = xl.field(1, lambda: ROWS, frozenset({"the", "with"}))
+    english = xl.english_query(field, "¿Cómo informan los residentes de los baches en Paris?").split()
+    assert "paris" in english  # a word of the corpus stays as it is
+    assert "residents" in english  # a word of another language becomes the corpus's nearest
+    assert len(english) < 8  # words with no close corpus word are left out
+
+
+def test_a_long_document_is_encoded_in_pieces(tmp_path, monkeypatch):
+    xl = xlm.CrossLingual(tmp_path)
+    monkeypatch.setattr(xlm, "DOCUMENT_PIECE", 60)
+    seen = []
+    encode = xl.encode
+    monkeypatch.setattr(xl, "encode", lambda texts: seen.append(list(texts)) or encode(texts))
+    vectors = xl._documents([["Title", "a" * 50, "b" * 50], ["Short one"]])
+    assert seen[0] == ["Title\n" + "a" * 50, "b" * 50, "Short one"]
+    assert vectors.shape == (2, 512) and np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
 
 
 @pytest.fixture(scope="module")
@@ -103,3 +147,20 @@ def test_routed_questions_in_other_languages(assistant, question, intent, holds)
 def test_a_question_about_a_members_service_in_another_language_stays_a_cited_answer(assistant):
     r = assistant.ask("¿Cómo funciona el presupuesto participativo de Madrid?")
     assert r["intent"] == "answer" and r["status"] == "answered" and r["citations"]
+
+
+@pytest.mark.parametrize("question, asks", [
+    ("Welke stad heeft een app om meldingen in de openbare ruimte te doen?", True),
+    ("¿Qué ciudades permiten informar de problemas en la vía pública con una app?", True),
+    ("Quale città ha un'app per segnalare ostacoli?", True),
+    ("In welcher Stadt gibt es einen Bürgerhaushalt?", True),
+    ("Quelle ville a un budget participatif ?", True),
+    ("Which cities share the Helmet library?", True),
+    ("How do cities report problems?", False),
+    ("What is the app of Rotterdam?", False),
+    ("¿Cómo funciona el presupuesto participativo de Madrid?", False),
+])
+def test_which_city_questions_are_recognised_in_several_languages(question, asks):
+    from app.answering.languages import asks_which_city
+
+    assert asks_which_city(question) is asks

@@ -4,7 +4,7 @@ import pytest
 
 from indexer.build import build_index
 from indexer.errors import InvalidRequest
-from indexer.search import Searcher, fts_query, fuse_convex, fuse_rrf, normalise_filters
+from indexer.search import Searcher, fts_query, fuse_convex, fuse_rrf, fuse_weighted, normalise_filters
 
 from .conftest import write
 
@@ -111,6 +111,8 @@ def test_fusion_arithmetic():
     rrf = fuse_rrf([[1, 2], [2, 3]], k=60)
     assert rrf[2] == pytest.approx(1 / 62 + 1 / 61)
     assert max(rrf, key=rrf.get) == 2
+    weighted = fuse_weighted([{1: 0.9, 2: 0.5, 3: 0.1}, {2: 30.0, 4: 10.0}, {}], (1.0, 0.5, 0.1))
+    assert weighted == pytest.approx({1: 1.0, 2: 0.5 + 0.5, 3: 0.0, 4: 0.0})
 
 
 def test_raw_component_scores_are_exposed(kb):

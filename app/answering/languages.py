@@ -8,6 +8,8 @@ the question was not understood well enough and invites the asker to try English
 
 from __future__ import annotations
 
+import re
+
 # The Universal Sentence Encoder Multilingual v3's training languages (ISO 639-1), of which the
 # members write es, it, de, fr, nl, pt, pl.
 UNDERSTOOD = frozenset("ar de en es fr it ja ko nl pl pt ru th tr zh".split())
@@ -64,3 +66,24 @@ def understood(code: str | None) -> bool:
     """Whether questions in ``code`` are read well (English, undetermined, or a language the
     multilingual encoder was trained on)."""
     return not code or code in ("en", "und") or code in UNDERSTOOD
+
+
+# "Which city ...?" in the languages the interface has texts for: the question wants members named,
+# so a general guide is a worse answer to it than a member's own service.
+_WHICH_CITY = re.compile(
+    r"^\W*(?:in |en |dans |a |in welke |in welcher )?(?:"
+    r"(?:which|what) (?:cit(?:y|ies)|towns?|municipalit(?:y|ies)|members?)"  # en
+    r"|(?:qué|cuál(?:es)?) (?:ciudad(?:es)?|municipios?|miembros?)"  # es
+    r"|(?:quale|quali) (?:città|comuni?|membri)"  # it
+    r"|welche[rsnm]? (?:stadt|städte|kommunen?|gemeinden?|mitglieder)"  # de
+    r"|quel(?:le)?s? (?:villes?|communes?|membres?)"  # fr
+    r"|welke (?:stad|steden|gemeenten?|leden)"  # nl
+    r"|(?:que|qual|quais) (?:cidades?|municípios?|membros?)"  # pt
+    r"|(?:które|jakie) (?:miast[oa]|gminy)"  # pl
+    r")\b", re.IGNORECASE)
+
+
+def asks_which_city(question: str) -> bool:
+    """Whether ``question`` asks which member(s) do something ("Welke stad heeft een app ...?",
+    "¿Qué ciudades ...?", "Which cities ...?")."""
+    return bool(_WHICH_CITY.search(question or ""))
