@@ -36,7 +36,7 @@ from app.answering.answers import AnswerResult, check_question
 from app.answering.compose import Generator
 from app.answering.conversations import ConversationStore, Places, Resolution, Turn, resolve, short_title
 from app.answering.followups import follow_ups, options
-from app.answering.languages import language_notes, understood
+from app.answering.languages import asks_which_city, language_notes, understood
 from app.answering.vectors import Vectors
 
 SEARCH_K = 10
@@ -192,7 +192,7 @@ class Answerer:
             return gate.cannot_answer(result)
 
         t = time.perf_counter()
-        answer_hits = cp.answer_documents(hits, signals.top, self.min_score)
+        answer_hits = cp.answer_documents(hits, signals.top, self.min_score, members=asks_which_city(question))
         # Place names do not tell sentences of that place's documents apart: leave them out of the overlap.
         picked = cp.compose(res.query, qvec, sn.content_words(places.strip(res.query)) or words, answer_hits,
                             lambda texts: self.vectors.sentences(texts, xl), res.kind)

@@ -70,10 +70,14 @@ class _Candidate:
     sim: float = 0.0
 
 
-def answer_documents(hits: Sequence[Hit], top: float, min_score: float) -> list[Hit]:
-    """The documents whose sentences compete for the answer: the best few, close to the best one."""
+def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members: bool = False) -> list[Hit]:
+    """The documents whose sentences compete for the answer: the best few, close to the best one;
+    ``members``: the question asks which city does something, so a member's own document answers
+    it better than a general guide (those about a city are kept when there are any)."""
     chosen = [h for h in hits[:MAX_ANSWER_DOCS + 2]
               if (h.dense_score or 0.0) >= max(min_score - 0.05, top - DOC_MARGIN)][:MAX_ANSWER_DOCS]
+    if members:
+        chosen = [h for h in chosen if h.city] or chosen
     return chosen or list(hits[:1])
 
 
