@@ -313,6 +313,18 @@ class Searcher:
         Each comes as a :class:`Hit` with score 0 and its first passage."""
         return self.documents_snapshot(filters, limit)[1]
 
+    def passage_texts(self) -> list[str]:
+        """Every passage text of the live generation (read in one snapshot), in chunk order."""
+        db = self._db()
+        db.conn.execute("BEGIN")
+        try:
+            gen = self.live()
+            rows = db.execute(f"SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc "
+                              f"WHERE {st.live_clause()} ORDER BY c.id", {"gen": gen.id}).fetchall()
+        finally:
+            db.conn.execute("COMMIT")
+        return [r[0] for r in rows]
+
     def documents_snapshot(self, filters: dict | None = None, limit: int = 1000) -> tuple[int, list[Hit]]:
         """:meth:`list_documents` with the generation they were read from (one snapshot)."""
         flt = normalise_filters(filters)

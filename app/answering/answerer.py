@@ -296,10 +296,4 @@ class Answerer:
 
     def _all_passages(self) -> list[str]:
         """Every passage text of the live index (for :meth:`warm`)."""
-        from indexer import store as st
-
-        db = self.searcher._db()
-        gen = self.searcher.live().id
-        rows = db.execute(f"SELECT c.text FROM chunks c JOIN documents d ON d.id = c.doc WHERE {st.live_clause()}",
-                          {"gen": gen}).fetchall()
-        return [r[0] for r in rows]
+        return self.searcher.passage_texts()
