@@ -31,6 +31,7 @@ from .documents import SourceDocument
 from .embedders import Embedder, get_embedder
 from .errors import BuildInProgress, DocumentError, InvalidRequest
 from .loaders import FileLimits, discover, load_file
+from .rows import document_row, facets
 from .settings import Settings
 
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
@@ -316,7 +317,7 @@ class _Builder:
             return
         vectors = self.embedder.embed_passages([text for _, text in todo])
         rows = [(self.mkey, h, st.vector_to_blob(v)) for (h, _), v in zip(todo, vectors)]
-        with _transaction(self.db):
+        with st.write_transaction(self.db.conn):
             self.db.conn.executemany("INSERT OR REPLACE INTO embeddings (model, hash, vector) VALUES (?, ?, ?)", rows)
         self.report.chunks_embedded += len(todo)
         self.progress("embed", self.report.chunks_embedded + self.report.chunks_reused, known)
@@ -349,11 +350,9 @@ class _Builder:
         kept = (self.db.execute(f"SELECT COUNT(*) FROM documents d WHERE {st.live_clause()}", {"gen": prev})
                 .fetchone()[0] if prev else 0)
         n_docs = kept - len(retired) + len(rows["documents"])
-        self.db.conn.execute("PRAGMA synchronous = FULL")  # the switch to the new generation survives a power loss
-        with _transaction(self.db):
+        with st.switch_transaction(self.db.conn):
             self._insert_rows(gen, rows, retired, removed, file_states)
             self._mark_live(gen, started, faiss_path, n_docs, len(ids))
-        self.db.conn.execute("PRAGMA synchronous = NORMAL")
         self.report.generation = gen
         self.progress("commit", 1, 1)
         return gen
@@ -376,8 +375,8 @@ class _Builder:
         for (state, doc), chunks in chunked:
             doc_row = next_doc
             next_doc += 1
-            rows["documents"].append(_document_row(doc_row, state, doc, gen))
-            rows["facets"].extend((doc_row, f, v) for f, v in _facets(doc))
+            rows["documents"].append(document_row(doc_row, state.root, state.rel, doc, gen))
+            rows["facets"].extend((doc_row, f, v) for f, v in facets(doc))
             for c in chunks:
                 section = " > ".join(c.section)
                 rows["chunks"].append((next_chunk, doc_row, c.chunk_id, c.ordinal, section, c.page, c.text,
@@ -454,7 +453,7 @@ class _Builder:
 
     def _record_files(self, states: list[_FileState]) -> None:
         if states:
-            with _transaction(self.db):
+            with st.write_transaction(self.db.conn):
                 self._upsert_files(self.db.conn, states)
 
     @staticmethod
@@ -469,7 +468,7 @@ class _Builder:
         keep = max(1, self.settings.keep_generations)
         oldest = gen - keep + 1
         db = self.db
-        with _transaction(db):
+        with st.write_transaction(db.conn):
             doomed = [r for (r,) in db.execute("SELECT id FROM documents WHERE gen_to IS NOT NULL AND gen_to <= ?", [oldest])]
             for start in range(0, len(doomed), 500):
                 part = doomed[start : start + 500]
@@ -492,61 +491,5 @@ class _Builder:
             self.report.chunks = live.chunks
 
 
-def _document_row(doc_row: int, state: _FileState, doc: SourceDocument, gen: int) -> tuple:
-    meta = doc.metadata
-    year = meta.get("year")
-    return (
-        doc_row,
-        state.root,
-        state.rel,
-        doc.doc_id,
-        doc.source,
-        doc.title,
-        _one(meta.get("kind")),
-        _one(meta.get("city")),
-        _one(meta.get("country")),
-        year if isinstance(year, int) else None,
-        _one(meta.get("url")),
-        doc.format,
-        st.dumps(meta),
-        doc.content_hash(),
-        gen,
-    )
-
-
-def _one(value) -> str | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, (list, tuple)):
-        return str(value[0]) if value else None
-    return str(value)
-
-
-def _facets(doc: SourceDocument) -> list[tuple[str, str]]:
-    out = set()
-    for field_name, facet in st.FACET_FIELDS.items():
-        value = doc.metadata.get(field_name)
-        if value is None or value == "":
-            continue
-        values = value if isinstance(value, (list, tuple)) else [value]
-        for v in values:
-            if v is not None and str(v).strip():
-                out.add((facet, str(v).strip().lower()))
-    return sorted(out)
-
-
-
 def _now() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
-
-
-@contextmanager
-def _transaction(db):
-    db.conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield
-    except BaseException:
-        db.conn.execute("ROLLBACK")
-        raise
-    else:
-        db.conn.execute("COMMIT")

@@ -281,20 +281,13 @@ def _import_rows(conn, db_path: Path, published: int, new_id: int, faiss_name: s
     params = {"pub": published, "new": new_id, "faiss": faiss_name, "kept": kept, "record": json.dumps(record)}
     conn.execute("ATTACH DATABASE ? AS pub", [str(db_path)])
     try:
-        conn.execute("PRAGMA main.synchronous = FULL")  # the switch survives a power loss, as a build's
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with st.switch_transaction(conn):  # the switch survives a power loss, as a build's
             for sql in _IMPORT:
                 conn.execute(sql, params)
             live = st.live_generation(conn)
             if live is None or live.id != new_id:
                 raise PullError(f"Generation {published} could not be made live here; the current index keeps serving.")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
     finally:
-        conn.execute("PRAGMA main.synchronous = NORMAL")
         conn.execute("DETACH DATABASE pub")
 
 

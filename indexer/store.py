@@ -19,9 +19,10 @@ import os
 import sqlite3
 import tempfile
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import numpy as np
 import sqlite_utils
@@ -257,6 +258,32 @@ def fsync_path(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+@contextmanager
+def switch_transaction(conn) -> Iterator[None]:
+    """The one write transaction that switches the live generation (a build's commit, a pull):
+    the write lock taken first (``BEGIN IMMEDIATE``), rolled back on any error, and committed with
+    ``synchronous=FULL`` so that the switch survives a power loss (``NORMAL`` again afterwards)."""
+    conn.execute("PRAGMA main.synchronous = FULL")
+    try:
+        with write_transaction(conn):
+            yield
+    finally:
+        conn.execute("PRAGMA main.synchronous = NORMAL")
+
+
+@contextmanager
+def write_transaction(conn) -> Iterator[None]:
+    """A write transaction with the write lock taken first (``BEGIN IMMEDIATE``): committed at the
+    end of the block, rolled back on any error."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def write_file_atomically(path: Path, data: bytes | str, mode: int = 0o600) -> None:
