@@ -129,7 +129,7 @@ def sentences(text: str) -> list[Sentence]:
 
 
 _WORD = re.compile(r"[^\W_]+(?:[-'’][^\W_]+)*", re.UNICODE)
-_STOP = frozenset(
+STOP_WORDS = frozenset(
     """a an and are as at be by can could do does did for from has have how i if in into is it its of on or our
     should so than that the their them then there these they this to was we what when where which who why will
     with would you your about any some more most other such only own same too very just also me my us please
@@ -145,7 +145,7 @@ def words(text: str) -> list[str]:
 
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that carry meaning: stop words and single letters left out (digits kept)."""
-    return [w for w in words(text) if w not in _STOP and (len(w) > 1 or w.isdigit())]
+    return [w for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
 
 
 def stem(word: str) -> str:

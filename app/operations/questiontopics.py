@@ -20,6 +20,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
+from app.answering.sentences import STOP_WORDS
+
 TOPIC_QUESTIONS = 2000  # most recent questions clustered by topics(): bounded work
 EMBED_THRESHOLD = 0.45  # average cosine between two groups of questions to merge them (sentence embeddings)
 TFIDF_THRESHOLD = 0.20  # the same with TF-IDF vectors (no embedder given)
@@ -27,13 +29,8 @@ TOPIC_CACHE = 16  # topic lists kept, by log state
 VECTOR_CACHE = 4 * TOPIC_QUESTIONS  # question vectors kept, by embedder and text
 
 _WORD = re.compile(r"[^\W\d_][^\W_]*(?:['’-][^\W_]+)*", re.UNICODE)
-_STOP = frozenset(
-    """a an and are as at be by can could do does did for from has have how i if in into is it its of on or our
-    should so than that the their them then there these they this to was we what when where which who why will
-    with would you your about any some more most other such only own same too very just also me my us please
-    get got make made want need know tell give show doing done been being were while out up there here city
-    cities our ours one way ways""".split()
-)
+# The answer path's stop words, and words every question to this network holds.
+_STOP = STOP_WORDS | frozenset("there here city cities ours one way ways".split())
 
 
 @dataclass
