@@ -196,23 +196,9 @@ def _export_into(model_path: Path, out: Path) -> dict:
                           output_names=["sentence_embedding"], dynamic_axes=axes, opset_version=17,
                           do_constant_folding=True)
     onnx.checker.check_model(str(fp32))
-    root_logger = logging.getLogger()
-    level = root_logger.level
-    root_logger.setLevel(max(level, logging.ERROR))  # the quantiser logs advice on the root logger
-    try:
-        # per channel: with one scale per tensor the probes fell to cosine 0.94-0.97; per channel 0.99
-        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
-    finally:
-        root_logger.setLevel(level)
+    _quantise(fp32, int8, quantize_dynamic, QuantType)
     expected = reference.encode(list(PROBES), normalize_embeddings=True, convert_to_numpy=True)
-    check = {}
-    for backend, file in (("onnx", fp32), ("onnx-int8", int8)):
-        got = run_onnx_file(file, reference.tokenizer, PROBES, reference.max_seq_length)
-        cosine = float(np.min(np.sum(got * expected, axis=1)))
-        check[backend] = {"min_cosine_to_torch": round(cosine, 6)}
-        if cosine < MIN_COSINE[backend]:
-            raise ModelUnavailable(f"The {backend} export of {model_path} differs from the PyTorch model "
-                                   f"(cosine {cosine:.4f} < {MIN_COSINE[backend]}); keep UCC_EMBED_BACKEND=torch.")
+    check = _check_against(reference, expected, {"onnx": fp32, "onnx-int8": int8}, model_path)
     manifest = {
         "format": FORMAT,
         "source": str(model_path),
@@ -233,6 +219,30 @@ def _export_into(model_path: Path, out: Path) -> dict:
     fsync_path(out / MANIFEST)
     return manifest
 
+
+def _quantise(fp32: Path, int8: Path, quantize_dynamic, QuantType) -> None:
+    """The int8 copy of the fp32 graph; the quantiser's advice on the root logger kept quiet."""
+    root_logger = logging.getLogger()
+    level = root_logger.level
+    root_logger.setLevel(max(level, logging.ERROR))
+    try:
+        # per channel: with one scale per tensor the probes fell to cosine 0.94-0.97; per channel 0.99
+        quantize_dynamic(str(fp32), str(int8), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root_logger.setLevel(level)
+
+
+def _check_against(reference, expected: np.ndarray, files: dict[str, Path], model_path: Path) -> dict:
+    """Each exported file's smallest cosine to PyTorch on the probes; ModelUnavailable below the floor."""
+    check = {}
+    for backend, file in files.items():
+        got = run_onnx_file(file, reference.tokenizer, PROBES, reference.max_seq_length)
+        cosine = float(np.min(np.sum(got * expected, axis=1)))
+        check[backend] = {"min_cosine_to_torch": round(cosine, 6)}
+        if cosine < MIN_COSINE[backend]:
+            raise ModelUnavailable(f"The {backend} export of {model_path} differs from the PyTorch model "
+                                   f"(cosine {cosine:.4f} < {MIN_COSINE[backend]}); keep UCC_EMBED_BACKEND=torch.")
+    return check
 
 
 def run_onnx_file(file: Path, hf_tokenizer, texts, max_length: int) -> np.ndarray:
