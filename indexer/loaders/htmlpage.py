@@ -49,12 +49,7 @@ def load(data: bytes, ctx: FileContext) -> list[SourceDocument]:
     page_title = _title_tag(soup)
     metadata = _meta_fields(soup)
     root = soup.find("main") or soup.find("article") or soup.body or soup
-    for tag in root.find_all(DROPPED):
-        tag.decompose()
-    _space_blocks(root)
-    walker = _Walker()
-    walker.walk(root)
-    walker.flush()
+    walker = _walk(root)
     title = page_title or walker.first_h1 or readable_stem(ctx.path)
     blocks = build_blocks(walker.items, title)
     if not blocks:
@@ -112,6 +107,17 @@ def _meta_fields(soup: BeautifulSoup) -> dict[str, Any]:
     return found
 
 
+def _walk(root) -> "_Walker":
+    """The blocks of ``root``: scripts, navigation and the like dropped, block elements spaced."""
+    for tag in root.find_all(DROPPED):
+        tag.decompose()
+    _space_blocks(root)
+    walker = _Walker()
+    walker.walk(root)
+    walker.flush()
+    return walker
+
+
 def fragment_items(fragment: str) -> list[Heading | Block]:
     """Headings and blocks of a piece of HTML inside another format (an HTML block of a Markdown
     page), read as a page's content is; page furniture is dropped."""
@@ -119,13 +125,7 @@ def fragment_items(fragment: str) -> list[Heading | Block]:
     root = soup.body or soup
     if _depth(soup) > MAX_DEPTH:
         return [Block(squash(root.get_text(" ")))]
-    for tag in root.find_all(DROPPED):
-        tag.decompose()
-    _space_blocks(root)
-    walker = _Walker()
-    walker.walk(root)
-    walker.flush()
-    return walker.items
+    return _walk(root).items
 
 
 def _space_blocks(root: Tag) -> None:
