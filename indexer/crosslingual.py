@@ -25,7 +25,7 @@ es/it/de/fr/nl went from hybrid nDCG@10 0.217 (English encoder) to 0.480 (chunk 
 
 from __future__ import annotations
 
-import os
+import io
 import re
 import threading
 from collections import Counter
@@ -36,6 +36,8 @@ from functools import cached_property
 from pathlib import Path
 
 import numpy as np
+
+from .store import write_file_atomically
 
 ENGLISH = "en"
 MIN_CONFIDENCE = 0.5  # below it a question counts as English (short questions, names)
@@ -270,13 +272,11 @@ class CrossLingual:
             return None
 
     def _save(self, path: Path, field: Field) -> None:
+        buf = io.BytesIO()
+        np.savez(buf, encoder=np.asarray(self.name), format=np.asarray(FORMAT),
+                 **{name: getattr(field, name) for name in _ARRAYS})
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = path.with_name(path.name + f".tmp{os.getpid()}")
-            with open(tmp, "wb") as fh:
-                np.savez(fh, encoder=np.asarray(self.name), format=np.asarray(FORMAT),
-                         **{name: getattr(field, name) for name in _ARRAYS})
-            os.replace(tmp, path)
+            write_file_atomically(path, buf.getvalue(), mode=0o644)
             for old in path.parent.glob("gen-*.npz"):
                 if old.name < path.name:
                     old.unlink(missing_ok=True)

@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
-from indexer.store import ThreadConnections
+from indexer.store import ThreadConnections, write_transaction
 
 from app.state.migrations import migrate
 
@@ -51,13 +51,8 @@ class SqliteState:
     def transaction(self) -> Iterator[Any]:
         """A write transaction (``BEGIN IMMEDIATE``): the connection, committed at the end of the block."""
         conn = self.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with write_transaction(conn):
             yield conn
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     def columns(self, table: str, tx: Any = None) -> set[str]:
         """The columns of ``table`` (this thread's connection: the one any transaction uses)."""
