@@ -28,6 +28,7 @@ from indexer.crosslingual import detect as detect_language
 from indexer.errors import InvalidRequest, NotFound, UccError
 from indexer.search import Searcher, SearchResult
 from indexer.settings import Settings
+from indexer.text import fold
 
 from app.network import facts as network
 from app.answering.answerer import Answerer
@@ -36,19 +37,21 @@ from app.network.benchmark import Benchmark
 from app.network.benchmark_import import ImportResult, import_scores
 from app.network.browse import CityPage, city_benchmark, city_page, filter_values
 from app.network.catalog import Catalog, City
+from app.network.countries import countries_named
 from app.network.cities import CityDirectory
 from app.answering.conversations import ConversationStore, Turn, resolve
 from app.errors import NoScores
 from app.network.examples import discussion_prompts, related_subindicators, session_pack
 from app.network.examples import examples as find_examples
 from app.answering.generator import generator_from_settings
-from app.answering.crossroute import english_question
-from app.answering.languages import language_notes, understood
+from app.answering.crossroute import CrossRouter, Named
+from app.answering.languages import asks_for_examples, asks_which_city, language_notes, routing_language
 from app.network.learning import learn_from
 from app.operations.questionlog import QuestionLog
 from app.operations.reindex import ReindexJobs
 from app.state import state_status
 from app.answering.reply import Reply, data_citation, examples_reply, learn_from_reply, ranking_reply, scores_reply, similar_reply
+from app.answering.entities import subindicator_words
 from app.answering.router import Route, route
 
 
@@ -93,6 +96,10 @@ class Assistant:
         return ReindexJobs(self.settings, lambda: self.searcher.embedder)
 
     @cached_property
+    def crossrouter(self) -> CrossRouter:
+        return CrossRouter(self.searcher.crosslingual_encode)
+
+    @cached_property
     def answerer(self) -> Answerer:
         generator = self._generator if self._generator is not None else generator_from_settings(self.settings)
         return Answerer(self.searcher, self.catalog, self.conversations, generator=generator)
@@ -131,14 +138,19 @@ class Assistant:
             return self._cited(question, conv_id, filters, self.route(question))
         r = self.route(asked)
         net = network.read(asked, self.catalog, r.cities) if self.catalog.has_cities and not filters else None
-        if not net and r.intent == "answer" and r.city and not filters:
-            english = self._other_language_route(asked, r.city, language)  # "¿Qué puntuación tiene Madrid?"
-            if english:
-                asked, r = english, self.route(english)
+        other = routing_language(language.code, language.confidence, language.guess)
+        if not net and r.intent == "answer" and other and not filters:
+            asked, r = self._other_language_route(asked, r, other)  # "¿Qué puntuación tiene Madrid?"
+            net = network.read(asked, self.catalog, r.cities) if asked != question and self.catalog.has_cities else None
         if not net and (r.intent == "answer" or filters):
-            return self._cited(question, conv_id, filters, r)
+            reply = self._cited(question, conv_id, filters, r)
+            if reply.status == "answered" or not (other and asks_which_city(question)) or filters:
+                return reply
+            # "Welche Städte haben einen Bürgerhaushalt?": no passage close enough to quote, but the
+            # members' services on the topic may still be found (the examples' own floor decides).
+            r = Route("examples", topic=question, reason=f"examples: a 'which city' question in {other}")
         try:
-            reply = self._network(net, r) if net else self._routed(r, asked)
+            reply = self._network(net, r) if net else self._routed(r, asked, other)
         except NotFound:
             # e.g. a member without published scores: a cited answer is still better than nothing
             reply = self._cited(question, conv_id, filters, r)
@@ -157,15 +169,21 @@ class Assistant:
         result = self.answerer.ask(question, conversation=conv_id, filters=filters).to_dict()
         return Reply.from_answer(result, "answer", r.to_dict())
 
-    def _other_language_route(self, question: str, city: str, lang: Language) -> str | None:
-        """The English routed question a question in another language stands for (app/answering/crossroute.py)."""
-        if lang.english or not understood(lang.code):
-            return None
+    def _other_language_route(self, question: str, r: Route, lang: str) -> tuple[str, Route]:
+        """The English question a question in language ``lang`` stands for, and its route
+        (app/answering/crossroute.py); the question and ``r`` themselves when it stands for none.
+        "Ejemplos de ..." are examples on the question itself."""
+        if asks_for_examples(question):
+            return question, Route("examples", topic=question, reason=f"examples: asked for in {lang}")
         try:
-            name = self.catalog.city(city).name
-            return english_question(question, name, self.searcher.crosslingual_encode)
-        except UccError:  # no multilingual encoder, or an unknown member: a cited answer, as before
-            return None
+            named = Named.read(question, [self.catalog.city(c).name for c in r.cities],
+                               countries_named(fold(question), [c.country for c in self.catalog.cities], adjectives=True))
+            rev = self.catalog.framework.revision(self.benchmark.latest_revision())
+            found = self.crossrouter.match(question, named, {s.name: subindicator_words(s.id, s.name)
+                                                             for s in rev.subindicators})
+        except UccError:  # no multilingual encoder, no dashboard data: a cited answer, as before
+            return question, r
+        return (found.question, self.route(found.question)) if found else (question, r)
 
     def _answer_follow_up(self, question: str, history: list[Turn], filters: dict | None) -> bool:
         """Whether ``question`` continues the conversation's cited answers ("who else does that?",
@@ -196,7 +214,12 @@ class Assistant:
 
     def _network(self, net: network.NetworkQuestion, r: Route) -> Reply:
         if net.kind == "compare":
-            found = network.compare(self.benchmark, [self.directory.resolve(c).slug for c in net.cities], r.revision)
+            try:
+                found = network.compare(self.benchmark, [self.directory.resolve(c).slug for c in net.cities], r.revision)
+            except NoScores as exc:  # none of them has published scores: say so, from the data
+                return Reply(question="", status="answered", intent="compare", answer=str(exc),
+                             data={"revision": exc.revision, "available": exc.available}, route=r.to_dict(),
+                             label="data")
         elif net.kind == "awards":
             found = network.awards(net, self.catalog)
         elif net.kind == "dashboard":
@@ -212,7 +235,7 @@ class Assistant:
                      parts=found.parts + [{"type": "citations", "items": citations}], citations=citations,
                      route=r.to_dict(), label="data")
 
-    def _routed(self, r: Route, question: str) -> Reply:
+    def _routed(self, r: Route, question: str, language: str | None = None) -> Reply:
         if r.intent in ("ranking", "scores") and r.subindicator and not r.city:
             found = network.subindicator_ranking(self.benchmark, self.catalog, r.subindicator, r.revision,
                                                  weakest=bool(_WEAKEST.search(question)))
@@ -239,7 +262,7 @@ class Assistant:
             # "Show me Madrid's case studies" leaves no topic once the routing words are gone:
             # the question itself is then the topic, narrowed by the city.
             topic = r.topic.strip() or question
-            items = self.examples(topic, n=5, filters={"city": r.city} if r.city else None)
+            items = self.examples(topic, n=5, filters={"city": r.city} if r.city else None, language=language)
             data = {"topic": topic, "examples": items}
             text, parts = examples_reply(topic, items)
         else:
@@ -265,8 +288,10 @@ class Assistant:
             return self.benchmark.ranking(revision)
         return self.benchmark.city_scores(self.directory.resolve(city).slug, revision)
 
-    def examples(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True) -> list[dict]:
-        return [e.to_dict() for e in find_examples(self.searcher, self.catalog, topic, n, filters, one_per_city)]
+    def examples(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True,
+                 language: str | None = None) -> list[dict]:
+        return [e.to_dict() for e in find_examples(self.searcher, self.catalog, topic, n, filters, one_per_city,
+                                                   language=language)]
 
     def session_pack(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True,
                      picked: Iterable[str] | None = None):

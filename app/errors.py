@@ -55,7 +55,8 @@ class NoScores(NotFound):
         self.city = city
         self.revision = str(revision)
         self.available = list(available)
-        message = f"{city} has no published dashboard scores for revision {self.revision}."
+        verb = "have" if " and " in city else "has"  # "Paris and Brussels-Capital Region have ..."
+        message = f"{city} {verb} no published dashboard scores for revision {self.revision}."
         if self.available:
             message += (
                 f" Only {len(self.available)} members have named published rows in {self.revision}: "

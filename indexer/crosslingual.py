@@ -60,6 +60,7 @@ Row = tuple[int, int, str, str, str]  # chunk row id, document row id, title, se
 class Language:
     code: str  # ISO 639-1 ("es"), or "und" when not sure
     confidence: float
+    guess: str = ""  # the detector's first guess even when unsure ("nl" for "Van wie kan Rotterdam leren?")
 
     @property
     def english(self) -> bool:
@@ -90,7 +91,7 @@ def detect(text: str) -> Language:
         return Language("und", 0.0)
     best = found[0] if isinstance(found, list) and found else found
     code, score = str(best.get("lang", "und")), float(best.get("score", 0.0))
-    return Language(code if score >= MIN_CONFIDENCE else "und", score)
+    return Language(code if score >= MIN_CONFIDENCE else "und", score, code)
 
 
 def available() -> bool:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Iterable
 
 from app.answering.conversationstore import ConversationStore, Turn
-from app.network.countries import COUNTRY_NAMES
+from app.network.countries import other_names
 
 __all__ = ["ConversationStore", "Place", "Places", "Resolution", "Turn", "resolve",
            "short_title"]
@@ -58,7 +58,7 @@ class Places:
                 names.setdefault(n.casefold(), ("city", slug, name))
         for country in countries:
             names.setdefault(country.casefold(), ("country", country.lower(), country))
-            for alias in COUNTRY_NAMES.get(country, []):
+            for alias in other_names(country):
                 names.setdefault(alias.casefold(), ("country", country.lower(), country))
         self.names = names
         alternatives = sorted(names, key=len, reverse=True)

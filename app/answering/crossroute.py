@@ -1,36 +1,193 @@
 """Routing a question in another language by its meaning, not by English cue words.
 
-The router (app/answering/router.py) reads English phrasing. A question such as "¿Qué puntuación tiene
-Madrid?" names a member but none of its English cues, so it would get a cited answer instead of
-Madrid's scores. Here the multilingual encoder (indexer/crosslingual.py) compares the question with
-one English exemplar per routed intent, filled with the member it names; the closest exemplar wins
-when it is close enough and clearly ahead of the next, and the question is routed as that exemplar.
+The router (app/answering/router.py) and the network's facts (app/network/facts/) read English
+phrasing. "¿Qué puntuación tiene Madrid?", "Welche Mitglieder sind in Finnland?" or "Quelle ville
+est la meilleure en co-création ?" name nothing they know but a member or a country, so they would
+get a cited answer (or none) instead of the data. Here the multilingual encoder
+(indexer/crosslingual.py) compares the question with English exemplars of every routed question
+kind, filled with what the question names in any language: its members (the router finds them by
+name and local form), countries (:func:`app.network.countries.countries_named`, from the Unicode
+CLDR), a year, and each dashboard sub-indicator. The closest exemplar wins when it is close enough
+and clearly ahead of the best exemplar of any other kind, "a cited answer" included (questions
+about a member's own services), and the question is then answered as that English exemplar is.
 
-Thresholds from a handful of questions in es/it/de/fr/nl (bench/RESULTS.md): intended routes scored
-0.68–0.92 with a margin of 0.1 or more; questions about a member's services 0.49–0.57.
+Thresholds from tests/data/routes_multilingual.jsonl (62 questions in es/it/de/fr/nl; the held-out
+file beside it was not used to choose them): bench/RESULTS.md.
 """
 
 from __future__ import annotations
 
+import re
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
 import numpy as np
 
-MIN_SIMILARITY = 0.65
-MIN_MARGIN = 0.08
-EXEMPLARS = {
-    "scores": "How does {city} score on the dashboard?",
-    "similar": "Which cities are similar to {city}?",
-    "learn_from": "Who should {city} learn from?",
+from indexer.text import fold
+
+MIN_SIMILARITY = 0.45
+MIN_MARGIN = 0.04
+# A word of the question is taken for a word of a sub-indicator's name or synonyms ("interoperabilità",
+# "co-creación", "accesibilidad") from this rapidfuzz ratio up, for words of six letters or more:
+# the multilingual encoder tells a ranking from a score well, but one sub-indicator from another
+# poorly (it put "migliore nell'interoperabilità" nearer Usability than Interoperability).
+COGNATE_MIN = 80
+COGNATE_MIN_LEN = 6
+COGNATE_PREFIX = 8  # long words are also compared on their first letters only
+CACHE_SIZE = 4096  # exemplar vectors kept (a few hundred per member named)
+
+# Kind -> English exemplars. Each must be routed by the English router or app.network.facts to
+# that kind (tests/test_crossroute.py checks it); "answer" exemplars only stop a route.
+EXEMPLARS: dict[str, tuple[str, ...]] = {
+    "scores": ("How does {city} score on the dashboard?", "What are {city}'s benchmark scores?",
+               "What is {city}'s result on the benchmarking dashboard?"),
+    "scores_sub": ("How does {city} score on {sub}?",),
+    "similar": ("Which cities are similar to {city}?", "Which members are like {city}?"),
+    "learn_from": ("Who should {city} learn from?", "Who can {city} learn from?"),
+    "learn_from_sub": ("Who should {city} learn from on {sub}?",),
+    "compare": ("Compare {city} and {city2} on the dashboard",),
+    "ranking": ("Which city scores best on the dashboard?", "Show the ranking of the dashboard",
+                "Which city has the highest score?"),
+    "ranking_sub": ("Which city is best at {sub}?",),
+    "weakest_sub": ("Which city is weakest at {sub}?",),
+    "members_country": ("Which members are in {country}?",),
+    "member_count": ("How many members does the network have?", "How many cities are in the network?"),
+    "members_joined": ("Which members joined in {year}?",),
+    "founding": ("Which were the founding members of the network?",),
+    "dashboard": ("How many questions are on the dashboard?", "What are the pillars of the dashboard?",
+                  "How many sub-indicators does the dashboard have?",
+                  "What is the structure of the benchmarking dashboard?"),
+    "awards": ("Who won the award?", "Who were the finalists of the award?",
+               "Which city won the UserCentriCities award?"),
+    "awards_year": ("Who won the award in {year}?",),
+    "answer": ("How does {city}'s service work?", "What does {city} offer residents?",
+               "How does {city} inform residents?", "Which platform does {city} use?"),
 }
+# The route each kind stands for: the margin is taken against other routes, not other wordings.
+ROUTE = {"scores_sub": "scores", "learn_from_sub": "learn_from", "ranking_sub": "ranking", "weakest_sub": "ranking",
+         "members_country": "members", "member_count": "members", "members_joined": "members", "founding": "members",
+         "awards_year": "awards"}
+_NEEDS = {"city": ("scores", "scores_sub", "similar", "learn_from", "learn_from_sub"), "city2": ("compare",),
+          "country": ("members_country",), "year": ("members_joined", "awards_year")}
+_NO_CITY = ("ranking", "ranking_sub", "weakest_sub", "member_count", "founding", "dashboard", "members_country",
+            "members_joined")
+_YEAR = re.compile(r"\b(20\d\d)\b")
 
 
-def english_question(question: str, city_name: str, encode) -> str | None:
-    """The English question a non-English ``question`` about ``city_name`` stands for, or None.
-    ``encode(texts)`` gives the multilingual encoder's unit vectors."""
-    filled = [t.format(city=city_name) for t in EXEMPLARS.values()]
-    vecs = encode([question] + filled)
-    sims = vecs[1:] @ vecs[0]
-    order = np.argsort(-sims)
-    best, second = float(sims[order[0]]), float(sims[order[1]])
-    if best >= MIN_SIMILARITY and best - second >= MIN_MARGIN:
-        return filled[int(order[0])]
-    return None
+@dataclass(frozen=True)
+class Named:
+    """What a question names, in any language: members, countries (English names), a year."""
+
+    cities: tuple[str, ...] = ()
+    countries: tuple[str, ...] = ()
+    year: str | None = None
+
+    @classmethod
+    def read(cls, question: str, cities: Sequence[str], countries: Sequence[str]) -> "Named":
+        year = _YEAR.search(question)
+        return cls(tuple(cities), tuple(countries), year.group(1) if year else None)
+
+
+@dataclass(frozen=True)
+class Match:
+    """The English question a question in another language stands for, and how sure that is."""
+
+    question: str
+    kind: str
+    similarity: float
+    margin: float
+
+
+@dataclass(frozen=True)
+class Candidate:
+    kind: str
+    text: str  # the exemplar filled
+    template: str
+    sub: str | None  # the sub-indicator name filled in, if any
+
+
+def candidates(named: Named, subindicators: Sequence[str]) -> list[Candidate]:
+    """The exemplars of every kind whose slots ``named`` can fill; ``subindicators``: the
+    dashboard's sub-indicator names."""
+    city = named.cities[0] if named.cities else None
+    slots = {"city": city, "city2": named.cities[1] if len(named.cities) > 1 else None,
+             "country": named.countries[0] if named.countries else None, "year": named.year}
+    out: list[Candidate] = []
+    for kind, texts in EXEMPLARS.items():
+        if any(slots[slot] is None and kind in kinds for slot, kinds in _NEEDS.items()):
+            continue
+        if city and kind in _NO_CITY:
+            continue
+        if kind == "answer" and not city:
+            texts = tuple(t.replace("{city}'s", "the").replace("{city}", "the city") for t in texts)
+        for text in texts:
+            fills = subindicators if "{sub}" in text else [None]
+            out.extend(Candidate(kind, text.format(sub=sub, **slots), text, sub) for sub in fills)
+    return out
+
+
+def cognate(question: str, terms: dict[str, Sequence[str]]) -> str | None:
+    """The key of ``terms`` (a sub-indicator name -> its English words) one of whose words the
+    question writes nearly the same way (:data:`COGNATE_MIN`, whole words or their first
+    :data:`COGNATE_PREFIX` letters), best first; None when none does."""
+    from rapidfuzz import fuzz
+
+    words = [w for w in re.findall(r"[^\W\d_]+", fold(question)) if len(w) >= COGNATE_MIN_LEN]
+    best, best_score = None, float(COGNATE_MIN)
+    for key, vocabulary in terms.items():
+        for term in vocabulary:
+            for w in words:
+                score = fuzz.ratio(w, term)
+                if min(len(w), len(term)) >= COGNATE_PREFIX:  # the endings differ: "accesibilidad", "accessibility"
+                    score = max(score, fuzz.ratio(w[:COGNATE_PREFIX], term[:COGNATE_PREFIX]))
+                if score >= best_score:
+                    best, best_score = key, score
+    return best
+
+
+class CrossRouter:
+    """Picks the English exemplar a question stands for; exemplar vectors are cached (LRU)."""
+
+    def __init__(self, encode: Callable[[list[str]], np.ndarray]):
+        self._encode = encode
+        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def match(self, question: str, named: Named, subindicators: dict[str, Sequence[str]]) -> Match | None:
+        """The best exemplar for ``question``, or None when none is close enough and clearly ahead.
+        ``subindicators``: each sub-indicator's name -> its English words (for :func:`cognate`)."""
+        found = candidates(named, list(subindicators))
+        if not found:
+            return None
+        vecs = self._vectors([question] + [c.text for c in found])
+        sims = vecs[1:] @ vecs[0]
+        best = found[int(np.argmax(sims))]
+        route = ROUTE.get(best.kind, best.kind)
+        similarity = float(np.max(sims))
+        margin = similarity - max((float(s) for c, s in zip(found, sims) if ROUTE.get(c.kind, c.kind) != route),
+                                  default=0.0)
+        if route == "answer" or similarity < MIN_SIMILARITY or margin < MIN_MARGIN:
+            return None
+        # A sub-indicator the question writes out (a cognate) beats the encoder's pick among them.
+        sub = cognate(question, subindicators)
+        pool = [(c, float(s)) for c, s in zip(found, sims) if ROUTE.get(c.kind, c.kind) == route and c.sub == sub]
+        if sub is not None and pool:
+            best = max(pool, key=lambda cs: cs[1])[0]
+        return Match(best.text, best.kind, similarity, margin)
+
+    def _vectors(self, texts: list[str]) -> np.ndarray:
+        """Unit vectors of ``texts``; the first (the question) is never cached."""
+        with self._lock:
+            known = {t: self._cache[t] for t in texts[1:] if t in self._cache}
+            for t in known:
+                self._cache.move_to_end(t)
+        missing = [t for t in dict.fromkeys(texts[1:]) if t not in known]
+        fresh = self._encode([texts[0]] + missing)
+        known.update(zip(missing, fresh[1:]))
+        with self._lock:
+            self._cache.update(zip(missing, fresh[1:]))
+            while len(self._cache) > CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return np.vstack([fresh[0]] + [known[t] for t in texts[1:]])

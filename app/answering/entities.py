@@ -226,6 +226,29 @@ SUBINDICATOR_SYNONYMS: dict[str, list[str]] = {
 }
 
 _ID = re.compile(r"\b([1-3])\s*\.\s*([1-6])\b")
+# Words of the synonyms that say nothing about one sub-indicator in particular.
+_GENERIC_WORDS = frozenset("online services service citizens mechanisms digital design designers users residents "
+                           "source standards standard principle decisions building blocks create created creating system single impact "
+                           "financial administrative officers".split())
+
+
+def _spell(pattern: str) -> list[str]:
+    """The plain texts a synonym pattern matches, one per alternative ("accessib(?:le|ility)" ->
+    accessible, accessibility; an optional letter is kept, ``\\w+`` and repeats are dropped)."""
+    m = re.search(r"\(\?:([^()]*)\)(\??)", pattern)
+    if m is None:
+        return [re.sub(r"\\w\+|\{[^}]*\}\??|[?+*]", "", pattern)]
+    alternatives = m.group(1).split("|") + ([""] if m.group(2) else [])
+    return [text for alt in alternatives for text in _spell(pattern[:m.start()] + alt + pattern[m.end():])]
+
+
+@lru_cache(maxsize=32)
+def subindicator_words(sub_id: str, name: str = "", min_len: int = 6) -> tuple[str, ...]:
+    """The English words that stand for one sub-indicator: its ``name``'s and its synonyms'
+    (:data:`SUBINDICATOR_SYNONYMS`), of ``min_len`` letters or more, generic ones left out."""
+    texts = [name] + [t for p in SUBINDICATOR_SYNONYMS.get(sub_id, []) for t in _spell(p)]
+    words = (w for t in texts for w in _words(t) if len(w) >= min_len and w not in _GENERIC_WORDS)
+    return tuple(dict.fromkeys(words))
 
 
 @lru_cache(maxsize=8)

@@ -83,6 +83,32 @@ _WHICH_CITY = re.compile(
     r")\b", re.IGNORECASE)
 
 
+# "Examples of ..." in the languages the interface has texts for (English is the router's).
+_EXAMPLES = re.compile(
+    r"\b(?:ejemplos?|esempi|esempio|beispiele?|exemples?|voorbeelden|voorbeeld|exemplos?|przykłady|przykład)\b",
+    re.IGNORECASE)
+
+
+def asks_for_examples(question: str) -> bool:
+    """Whether ``question`` asks for examples ("Ejemplos de servicios proactivos", "Beispiele für ...")."""
+    return bool(_EXAMPLES.search(question or ""))
+
+
+def routing_language(code: str, confidence: float, guess: str) -> str | None:
+    """The language a question is routed in when it is not English: its detected language, or,
+    when the detector was unsure (short questions naming a member: "Van wie kan Rotterdam
+    leren?"), its first guess from :data:`GUESS_MIN` on; None for English or a language the
+    multilingual encoder was not trained on."""
+    if code in ("en", "und", "") and (guess in ("en", "und", "") or confidence < GUESS_MIN):
+        return None
+    found = guess if code == "und" else code
+    return found if found in UNDERSTOOD else None
+
+
+# Least confidence of the detector's first guess for an unsure question to be routed in that language.
+GUESS_MIN = 0.3
+
+
 def asks_which_city(question: str) -> bool:
     """Whether ``question`` asks which member(s) do something ("Welke stad heeft een app ...?",
     "¿Qué ciudades ...?", "Which cities ...?")."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from indexer import crosslingual as xlm
 from indexer.errors import InvalidRequest, UccError
 from indexer.search import Hit, MAX_QUERY_CHARS, normalise_filters
 
@@ -38,11 +39,22 @@ CANDIDATES = 50  # hits asked from the searcher before the one-per-city rule and
 # ones (Kyiv Digital for "digital inclusion" at 0.33, Emilia-Romagna's health record for
 # "assisted digital" at 0.37). Another embedding model needs its own floor (``min_score``).
 DEFAULT_MIN_SCORE = 0.40
+# The same floor for a topic in another language, on the multilingual encoder's cosines (lower
+# than MiniLM's): bench/calibrate_examples_xl.py, 39 covered and 34 uncovered topics in
+# es/it/de/fr/nl read by that encoder, December 2026: uncovered ones reach 0.245 at most
+# ("registrazione dei cani" -> Tallinn's free transport for registered residents), covered ones
+# 0.14-0.49 (median 0.35); at 0.25, 25 of 39 covered topics keep an example and none of the
+# uncovered ones gets one.
+XL_MIN_SCORE = 0.25
 
 
-def score_floor(min_score: float | None) -> float:
-    """The least raw cosine for an entry to count: ``min_score``, or :data:`DEFAULT_MIN_SCORE`."""
-    return DEFAULT_MIN_SCORE if min_score is None else float(min_score)
+def score_floor(min_score: float | None, encoder: str = "") -> float:
+    """The least raw cosine for an entry to count: ``min_score``, or the default of the encoder
+    that matched the topic (:data:`XL_MIN_SCORE` for the multilingual one, else
+    :data:`DEFAULT_MIN_SCORE`)."""
+    if min_score is not None:
+        return float(min_score)
+    return XL_MIN_SCORE if encoder == xlm.ENCODER_NAME else DEFAULT_MIN_SCORE
 
 
 def clean_topic(topic: str | None) -> str:
@@ -104,6 +116,7 @@ def examples(
     one_per_city: bool = True,
     *,
     min_score: float | None = None,
+    language: str | None = None,
 ) -> list[Example]:
     """Up to ``n`` services and cases on ``topic``, best first.
 
@@ -111,22 +124,30 @@ def examples(
         merged with the kinds service and case.
     :param one_per_city: keep only the best entry of each city (and never a case next to the
         service it describes); False lifts the city rule.
-    :param min_score: least raw cosine of an entry's best passage (default
-        :data:`DEFAULT_MIN_SCORE`); weaker matches are dropped even if fewer than ``n`` remain.
+    :param min_score: least raw cosine of an entry's best passage (default: :func:`score_floor`);
+        weaker matches are dropped even if fewer than ``n`` remain.
+    :param language: the topic's language when known (a topic cut out of a question is too short
+        to tell); else it is detected.
     :raise InvalidRequest: empty topic, ``n`` outside 1–20, a bad filter.
     """
     topic = clean_topic(topic)
     n = _check_n(n)
     flt = example_filters(catalog, filters)
-    floor = score_floor(min_score)
     # Hybrid mode ranks best on the dev set and scores every candidate's raw cosine, which
     # the floor needs (BM25 mode has none).
-    result = searcher.search(topic, k=CANDIDATES, mode="hybrid", filters=flt)
+    result = searcher.search(topic, k=CANDIDATES, mode="hybrid", filters=flt, language=language)
+    floor = score_floor(min_score, getattr(result, "encoder", ""))
     chosen: list[Hit] = []
     seen_cities: set[str] = set()
+    # The multilingual cosine tells a match less surely than the fused ranking does: for a topic in
+    # another language, the examples stop at the first candidate below the floor rather than reach
+    # past it for a weaker-ranked one ("servicios proactivos" -> a property-tax review).
+    stop_below = getattr(result, "encoder", "") == xlm.ENCODER_NAME and min_score is None
     for hit in result.hits:
         cosine = hit.dense_score
         if cosine is None or cosine < floor:
+            if stop_below:
+                break
             continue
         city = hit_city(hit)
         if one_per_city and city is not None and city in seen_cities:

@@ -132,8 +132,8 @@ def related_guides(searcher, topic: str, filters: dict | None = None, *, k: int 
     """
     flt = {key: v for key, v in normalise_filters(filters).items() if key in ("principle", "subindicator", "tag")}
     flt["kind"] = [GUIDE_KIND]
-    floor = score_floor(min_score)
     result = searcher.search(topic, k=max(k * 3, 10), mode="hybrid", filters=flt)
+    floor = score_floor(min_score, getattr(result, "encoder", ""))
     guides = []
     for hit in result.hits:
         if hit.dense_score is None or hit.dense_score < floor:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.errors import NoScores
 from app.network.facts.model import NetworkAnswer, scores_source
 from app.network.wording import join_names
 
@@ -40,8 +41,17 @@ def dashboard(catalog: Any, benchmark: Any, revision: str | None = None, pillar:
 
 
 def compare(benchmark: Any, slugs: list[str], revision: str | None = None) -> NetworkAnswer:
-    """Members side by side: overall score, then each sub-indicator, those that differ most first."""
-    cards = [benchmark.city_scores(s, revision) for s in slugs]
+    """Members side by side: overall score, then each sub-indicator, those that differ most first.
+    Members without published scores are named as such (with one member left, its scores alone);
+    :class:`NoScores` (naming them all) when none has any."""
+    cards, missing = [], []
+    for slug in slugs:
+        try:
+            cards.append(benchmark.city_scores(slug, revision))
+        except NoScores as exc:
+            missing.append(exc)
+    if not cards:
+        raise NoScores(join_names([m.city for m in missing]), missing[0].revision, missing[0].available)
     rev = cards[0]["revision"]
     names = [c["name"] for c in cards]
     overall = ", ".join(f"{c['name']} {c['percent']}%" for c in cards)
@@ -53,7 +63,10 @@ def compare(benchmark: Any, slugs: list[str], revision: str | None = None) -> Ne
     spread = sorted(common, key=lambda kv: -(max(v["fraction"] for v in kv[1]) - min(v["fraction"] for v in kv[1])))
     differ = [(sid, vals) for sid, vals in spread if max(v["fraction"] for v in vals) - min(v["fraction"] for v in vals) > 1e-9]
     text = f"On the UserCentriCities dashboard (self-assessment, revision {rev}): {overall}."
-    if differ:
+    if len(cards) == 1:
+        text = f"Only {names[0]} has published scores on the UserCentriCities dashboard (self-assessment, " \
+               f"revision {rev}): {overall}."
+    elif differ:
         shown = []
         for sid, vals in differ[:3]:
             shown.append(f"{sid} {vals[0]['name']} (" + ", ".join(
@@ -61,13 +74,16 @@ def compare(benchmark: Any, slugs: list[str], revision: str | None = None) -> Ne
         text += " They differ most on " + "; ".join(shown) + "."
     else:
         text += " They score the same on every sub-indicator."
+    if missing:
+        text += f" {join_names([m.city for m in missing])} {'has' if len(missing) == 1 else 'have'} no published scores in {rev}."
     text += f" Source: {cards[0].get('source')}."
     rows = [[f"{sid} {vals[0]['name']}"] + [f"{v['yes']}/{v['total']}" for v in vals] for sid, vals in common]
     colours = [[v["colour"] for v in vals] for _, vals in common]
     table = {"type": "score_table", "title": f"Dashboard, revision {rev} (self-assessment)",
              "columns": ["Sub-indicator"] + names, "rows": rows, "colours": colours,
              "totals": [c["percent"] for c in cards]}
-    return NetworkAnswer(text, {"revision": rev, "cities": cards, "differ_most": [sid for sid, _ in differ[:3]]},
+    return NetworkAnswer(text, {"revision": rev, "cities": cards, "differ_most": [sid for sid, _ in differ[:3]],
+                                "without_scores": [m.city for m in missing]},
                          [table], [scores_source(cards[0].get("source"))])
 
 

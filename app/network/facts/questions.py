@@ -15,7 +15,7 @@ from typing import Any
 
 from indexer.text import fold
 
-from app.network.countries import country_aliases
+from app.network.countries import countries_named, country_aliases
 
 # Country adjectives as officials write them (the nouns come from cities.yaml). English, plus the
 # forms of the members' own languages that an English question may carry ("Suomi" is left out).
@@ -134,10 +134,7 @@ def _pillar_names(catalog: Any) -> dict[str, str]:
 
 
 def _countries(text: str, catalog: Any) -> list[str]:
-    known = {fold(c.country): c.country for c in catalog.cities}
-    found = [name for key, name in known.items() if re.search(rf"\b{re.escape(key)}\b", text)]
-    found += [c for d, c in country_aliases().items() if re.search(rf"\b{re.escape(d)}\b", text)]
-    return list(dict.fromkeys(found))
+    return countries_named(text, [c.country for c in catalog.cities])
 
 
 def _only_filler(text: str, patterns: list[re.Pattern]) -> bool:
