@@ -33,6 +33,7 @@ MIN_MARGIN = 0.04
 # "co-creación", "accesibilidad") from this rapidfuzz ratio up, for words of six letters or more:
 # the multilingual encoder tells a ranking from a score well, but one sub-indicator from another
 # poorly (it put "migliore nell'interoperabilità" nearer Usability than Interoperability).
+SUB_MIN_SIMILARITY = 0.7  # for a sub-indicator only the encoder found (no cognate in the question)
 COGNATE_MIN = 80
 COGNATE_MIN_LEN = 6
 COGNATE_PREFIX = 8  # long words are also compared on their first letters only
@@ -64,14 +65,17 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
     "awards_year": ("Who won the award in {year}?",),
     "answer": ("How does {city}'s service work?", "What does {city} offer residents?",
                "How does {city} inform residents?", "Which platform does {city} use?"),
+    # "Quale città ha un'app per ...?": which member has a service is a cited answer, not a ranking.
+    "answer_which": ("Which city has an app for this?", "Which city offers this service online?",
+                     "Which region offers this service?", "Where can residents get this service?"),
 }
 # The route each kind stands for: the margin is taken against other routes, not other wordings.
-ROUTE = {"scores_sub": "scores", "learn_from_sub": "learn_from", "ranking_sub": "ranking", "weakest_sub": "ranking",
+ROUTE = {"answer_which": "answer", "scores_sub": "scores", "learn_from_sub": "learn_from", "ranking_sub": "ranking", "weakest_sub": "ranking",
          "members_country": "members", "member_count": "members", "members_joined": "members", "founding": "members",
          "awards_year": "awards"}
 _NEEDS = {"city": ("scores", "scores_sub", "similar", "learn_from", "learn_from_sub"), "city2": ("compare",),
           "country": ("members_country",), "year": ("members_joined", "awards_year")}
-_NO_CITY = ("ranking", "ranking_sub", "weakest_sub", "member_count", "founding", "dashboard", "members_country",
+_NO_CITY = ("answer_which", "ranking", "ranking_sub", "weakest_sub", "member_count", "founding", "dashboard", "members_country",
             "members_joined")
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
@@ -170,8 +174,12 @@ class CrossRouter:
                                   default=0.0)
         if route == "answer" or similarity < MIN_SIMILARITY or margin < MIN_MARGIN:
             return None
-        # A sub-indicator the question writes out (a cognate) beats the encoder's pick among them.
+        # A sub-indicator the question writes out (a cognate) beats the encoder's pick among them;
+        # the encoder's pick alone must be closer ("ostacoli per le persone con disabilità" is near
+        # "weakest at Usability", but asks which city has an app).
         sub = cognate(question, subindicators)
+        if best.sub is not None and sub is None and similarity < SUB_MIN_SIMILARITY:
+            return None
         pool = [(c, float(s)) for c, s in zip(found, sims) if ROUTE.get(c.kind, c.kind) == route and c.sub == sub]
         if sub is not None and pool:
             best = max(pool, key=lambda cs: cs[1])[0]
