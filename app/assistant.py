@@ -120,7 +120,7 @@ class Assistant:
         conv_id = ConversationStore.check_id(conversation) if conversation else None
         history = self.conversations.turns(conv_id) if conv_id else []
         asked, follow_up = question, "new"
-        language = detect_language(question)
+        language = self._language(question)
         criterion = network.pick_criterion(question) if history and history[-1].cities else None
         if criterion:  # "which of them is biggest?" after any answer that named members
             found = network.pick(history[-1].cities, criterion, self.catalog, self.benchmark)
@@ -168,6 +168,15 @@ class Assistant:
     def _cited(self, question: str, conv_id: str | None, filters: dict | None, r: Route) -> Reply:
         result = self.answerer.ask(question, conversation=conv_id, filters=filters).to_dict()
         return Reply.from_answer(result, "answer", r.to_dict())
+
+    def _language(self, question: str) -> Language:
+        """The question's language, read without the members it names: names are in no language,
+        and "Metti a confronto Helsinki ed Espoo" read whole looks English."""
+        names = [n for slug in self.route(question).cities for n in self.catalog.city(slug).all_names]
+        if names:
+            pattern = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
+            question = re.sub(rf"\b(?:{pattern})\b", " ", question, flags=re.IGNORECASE)
+        return detect_language(question)
 
     def _other_language_route(self, question: str, r: Route, lang: str) -> tuple[str, Route]:
         """The English question a question in language ``lang`` stands for, and its route

@@ -15,8 +15,10 @@ from app.answering.languages import asks_for_examples, routing_language
 from app.network.countries import countries_named, other_names
 
 DATA = Path(__file__).parent / "data"
-DEV_FLOOR = 62  # of 62 (bench/RESULTS.md, "Routed questions in other languages")
-HELDOUT_FLOOR = 37  # of 43
+# Passed of each set (bench/RESULTS.md, "Routed questions in other languages (2026-12-05)"): the dev
+# set chose the exemplars and thresholds; each held-out set was written before the tuning after it.
+FLOORS = {"routes_multilingual.jsonl": 62, "routes_multilingual_heldout.jsonl": 40,
+          "routes_multilingual_heldout2.jsonl": 41, "routes_multilingual_heldout3.jsonl": 41}
 
 
 @pytest.fixture(scope="module")
@@ -45,14 +47,10 @@ def _score(assistant, name: str) -> tuple[int, list[str]]:
     return len(cases) - len(failed), failed
 
 
-def test_routed_questions_in_five_languages_take_their_route(assistant):
-    passed, failed = _score(assistant, "routes_multilingual.jsonl")
-    assert passed >= DEV_FLOOR, failed
-
-
-def test_held_out_routed_questions_keep_their_floor(assistant):
-    passed, failed = _score(assistant, "routes_multilingual_heldout.jsonl")
-    assert passed >= HELDOUT_FLOOR, failed
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_routed_questions_in_other_languages_take_their_route(assistant, name):
+    passed, failed = _score(assistant, name)
+    assert passed >= FLOORS[name], failed
 
 
 def test_every_exemplar_is_routed_in_english_to_its_kind(assistant, catalog):
@@ -117,6 +115,10 @@ def test_examples_and_the_routing_language():
     assert routing_language("und", 0.38, "nl") == "nl"  # "Van wie kan Rotterdam leren?"
     assert routing_language("en", 0.9, "en") is None and routing_language("und", 0.1, "nl") is None
     assert routing_language("fi", 0.99, "fi") is None  # not understood well: no guessed route
+
+
+def test_the_language_is_read_without_the_members_named(assistant):
+    assert assistant._language("Van wie kan Rotterdam leren over co-creatie en gebruiksgemak?").code == "nl"
 
 
 @pytest.mark.parametrize("question, holds", [

@@ -27,8 +27,13 @@ import numpy as np
 
 from indexer.text import fold
 
+from app.answering.languages import route_words
+
 MIN_SIMILARITY = 0.45
 MIN_MARGIN = 0.04
+# Added to the exemplars of a route whose own verb or adjective the question uses
+# (app/answering/languages.py, ROUTE_WORDS: "aprender", "ähnlich", "confronta").
+ANCHOR_BONUS = 0.08
 # A word of the question is taken for a word of a sub-indicator's name or synonyms ("interoperabilità",
 # "co-creación", "accesibilidad") from this rapidfuzz ratio up, for words of six letters or more:
 # the multilingual encoder tells a ranking from a score well, but one sub-indicator from another
@@ -43,12 +48,13 @@ CACHE_SIZE = 4096  # exemplar vectors kept (a few hundred per member named)
 # that kind (tests/test_crossroute.py checks it); "answer" exemplars only stop a route.
 EXEMPLARS: dict[str, tuple[str, ...]] = {
     "scores": ("How does {city} score on the dashboard?", "What are {city}'s benchmark scores?",
-               "What is {city}'s result on the benchmarking dashboard?"),
+               "What is {city}'s result on the benchmarking dashboard?", "Show {city}'s scores"),
     "scores_sub": ("How does {city} score on {sub}?",),
     "similar": ("Which cities are similar to {city}?", "Which members are like {city}?"),
-    "learn_from": ("Who should {city} learn from?", "Who can {city} learn from?"),
+    "learn_from": ("Who should {city} learn from?", "Who can {city} learn from?",
+                   "Which cities should {city} learn from?"),
     "learn_from_sub": ("Who should {city} learn from on {sub}?",),
-    "compare": ("Compare {city} and {city2} on the dashboard",),
+    "compare": ("Compare {city} and {city2} on the dashboard", "Compare {city} and {city2}"),
     "ranking": ("Which city scores best on the dashboard?", "Show the ranking of the dashboard",
                 "Which city has the highest score?"),
     "ranking_sub": ("Which city is best at {sub}?",),
@@ -166,7 +172,9 @@ class CrossRouter:
         if not found:
             return None
         vecs = self._vectors([question] + [c.text for c in found])
-        sims = vecs[1:] @ vecs[0]
+        anchored = route_words(fold(question))
+        sims = vecs[1:] @ vecs[0] + np.array([ANCHOR_BONUS if ROUTE.get(c.kind, c.kind) in anchored else 0.0
+                                               for c in found], dtype=np.float32)
         best = found[int(np.argmax(sims))]
         route = ROUTE.get(best.kind, best.kind)
         similarity = float(np.max(sims))

@@ -94,6 +94,23 @@ def asks_for_examples(question: str) -> bool:
     return bool(_EXAMPLES.search(question or ""))
 
 
+# The verbs and adjectives of three routes in the languages the interface has texts for (folded:
+# no accents), where the multilingual encoder tells the routes apart poorly ("¿De qué ciudades
+# debería aprender Madrid?" lies as near "Which cities are similar to Madrid?" as to learn-from).
+ROUTE_WORDS = {
+    "learn_from": re.compile(r"\b(?:learn\w*|aprend\w*|impar\w*|lern\w*|apprend\w*|leren|leert|inspir\w*|"
+                             r"uczy\w*|nauczy\w*)\b"),
+    "similar": re.compile(r"\b(?:simil\w*|parecid\w*|parec\w*|semejante\w*|ahnl\w*|ahnel\w*|ressembl\w*|"
+                          r"semblabl\w*|comparable\w*|assomigli\w*|lijk\w*|vergelijkbaar|semelhan\w*|podobn\w*)\b"),
+    "compare": re.compile(r"\b(?:compar(?!abl)\w*|confront\w*|vergleich\w*|vergelijk(?!baar)\w*|porown\w*)\b"),
+}
+
+
+def route_words(folded: str) -> set[str]:
+    """The routes of :data:`ROUTE_WORDS` whose words the folded question uses."""
+    return {name for name, pattern in ROUTE_WORDS.items() if pattern.search(folded)}
+
+
 def routing_language(code: str, confidence: float, guess: str) -> str | None:
     """The language a question is routed in when it is not English: its detected language, or,
     when the detector was unsure (short questions naming a member: "Van wie kan Rotterdam

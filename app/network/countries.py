@@ -28,6 +28,7 @@ LOCALES = ("es", "it", "de", "fr", "nl", "pt", "pl", "fi", "sv", "et", "ca", "uk
 _ENDINGS = ("", "s", "e", "en", "es", "er", "i", "a", "as", "n")
 # Endings of a name ("in den Niederlanden") and of adjectives made from it ("finlandais", "finlandese").
 _NAME_ENDINGS = ("n", "s", "en")
+_GERMAN_ENDINGS = ("isch", "ische", "ischen", "ischer", "isches")
 _DEMONYM_ENDINGS = ("ais", "aise", "aises", "ese", "esi", "es", "esa", "esas", "eses")
 
 COUNTRY_NAMES: dict[str, list[str]] = {
@@ -112,6 +113,8 @@ def country_adjectives() -> dict[str, str]:
                 found.update((name + end, country) for end in _NAME_ENDINGS)
                 stem = name[:-1] if name[-1] in "aeio" else name
                 found.update((stem + end, country) for end in _DEMONYM_ENDINGS)
+                if name.endswith("ien"):  # German: Belgien -> belgisch, Spanien -> spanischen
+                    found.update((name[:-3] + end, country) for end in _GERMAN_ENDINGS)
     for country, lang in first.items():
         if not lang or lang == "en" or len(owners[lang]) > 1:
             continue
