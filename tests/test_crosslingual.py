@@ -164,3 +164,17 @@ def test_which_city_questions_are_recognised_in_several_languages(question, asks
     from app.answering.languages import asks_which_city
 
     assert asks_which_city(question) is asks
+
+
+def test_a_question_in_another_language_that_names_a_service_is_answered(assistant):
+    """"OmaStadi" is the title of the document that answers: the multilingual cosine (0.29) alone
+    would refuse it."""
+    r = assistant.ask("Welche Plattform nutzt OmaStadi?")
+    assert r["status"] == "answered" and r["citations"][0]["title"].startswith("OmaStadi")
+
+
+@pytest.mark.parametrize("question", ["¿Dónde está el mejor restaurante de Madrid?", "Wie ist das Wetter in Helsinki?",
+                                      "Hoeveel musea zijn er in Rotterdam?"])
+def test_a_match_on_a_place_name_alone_is_no_answer_in_other_languages(assistant, question):
+    r = assistant.ask(question)
+    assert r["status"] == "cannot_answer" and not r.get("nearest")
