@@ -29,19 +29,19 @@ from indexer.text import fold
 
 from app.answering.languages import route_words
 
-MIN_SIMILARITY = 0.45
-MIN_MARGIN = 0.04
+MIN_SIMILARITY = 0.55
+MIN_MARGIN = 0.05
 # Added to the exemplars of a route whose own verb or adjective the question uses
 # (app/answering/languages.py, ROUTE_WORDS: "aprender", "ähnlich", "confronta").
 ANCHOR_BONUS = 0.08
 # A word of the question is taken for a word of a sub-indicator's name or synonyms ("interoperabilità",
-# "co-creación", "accesibilidad") from this rapidfuzz ratio up, for words of six letters or more:
+# "co-creación", "accesibilidad") from this rapidfuzz ratio up, for words of seven letters or more:
 # the multilingual encoder tells a ranking from a score well, but one sub-indicator from another
 # poorly (it put "migliore nell'interoperabilità" nearer Usability than Interoperability).
 SUB_MIN_SIMILARITY = 0.7  # for a sub-indicator only the encoder found (no cognate in the question)
 COGNATE_MIN = 80
-COGNATE_MIN_LEN = 6
-COGNATE_PREFIX = 8  # long words are also compared on their first letters only
+COGNATE_MIN_LEN = 7
+COGNATE_PREFIX = 8  # words are compared on their first letters (at most this many, and the shorter word's length)
 CACHE_SIZE = 4096  # exemplar vectors kept (a few hundred per member named)
 
 # Kind -> English exemplars. Each must be routed by the English router or app.network.facts to
@@ -140,8 +140,8 @@ def candidates(named: Named, subindicators: Sequence[str]) -> list[Candidate]:
 
 def cognate(question: str, terms: dict[str, Sequence[str]]) -> str | None:
     """The key of ``terms`` (a sub-indicator name -> its English words) one of whose words the
-    question writes nearly the same way (:data:`COGNATE_MIN`, whole words or their first
-    :data:`COGNATE_PREFIX` letters), best first; None when none does."""
+    question begins nearly the same way (:data:`COGNATE_MIN` on the first :data:`COGNATE_PREFIX`
+    letters at most), best first; None when none does."""
     from rapidfuzz import fuzz
 
     words = [w for w in re.findall(r"[^\W\d_]+", fold(question)) if len(w) >= COGNATE_MIN_LEN]
@@ -149,9 +149,10 @@ def cognate(question: str, terms: dict[str, Sequence[str]]) -> str | None:
     for key, vocabulary in terms.items():
         for term in vocabulary:
             for w in words:
-                score = fuzz.ratio(w, term)
-                if min(len(w), len(term)) >= COGNATE_PREFIX:  # the endings differ: "accesibilidad", "accessibility"
-                    score = max(score, fuzz.ratio(w[:COGNATE_PREFIX], term[:COGNATE_PREFIX]))
+                # The endings differ across languages ("accesibilidad", "accessibility"; "creatie",
+                # "creation"): compare the beginnings, as long as the shorter word ("contient" is no "contest").
+                n = min(COGNATE_PREFIX, len(w), len(term))
+                score = fuzz.ratio(w[:n], term[:n])
                 if score >= best_score:
                     best, best_score = key, score
     return best
