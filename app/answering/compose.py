@@ -82,10 +82,11 @@ def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members:
 
 
 def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit], embed: Embed,
-            kind: str = "new") -> list[_Candidate]:
+            kind: str = "new", language: str | None = None) -> list[_Candidate]:
     """The units to quote, in reading order; ``words``: the question's content words, ``embed``:
-    the sentences' vectors, ``kind``: how a follow-up was resolved ("measure" favours results)."""
-    atype = reader.expected_type(query)
+    the sentences' vectors, ``kind``: how a follow-up was resolved ("measure" favours results),
+    ``language``: the question's when it is not English."""
+    atype = reader.expected_type(query, language)
     cands = _candidates(hits, atype)
     if not cands:
         return []

@@ -7,7 +7,8 @@ question's words. The reader adds what the question *expects*:
 - :func:`expected_type`: the kind of answer asked for, from the question's form — ``number``
   ("how many", "how much", "what share", "what fee"), ``date`` ("when", "which year", "since
   when"), ``name`` ("which platform/software/tool...", "who", "where"), ``method`` ("how does X notify...",
-  "how do cities ...") — or None;
+  "how do cities ...") — or None; the same forms in es/it/de/fr/nl/pt for questions in those
+  languages ("¿cuántos...?", "seit wann...?", "quale piattaforma...?");
 - :func:`holds_type`: whether a unit holds an answer of that type (a figure that is not only a
   year, a year or month, a proper name not in the question, a means: "by replying", "through",
   "via", "using");
@@ -22,6 +23,8 @@ tests/data/answerable.jsonl; see bench/RESULTS.md.
 from __future__ import annotations
 
 import re
+
+from indexer.text import fold
 
 _NUMBER_Q = re.compile(
     r"^\s*(?:how (?:many|much|large|big|long|often|high|far)|what (?:share|percentage|proportion|fee|cost|price|"
@@ -54,9 +57,56 @@ _DEPENDENT = re.compile(
     r"programme|tool|pilot))\b", re.IGNORECASE)
 
 
-def expected_type(question: str) -> str | None:
-    """``number``, ``date``, ``name``, ``method`` or None (see the module docstring)."""
+# The same question forms in the members' languages (matched on the folded question: no accents,
+# lower case), by language, as the words differ in meaning between them (German "wie" is "how",
+# Dutch "wie" is "who"). Checked in this order: number, date, name, method.
+_OTHER_LANGUAGES: dict[str, list[tuple[str, str]]] = {
+    "es": [("number", r"\bcuant[oa]s?\b|\bque (?:porcentaje|proporcion|cuota|tarifa|precio|coste|costo|importe|"
+                      r"presupuesto|cantidad)\b"),
+           ("date", r"\bcuando\b|\b(?:en )?que ano\b"),
+           ("name", r"\b(?:que|cual) (?:plataforma|software|programa|herramienta|sistema|aplicacion|app|empresa|"
+                    r"organizacion|organismo|red)\b|\bquien(?:es)?\b|\bdonde\b"),
+           ("method", r"\bcomo\b")],
+    "it": [("number", r"\bquant[ioae]\b|\b(?:che|quale) (?:percentuale|quota|costo|prezzo|tariffa|importo|"
+                      r"budget|numero)\b"),
+           ("date", r"\bquando\b|\b(?:in )?(?:che|quale) anno\b"),
+           ("name", r"\b(?:quale|che) (?:piattaforma|software|programma|strumento|sistema|applicazione|app|azienda|"
+                    r"organizzazione|ente|rete)\b|\bchi\b|\bdove\b"),
+           ("method", r"\bcome\b")],
+    "de": [("number", r"\bwie (?:viele?|hoch|gross|lange|oft)\b|\bwelche[rnms]? (?:anteil|prozentsatz|gebuhr|"
+                      r"betrag|preis|kosten)\b"),
+           ("date", r"\bwann\b|\bin welchem jahr\b"),
+           ("name", r"\bwelche[rnms]? (?:plattform|software|programm|werkzeug|system|app|anwendung|firma|"
+                    r"unternehmen|organisation|netzwerk)\b|\bwer\b|\bwo\b"),
+           ("method", r"\bwie\b")],
+    "fr": [("number", r"\bcombien\b|\bquel(?:le)?s? (?:pourcentage|part|proportion|montant|prix|cout|tarif|"
+                      r"budget|nombre)\b"),
+           ("date", r"\bquand\b|\ben quelle annee\b|\bquelle annee\b"),
+           ("name", r"\bquel(?:le)?s? (?:plateforme|logiciel|programme|outil|systeme|application|entreprise|"
+                    r"organisation|organisme|reseau)\b|\bqui\b|\bou\b"),
+           ("method", r"\bcomment\b")],
+    "nl": [("number", r"\bhoeveel\b|\bhoe (?:groot|lang|vaak|hoog)\b|\bwelk(?:e)? (?:percentage|aandeel|bedrag|"
+                      r"prijs)\b"),
+           ("date", r"\bwanneer\b|\bin welk jaar\b"),
+           ("name", r"\bwelk(?:e)? (?:platform|software|programma|tool|systeem|app|applicatie|bedrijf|organisatie|"
+                    r"netwerk)\b|\bwie\b|\bwaar\b"),
+           ("method", r"\bhoe\b")],
+    "pt": [("number", r"\bquant[oa]s?\b|\bque (?:percentagem|porcentagem|proporcao|custo|preco|montante)\b"),
+           ("date", r"\bquando\b|\b(?:em )?que ano\b"),
+           ("name", r"\b(?:que|qual) (?:plataforma|software|programa|ferramenta|sistema|aplicacao|app|empresa|"
+                    r"organizacao)\b|\bquem\b|\bonde\b"),
+           ("method", r"\bcomo\b")],
+}
+_OTHER_PATTERNS = {lang: [(t, re.compile(p)) for t, p in forms] for lang, forms in _OTHER_LANGUAGES.items()}
+
+
+def expected_type(question: str, language: str | None = None) -> str | None:
+    """``number``, ``date``, ``name``, ``method`` or None (see the module docstring); ``language``:
+    the question's, when it is one of :data:`_OTHER_LANGUAGES` (else the English forms)."""
     q = question.strip()
+    if language in _OTHER_PATTERNS:
+        folded = fold(q)
+        return next((atype for atype, pattern in _OTHER_PATTERNS[language] if pattern.search(folded)), None)
     if _NUMBER_Q.search(q) or _NUMBER_ANYWHERE.search(q):
         return "number"
     if _DATE_Q.search(q) or _DATE_ANYWHERE.search(q):
