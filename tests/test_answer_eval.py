@@ -231,20 +231,16 @@ def test_answers_dev_keeps_its_floor(assistant):
     assert report.by_status()["cannot_answer"] == {"passed": 3, "total": 3}
 
 
-def test_answers_heldout_keeps_its_floor(assistant):
-    report = evaluate_file(REPO / "tests" / "data" / "answers-heldout" / "qa.jsonl", assistant.ask)
+@pytest.mark.parametrize("folder, total, floor, refusals", [
+    ("answers-heldout", 45, ANSWERS_HELDOUT_FLOOR, 6),
+    ("answers-multilingual", 22, ANSWERS_MULTILINGUAL_FLOOR, 3),
+])
+def test_the_projects_answer_sets_keep_their_floors(assistant, folder, total, floor, refusals):
+    report = evaluate_file(REPO / "tests" / "data" / folder / "qa.jsonl", assistant.ask)
     failing = ", ".join(f"{f.id} ({f.status}: {'; '.join(f.problems)})" for f in report.failures)
-    assert report.total == 45
-    assert report.passed >= ANSWERS_HELDOUT_FLOOR, f"{report.passed}/{report.total} passed; failing: {failing}"
-    assert report.by_status()["cannot_answer"] == {"passed": 6, "total": 6}
-
-
-def test_answers_in_other_languages_keep_their_floor(assistant):
-    report = evaluate_file(REPO / "tests" / "data" / "answers-multilingual" / "qa.jsonl", assistant.ask)
-    failing = ", ".join(f"{f.id} ({f.status}: {'; '.join(f.problems)})" for f in report.failures)
-    assert report.total == 22
-    assert report.passed >= ANSWERS_MULTILINGUAL_FLOOR, f"{report.passed}/{report.total} passed; failing: {failing}"
-    assert report.by_status()["cannot_answer"] == {"passed": 3, "total": 3}
+    assert report.total == total
+    assert report.passed >= floor, f"{report.passed}/{report.total} passed; failing: {failing}"
+    assert report.by_status()["cannot_answer"] == {"passed": refusals, "total": refusals}
 
 
 def test_ucc_eval_answers(monkeypatch, knowledge_searcher, tmp_path):
