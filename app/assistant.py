@@ -274,6 +274,9 @@ class Assistant:
             items = self.examples(topic, n=5, filters={"city": r.city} if r.city else None, language=language)
             data = {"topic": topic, "examples": items}
             text, parts = examples_reply(topic, items)
+            if not items:  # an honest refusal, not an answer that says "none"
+                return Reply(question="", status="cannot_answer", reason="no_content", intent="examples", answer=text,
+                             data=data, route=r.to_dict(), label="none")
         else:
             raise NotFound("Nothing to route this question to.")
         return Reply(question="", status="answered", intent=r.intent, answer=text, data=data, parts=parts,

@@ -139,3 +139,10 @@ def test_a_comparison_names_the_members_without_published_scores(assistant):
     assert one["intent"] == "compare" and one["answer"].startswith("Only Milan has published scores")
     none = assistant.ask("Compare Paris and Brussels on the dashboard")
     assert none["intent"] == "compare" and "have no published dashboard scores" in none["answer"]
+
+
+@pytest.mark.parametrize("question", ["Examples of parking permits", "Esempi di servizi proattivi per le famiglie"])
+def test_examples_that_find_nothing_are_an_honest_refusal(assistant, question):
+    r = assistant.ask(question)
+    assert (r["status"], r["reason"], r["intent"]) == ("cannot_answer", "no_content", "examples")
+    assert "close enough" in r["answer"]
