@@ -62,10 +62,18 @@ def share_button(share_id: str | None) -> list[dict]:
     }]
 
 
+# What an answer without text says, by status: the same words as the widget's, never an outcome code.
+NO_ANSWER = {
+    "need_more_detail": "Could you say a little more? For example, ask about one of these:",
+    "cannot_answer": "Sorry, nothing in the knowledge base answers this closely enough.",
+}
+
+
 def answer_blocks(result: dict, answer_id: str | None = None) -> list[dict]:
     """An answer: its text, its structured parts (score tables, cities with reasons, examples with
     links, numbered sources), suggestions and 👍/👎."""
-    blocks = [section(escape(result.get("answer") or result.get("reason") or "I have no answer to that."))]
+    blocks = [section(escape(result.get("answer") or " ".join(result.get("notes") or [])
+                             or NO_ANSWER.get(result.get("status"), NO_ANSWER["cannot_answer"])))]
     parts = result.get("parts")
     if parts is None:  # an older result without parts: its citations are the one part
         parts = [{"type": "citations", "items": result.get("citations") or []}]

@@ -110,3 +110,13 @@ def test_only_http_links_reach_slack():
             assert label in text
     assert kit.link("https://x.example/a?b=1", "Ok") == "<https://x.example/a?b=1|Ok>"
     assert kit.link("HTTP://X.example/", "Ok") == "<HTTP://X.example/|Ok>"
+
+
+def test_an_answer_without_text_shows_plain_words_never_an_outcome_code():
+    refused = kit.answer_blocks({"status": "cannot_answer", "reason": "outside_scope", "answer": "",
+                                 "notes": ["This does not look like a question about public services."]}, "a")
+    assert "public services" in refused[0]["text"]["text"] and "outside_scope" not in str(refused)
+    bare = kit.answer_blocks({"status": "cannot_answer", "reason": "no_content", "answer": ""}, "a")
+    assert "no_content" not in str(bare) and "nothing in the knowledge base" in bare[0]["text"]["text"]
+    vague = kit.answer_blocks({"status": "need_more_detail", "answer": "", "clarifying_options": [{"question": "Q?"}]}, "a")
+    assert vague[0]["text"]["text"].startswith("Could you say a little more")
