@@ -269,3 +269,18 @@ def test_ucc_eval_answers(monkeypatch, knowledge_searcher, tmp_path):
     assert bad.exit_code == 1 and "line 1: not valid JSON" in bad.output and "Traceback" not in bad.output
     helped = CliRunner().invoke(main, ["eval-answers", "--help"])
     assert "Example: ucc eval-answers" in helped.output
+
+
+def test_results_are_counted_by_language_given_or_detected():
+    cases = parse_cases([json.dumps({"id": "a", "q": "¿Cuántos?", "status": "answered", "lang": "ES"}),
+                         json.dumps({"id": "b", "q": "How many?", "status": "answered"})])
+    answers = {"¿Cuántos?": {"status": "answered", "answer": "x", "citations": [{"title": "t"}], "language": "es"},
+               "How many?": {"status": "cannot_answer", "language": "en"}}
+    report = evaluate(cases, lambda q: answers[q])
+    assert report.by_language() == {"en": {"passed": 0, "total": 1}, "es": {"passed": 1, "total": 1}}
+    assert report.to_dict()["by_language"]["es"] == {"passed": 1, "total": 1}
+
+
+def test_a_bad_lang_field_is_reported():
+    with pytest.raises(DatasetError, match='"lang"'):
+        parse_cases([json.dumps({"id": "a", "q": "q?", "status": "answered", "lang": 3})])

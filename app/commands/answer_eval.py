@@ -37,6 +37,7 @@ def format_report(report: Report) -> str:
     lines = [f"{report.passed}/{report.total} passed ({report.source})"]
     lines.append("By expected status: " + ", ".join(f"{k} {_rate(v)}" for k, v in report.by_status().items()))
     lines.append("By intent (route taken): " + ", ".join(f"{k} {_rate(v)}" for k, v in report.by_intent().items()))
+    lines.append("By language: " + ", ".join(f"{k} {_rate(v)}" for k, v in report.by_language().items()))
     failures = report.failures
     if failures:
         lines.append("")
@@ -51,11 +52,12 @@ def format_report(report: Report) -> str:
 @click.command("eval-answers")
 @click.argument("qa_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object: passed, total, by_status, "
-              "by_intent, failures and every case.")
+              "by_intent, by_language, failures and every case.")
 def eval_answers_command(qa_file, as_json):
-    """Ask every question of QA_FILE (answers-dev format: id, q, status, all, min_of) against the
-    live index, as `ucc ask` does, and report passed/total, by expected status and by intent, with
-    each failure's question, statuses and answer. The exit code is 0 whatever the score; a
+    """Ask every question of QA_FILE (answers-dev format: id, q, status, all, min_of; an optional
+    lang) against the live index, as `ucc ask` does, and report passed/total, by expected status,
+    by intent and by language (the lang field, else the language detected), with each failure's
+    question, statuses and answer. The exit code is 0 whatever the score; a
     malformed file is an error listing its bad lines.
 
     Example: ucc eval-answers ../shared/eval/answers-dev/qa.jsonl --json

@@ -49,6 +49,7 @@ class QACase:
     all: tuple[tuple[str, ...], ...] = ()
     min_of: tuple[int, tuple[str, ...]] | None = None
     line: int = 0
+    lang: str | None = None  # the file's "lang" field (ISO 639-1), where it gives one
 
 
 def _strings(value: Any, what: str) -> tuple[str, ...]:
@@ -86,7 +87,10 @@ def parse_case(obj: Any, line: int = 0) -> QACase:
         min_of = (m[0], options)
     if status != "answered" and (groups or min_of):
         raise ValueError(f'"all" and "min_of" apply only to answered cases, not {status}')
-    return QACase(obj["id"].strip(), obj["q"], status, groups, min_of, line)
+    lang = obj.get("lang")
+    if lang is not None and not (isinstance(lang, str) and lang.strip()):
+        raise ValueError('"lang" must be a language code such as "es"')
+    return QACase(obj["id"].strip(), obj["q"], status, groups, min_of, line, lang.strip().lower() if lang else None)
 
 
 def parse_cases(lines: Iterable[str], source: str = "<input>") -> list[QACase]:
@@ -180,6 +184,7 @@ class CaseResult:
     problems: list[str] = field(default_factory=list)
     answer: str = ""
     citations: int = 0
+    lang: str = "und"  # the case's "lang", else the language the assistant detected
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -208,7 +213,7 @@ def check(case: QACase, result: Any) -> CaseResult:
         if status == "answered" and intent not in UNCITED_INTENTS and not cites:
             problems.append("no citation")
     return CaseResult(case.id, case.q, case.status, status, intent, not problems, problems,
-                      str(r.get("answer") or ""), len(cites))
+                      str(r.get("answer") or ""), len(cites), case.lang or str(r.get("language") or "und"))
 
 
 # --- the run --------------------------------------------------------------------------------
@@ -247,6 +252,10 @@ class Report:
         """Passed/total by the route the assistant took."""
         return self._by(lambda r: r.intent)
 
+    def by_language(self) -> dict[str, dict[str, int]]:
+        """Passed/total by the question's language (its "lang" field, else the one detected)."""
+        return self._by(lambda r: r.lang)
+
     def to_dict(self) -> dict:
         return {
             "source": self.source,
@@ -254,6 +263,7 @@ class Report:
             "total": self.total,
             "by_status": self.by_status(),
             "by_intent": self.by_intent(),
+            "by_language": self.by_language(),
             "failures": [r.to_dict() for r in self.failures],
             "cases": [r.to_dict() for r in self.results],
         }
@@ -273,7 +283,7 @@ def evaluate(cases: Iterable[QACase], ask: Callable[[str], Any], source: str = "
             raise  # no question can be answered: say so once
         except Exception as exc:  # noqa: BLE001 - one broken question must not hide the others
             results.append(CaseResult(case.id, case.q, case.status, "error", "error", False,
-                                      [f"{type(exc).__name__}: {exc}"]))
+                                      [f"{type(exc).__name__}: {exc}"], lang=case.lang or "und"))
         if progress:
             progress(i, len(cases))
     return Report(source, results)
