@@ -146,3 +146,9 @@ def test_examples_that_find_nothing_are_an_honest_refusal(assistant, question):
     r = assistant.ask(question)
     assert (r["status"], r["reason"], r["intent"]) == ("cannot_answer", "no_content", "examples")
     assert "close enough" in r["answer"]
+
+
+@pytest.mark.parametrize("question", ["Combien de propositions le budget participatif de Murcie a-t-il reçues en 2022 ?",
+                                      "Quante persone hanno partecipato alla Milano Digital Week nel 2020?"])
+def test_a_year_alone_does_not_make_a_question_about_the_award(assistant, question):
+    assert assistant.reply(question).intent != "awards"

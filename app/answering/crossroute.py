@@ -27,7 +27,7 @@ import numpy as np
 
 from indexer.text import fold
 
-from app.answering.languages import route_words
+from app.answering.languages import ROUTES_NEEDING_WORDS, route_words
 
 MIN_SIMILARITY = 0.55
 MIN_MARGIN = 0.05
@@ -172,8 +172,9 @@ class CrossRouter:
         found = candidates(named, list(subindicators))
         if not found:
             return None
-        vecs = self._vectors([question] + [c.text for c in found])
         anchored = route_words(fold(question))
+        found = [c for c in found if ROUTE.get(c.kind, c.kind) not in ROUTES_NEEDING_WORDS - anchored]
+        vecs = self._vectors([question] + [c.text for c in found])
         sims = vecs[1:] @ vecs[0] + np.array([ANCHOR_BONUS if ROUTE.get(c.kind, c.kind) in anchored else 0.0
                                                for c in found], dtype=np.float32)
         best = found[int(np.argmax(sims))]

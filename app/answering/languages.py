@@ -103,7 +103,14 @@ ROUTE_WORDS = {
     "similar": re.compile(r"\b(?:simil\w*|parecid\w*|parec\w*|semejante\w*|ahnl\w*|ahnel\w*|ressembl\w*|"
                           r"semblabl\w*|comparable\w*|assomigli\w*|lijk\w*|vergelijkbaar|semelhan\w*|podobn\w*)\b"),
     "compare": re.compile(r"\b(?:compar(?!abl)\w*|confront\w*|vergleich\w*|vergelijk(?!baar)\w*|porown\w*)\b"),
+    # The award's words: without one, a question is never about the award ("Combien de propositions
+    # ... en 2022 ?" is as near "Who won the award in 2022?" as to anything else).
+    "awards": re.compile(r"\b(?:award\w*|prize\w*|premi\w*|prix|preis\w*|prijs\w*|nagrod\w*|finalist\w*|"
+                         r"ganador\w*|gano|ganad\w*|vincitor\w*|vint\w*|gewinner\w*|gewonnen|gagn\w*|rempor\w*|"
+                         r"laureat\w*|winnaar\w*|won|venced\w*|venceu|wygra\w*)\b"),
 }
+# Routes a question in another language takes only when it uses one of their words.
+ROUTES_NEEDING_WORDS = frozenset({"awards"})
 
 
 def route_words(folded: str) -> set[str]:
