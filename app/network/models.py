@@ -35,13 +35,18 @@ class _Strict(BaseModel):
 # common exonyms, and single words of multi-word names that name the member on their own.
 EXONYMS: dict[str, tuple[str, ...]] = {
     "kyiv": ("Kiew", "Kijów", "Kyjiv", "Kiyv", "Kievs"),
-    "milan": ("Milán", "Mailand", "Milaan"),
+    "milan": ("Milán", "Mailand", "Milaan", "Milão"),
     "gothenburg": ("Gotemburgo", "Göteborgs stad", "Gothenbourg"),
-    "brussels-capital-region": ("Bruselas", "Brüssel", "Bruxelles-Capitale", "Brussels Region"),
-    "lisbon": ("Lisbonne", "Lissabon"),
-    "ghent": ("Gante",),
-    "catalonia": ("Catalogne", "Katalonien"),
-    "helsinki": ("Helsinky",),
+    "brussels-capital-region": ("Bruselas", "Brüssel", "Bruxelles-Capitale", "Brussels Region", "Bruxelles", "Brussel",
+                                "Bruxelas"),
+    "lisbon": ("Lisbonne", "Lissabon", "Lisbona"),
+    "ghent": ("Gante", "Gand"),
+    "catalonia": ("Catalogne", "Katalonien", "Cataluña", "Catalogna", "Catalunha", "Catalonië"),
+    "helsinki": ("Helsinky", "Helsínquia"),
+    "barcelona": ("Barcelone", "Barcellona"),
+    "paris": ("Parigi", "Parijs"),
+    "murcia": ("Murcie",),
+    "ljubljana": ("Lubiana", "Liubliana", "Laibach"),
 }
 SHORT_NAMES: dict[str, tuple[str, ...]] = {"emilia-romagna": ("Romagna",)}
 
