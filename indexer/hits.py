@@ -86,6 +86,7 @@ class SearchResult:
     timings: dict[str, float]
     language: str = "und"  # the query's language (indexer.crosslingual.detect)
     encoder: str = ""  # the dense encoder used: the index's model, or the multilingual one for other languages
+    english_query: str = ""  # another language's words carried over to the corpus's (CrossLingual.english_query)
 
     def to_dict(self) -> dict:
         return {

@@ -172,15 +172,16 @@ class Searcher:
             index = self._index_for(gen)
             lang = language or self.language(query).code
             xl = self._crosslingual() if lang not in (xlm.ENGLISH, "und") and mode != "bm25" else None
+            english = ""
             if xl is not None:
-                scores, bm25, dense = self._score_crosslingual(db, index, xl, gen, query, mode, flt, timings)
+                scores, bm25, dense, english = self._score_crosslingual(db, index, xl, gen, query, mode, flt, timings)
             else:
                 scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
             hits = self._group(db, scores, k, timings, bm25, dense)
         finally:
             db.conn.execute("COMMIT")
         return SearchResult(query, mode, gen.id, hits, timings, lang,
-                            xl.name if xl is not None else getattr(self.embedder, "name", ""))
+                            xl.name if xl is not None else getattr(self.embedder, "name", ""), english)
 
     # -- other languages -------------------------------------------------------
     @staticmethod
@@ -234,7 +235,8 @@ class Searcher:
         XL_WEIGHTS: the multilingual encoder's (each chunk's cosine plus its document's), and the
         question's words carried over to the corpus's own words (:meth:`CrossLingual.english_query`)
         searched with the index's English encoder and, in hybrid mode, BM25. The dense score kept
-        for each passage is the multilingual cosine of the chunk (the answerer's gates use it)."""
+        for each passage is the multilingual cosine of the chunk (the answerer's gates use it);
+        the carried-over words are returned too."""
         n = max(self.settings.candidates, 10)
         params: dict[str, Any] = {"gen": gen.id}
         where = self._filter_sql(flt, params)
@@ -268,7 +270,7 @@ class Searcher:
             english_dense.update(_cosines(index, evec, [cid for cid in candidates if cid not in english_dense]))
         dense = {cid: float(cos[position[cid]]) for cid in candidates}
         fused = fuse_weighted([multi, english_dense, bm25], XL_WEIGHTS)
-        return {cid: fused[cid] for cid in candidates}, bm25, dense
+        return {cid: fused[cid] for cid in candidates}, bm25, dense, english
 
     def _score(self, db, index, gen, query, mode, flt, timings):
         """Scores by chunk row id: (the mode's score, raw BM25, raw cosine)."""

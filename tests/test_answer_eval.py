@@ -24,13 +24,16 @@ ANSWERS_HELDOUT_FLOOR = 45
 # tests/data/answers-multilingual: 22 fact questions of the answers-dev kinds in es/it/de/fr/nl/pt
 # (14 cited, 5 routed, 3 refusals): 12 passed when first measured, 20 with the reader's question
 # forms in those languages and the gate's title and place checks (bench/RESULTS.md).
-ANSWERS_MULTILINGUAL_FLOOR = 20
+ANSWERS_MULTILINGUAL_FLOOR = 21  # 21 with the gate's second view (English agreement)
 # Two sets written after the tuning above and checked once (bench/RESULTS.md): 30 English questions
 # of the answers-dev kinds (30 passed) and 20 in es/it/de/fr/nl/pt (14 passed; 15 once a question
 # in another language needed an award word to be taken for one about the award; 16 with the members'
 # names in more languages, "Helsínquia", after that set had been looked at).
 ANSWERS_HELDOUT2_FLOOR = 30
-ANSWERS_MULTILINGUAL_HELDOUT_FLOOR = 16
+ANSWERS_MULTILINGUAL_HELDOUT_FLOOR = 17  # 17 with the gate's second view
+# answers-multilingual/heldout2.jsonl: 16 more (10 answerable, 6 refusals), written after all of the
+# above and checked once: 15 passed (the same with or without the gate's second view).
+ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR = 15
 
 
 def case(**kw):
@@ -242,6 +245,7 @@ def test_answers_dev_keeps_its_floor(assistant):
     ("answers-heldout2/qa.jsonl", 30, ANSWERS_HELDOUT2_FLOOR, 3),
     ("answers-multilingual/qa.jsonl", 22, ANSWERS_MULTILINGUAL_FLOOR, 3),
     ("answers-multilingual/heldout.jsonl", 20, ANSWERS_MULTILINGUAL_HELDOUT_FLOOR, 2),
+    ("answers-multilingual/heldout2.jsonl", 16, ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR, 6),
 ])
 def test_the_projects_answer_sets_keep_their_floors(assistant, path, total, floor, refusals):
     report = evaluate_file(REPO / "tests" / "data" / path, assistant.ask)

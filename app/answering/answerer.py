@@ -177,12 +177,15 @@ class Answerer:
             top=max((h.dense_score or 0.0) for h in hits) if hits else 0.0,
             scope=float(np.max(self.vectors.scope(xl) @ qvec)),
             floor=gate.XL_MIN_SCORE if xl else self.min_score,
-            scope_min=gate.XL_SCOPE_MIN if xl else self.scope_min, xl=xl)
+            scope_min=gate.XL_SCOPE_MIN if xl else self.scope_min, xl=xl,
+            english=self._english_agreement(getattr(found, "english_query", ""), hits) if xl else 0.0)
         timings["embed_question"] = (time.perf_counter() - t) * 1000
         words = sn.content_words(res.query)
         result.evidence = {"top_cosine": round(signals.top, 4), "scope": round(signals.scope, 4),
                            "coverage": round(gate.coverage(words, hits[:3]), 3),
                            "min_score": self.min_score, "scope_min": self.scope_min}
+        if xl:
+            result.evidence["english_agreement"] = round(signals.english, 4)
 
         if not hits:
             return self._nothing_found(result, res)
@@ -213,6 +216,15 @@ class Answerer:
         self._around(result, question, res, hits, places, best_all, docs[1])
         timings["related"] = (time.perf_counter() - t) * 1000
         return result
+
+    def _english_agreement(self, english: str, hits: list[Hit]) -> float:
+        """For a question in another language: the English encoder's cosine between its words
+        carried over to the corpus's ("guerra" -> "war") and the best document's best passage, a
+        second view of the match beside the multilingual encoder's (:class:`gate.Signals`)."""
+        if not english or not hits or not hits[0].passages:
+            return 0.0
+        passage = max(hits[0].passages, key=lambda p: p.dense or 0.0).text
+        return float(self.vectors.question(english) @ self.vectors.sentences([passage])[0])
 
     def _search(self, res: Resolution) -> tuple[Any, Snapshot]:
         """The search for the resolved question, and the documents of the generation it read.
