@@ -53,6 +53,11 @@ class Hit:
         return snippet(self.passages[0].text) if self.passages else ""
 
     @property
+    def closest_passage(self) -> Passage | None:
+        """The passage of highest raw cosine (None when the hit has no passages)."""
+        return max(self.passages, key=lambda p: p.dense or 0.0, default=None)
+
+    @property
     def dense_score(self) -> float | None:
         """The best raw cosine among the hit's passages (None in bm25 mode)."""
         values = [p.dense for p in self.passages if p.dense is not None]

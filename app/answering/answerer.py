@@ -221,10 +221,10 @@ class Answerer:
         """For a question in another language: the English encoder's cosine between its words
         carried over to the corpus's ("guerra" -> "war") and the best document's best passage, a
         second view of the match beside the multilingual encoder's (:class:`gate.Signals`)."""
-        if not english or not hits or not hits[0].passages:
+        passage = hits[0].closest_passage if hits else None
+        if not english or passage is None:
             return 0.0
-        passage = max(hits[0].passages, key=lambda p: p.dense or 0.0).text
-        return float(self.vectors.question(english) @ self.vectors.sentences([passage])[0])
+        return float(self.vectors.question(english) @ self.vectors.sentences([passage.text])[0])
 
     def _search(self, res: Resolution) -> tuple[Any, Snapshot]:
         """The search for the resolved question, and the documents of the generation it read.

@@ -211,9 +211,9 @@ def spread(question: str, hits: Sequence[Hit], places: Places) -> bool:
 
 def _without_places(question: str, hit: Hit, places: Places, searcher: Any) -> float:
     """The multilingual cosine of ``question`` without its place names to ``hit``'s best passage."""
-    passage = max(hit.passages, key=lambda p: p.dense or 0.0).text if hit.passages else ""
+    passage = hit.closest_passage
     try:
-        vecs = searcher.crosslingual_encode([places.strip(question), f"{hit.title}\n{passage}"])
+        vecs = searcher.crosslingual_encode([places.strip(question), f"{hit.title}\n{passage.text if passage else ''}"])
     except UccError:
         return XL_PLACE_MIN  # no multilingual encoder: as before, the place check does not apply
     return float(vecs[0] @ vecs[1])
