@@ -130,13 +130,9 @@ def country_adjectives() -> dict[str, str]:
 def countries_named(text: str, known: Iterable[str], adjectives: bool = False) -> list[str]:
     """The countries of ``known`` that the folded ``text`` names (by name or other name; with
     ``adjectives``, also by :func:`country_adjectives`), in the order of ``known``."""
+    known = list(dict.fromkeys(known))
     words = set(re.findall(r"\w+", text))
-    aliases = country_aliases()
-    extra = country_adjectives() if adjectives else {}
-    found = []
-    for country in dict.fromkeys(known):
-        names = [fold(country)] + [a for a, c in aliases.items() if c == country]
-        if any((" " in n and re.search(rf"\b{re.escape(n)}\b", text)) or n in words for n in names) or \
-                any(c == country and a in words for a, c in extra.items()):
-            found.append(country)
-    return found
+    tables = [{fold(c): c for c in known}, country_aliases()] + ([country_adjectives()] if adjectives else [])
+    named = {c for table in tables for w in words if (c := table.get(w))}
+    named |= {c for table in tables[:2] for n, c in table.items() if " " in n and re.search(rf"\b{re.escape(n)}\b", text)}
+    return [c for c in known if c in named]
