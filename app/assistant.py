@@ -97,7 +97,7 @@ class Assistant:
 
     @cached_property
     def crossrouter(self) -> CrossRouter:
-        return CrossRouter(self.searcher.crosslingual_encode)
+        return CrossRouter(self.answerer.vectors)
 
     @cached_property
     def answerer(self) -> Answerer:
@@ -120,11 +120,12 @@ class Assistant:
         conv_id = ConversationStore.check_id(conversation) if conversation else None
         history = self.conversations.turns(conv_id) if conv_id else []
         asked, follow_up = question, "new"
-        language = self._language(question)
+        first = self.route(question)
+        language = self._language(question, first.cities)
         criterion = network.pick_criterion(question) if history and history[-1].cities else None
         if criterion:  # "which of them is biggest?" after any answer that named members
             found = network.pick(history[-1].cities, criterion, self.catalog, self.benchmark)
-            r = self.route(question)
+            r = first
             reply = self._network_reply(found, "members", r)
             reply.question, reply.resolved_question, reply.follow_up = question, question, "about"
             reply.conversation_id = conv_id
@@ -135,8 +136,8 @@ class Assistant:
         if rewritten:
             asked, follow_up = rewritten, "place"
         elif history and self._answer_follow_up(question, history, filters):
-            return self._cited(question, conv_id, filters, self.route(question))
-        r = self.route(asked)
+            return self._cited(question, conv_id, filters, first)
+        r = self.route(asked) if asked != question else first
         net = network.read(asked, self.catalog, r.cities) if self.catalog.has_cities and not filters else None
         other = routing_language(language.code, language.confidence, language.guess)
         if not net and r.intent == "answer" and other and not filters:
@@ -169,10 +170,10 @@ class Assistant:
         result = self.answerer.ask(question, conversation=conv_id, filters=filters).to_dict()
         return Reply.from_answer(result, "answer", r.to_dict())
 
-    def _language(self, question: str) -> Language:
-        """The question's language, read without the members it names: names are in no language,
-        and "Metti a confronto Helsinki ed Espoo" read whole looks English."""
-        names = [n for slug in self.route(question).cities for n in self.catalog.city(slug).all_names]
+    def _language(self, question: str, cities: Iterable[str]) -> Language:
+        """The question's language, read without the members it names (``cities``): names are in
+        no language, and "Metti a confronto Helsinki ed Espoo" read whole looks English."""
+        names = [n for slug in cities for n in self.catalog.city(slug).all_names]
         if names:
             pattern = "|".join(re.escape(n) for n in sorted(set(names), key=len, reverse=True))
             question = re.sub(rf"\b(?:{pattern})\b", " ", question, flags=re.IGNORECASE)

@@ -18,10 +18,9 @@ file beside it was not used to choose them): bench/RESULTS.md.
 from __future__ import annotations
 
 import re
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -42,7 +41,6 @@ SUB_MIN_SIMILARITY = 0.7  # for a sub-indicator only the encoder found (no cogna
 COGNATE_MIN = 80
 COGNATE_MIN_LEN = 7
 COGNATE_PREFIX = 8  # words are compared on their first letters (at most this many, and the shorter word's length)
-CACHE_SIZE = 4096  # exemplar vectors kept (a few hundred per member named)
 
 # Kind -> English exemplars. Each must be routed by the English router or app.network.facts to
 # that kind (tests/test_crossroute.py checks it); "answer" exemplars only stop a route.
@@ -117,6 +115,10 @@ class Candidate:
     template: str
     sub: str | None  # the sub-indicator name filled in, if any
 
+    @property
+    def route(self) -> str:
+        return ROUTE.get(self.kind, self.kind)
+
 
 def candidates(named: Named, subindicators: Sequence[str]) -> list[Candidate]:
     """The exemplars of every kind whose slots ``named`` can fill; ``subindicators``: the
@@ -159,30 +161,27 @@ def cognate(question: str, terms: dict[str, Sequence[str]]) -> str | None:
 
 
 class CrossRouter:
-    """Picks the English exemplar a question stands for; exemplar vectors are cached (LRU)."""
+    """Picks the English exemplar a question stands for. ``vectors`` gives the multilingual
+    encoder's vectors (app/answering/vectors.py ``Vectors``: ``question`` and ``sentences`` with
+    ``xl=True``), cached there with the answer path's, so the question is encoded once."""
 
-    def __init__(self, encode: Callable[[list[str]], np.ndarray]):
-        self._encode = encode
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
+    def __init__(self, vectors: Any):
+        self._vectors = vectors
 
     def match(self, question: str, named: Named, subindicators: dict[str, Sequence[str]]) -> Match | None:
         """The best exemplar for ``question``, or None when none is close enough and clearly ahead.
         ``subindicators``: each sub-indicator's name -> its English words (for :func:`cognate`)."""
-        found = candidates(named, list(subindicators))
+        anchored = route_words(fold(question))
+        found = [c for c in candidates(named, list(subindicators)) if c.route not in ROUTES_NEEDING_WORDS - anchored]
         if not found:
             return None
-        anchored = route_words(fold(question))
-        found = [c for c in found if ROUTE.get(c.kind, c.kind) not in ROUTES_NEEDING_WORDS - anchored]
-        vecs = self._vectors([question] + [c.text for c in found])
-        sims = vecs[1:] @ vecs[0] + np.array([ANCHOR_BONUS if ROUTE.get(c.kind, c.kind) in anchored else 0.0
-                                               for c in found], dtype=np.float32)
+        qvec = self._vectors.question(question, xl=True)
+        sims = np.vstack(self._vectors.sentences([c.text for c in found], xl=True)) @ qvec + np.array(
+            [ANCHOR_BONUS if c.route in anchored else 0.0 for c in found], dtype=np.float32)
         best = found[int(np.argmax(sims))]
-        route = ROUTE.get(best.kind, best.kind)
         similarity = float(np.max(sims))
-        margin = similarity - max((float(s) for c, s in zip(found, sims) if ROUTE.get(c.kind, c.kind) != route),
-                                  default=0.0)
-        if route == "answer" or similarity < MIN_SIMILARITY or margin < MIN_MARGIN:
+        margin = similarity - max((float(s) for c, s in zip(found, sims) if c.route != best.route), default=0.0)
+        if best.route == "answer" or similarity < MIN_SIMILARITY or margin < MIN_MARGIN:
             return None
         # A sub-indicator the question writes out (a cognate) beats the encoder's pick among them;
         # the encoder's pick alone must be closer ("ostacoli per le persone con disabilità" is near
@@ -190,22 +189,7 @@ class CrossRouter:
         sub = cognate(question, subindicators)
         if best.sub is not None and sub is None and similarity < SUB_MIN_SIMILARITY:
             return None
-        pool = [(c, float(s)) for c, s in zip(found, sims) if ROUTE.get(c.kind, c.kind) == route and c.sub == sub]
+        pool = [(c, float(s)) for c, s in zip(found, sims) if c.route == best.route and c.sub == sub]
         if sub is not None and pool:
             best = max(pool, key=lambda cs: cs[1])[0]
         return Match(best.text, best.kind, similarity, margin)
-
-    def _vectors(self, texts: list[str]) -> np.ndarray:
-        """Unit vectors of ``texts``; the first (the question) is never cached."""
-        with self._lock:
-            known = {t: self._cache[t] for t in texts[1:] if t in self._cache}
-            for t in known:
-                self._cache.move_to_end(t)
-        missing = [t for t in dict.fromkeys(texts[1:]) if t not in known]
-        fresh = self._encode([texts[0]] + missing)
-        known.update(zip(missing, fresh[1:]))
-        with self._lock:
-            self._cache.update(zip(missing, fresh[1:]))
-            while len(self._cache) > CACHE_SIZE:
-                self._cache.popitem(last=False)
-        return np.vstack([fresh[0]] + [known[t] for t in texts[1:]])
