@@ -34,6 +34,10 @@ ANSWERS_MULTILINGUAL_HELDOUT_FLOOR = 17  # 17 with the gate's second view
 # answers-multilingual/heldout2.jsonl: 16 more (10 answerable, 6 refusals), written after all of the
 # above and checked once: 15 passed (the same with or without the gate's second view).
 ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR = 15
+# answers-multilingual/refusals.jsonl: 62 questions in es/it/de/fr/nl/pt the knowledge base does not
+# answer (off-topic, uncovered municipal services, a member's population or mayor): 51 refused at
+# first, 56 once awards, similar members and learn-from needed their own words.
+REFUSALS_MULTILINGUAL_FLOOR = 56
 
 
 def case(**kw):
@@ -253,6 +257,12 @@ def test_the_projects_answer_sets_keep_their_floors(assistant, path, total, floo
     assert report.total == total
     assert report.passed >= floor, f"{report.passed}/{report.total} passed; failing: {failing}"
     assert report.by_status()["cannot_answer"] == {"passed": refusals, "total": refusals}
+
+
+def test_questions_in_other_languages_the_knowledge_base_does_not_answer_are_refused(assistant):
+    report = evaluate_file(REPO / "tests" / "data" / "answers-multilingual" / "refusals.jsonl", assistant.ask)
+    answered = ", ".join(f"{f.id} {f.q}" for f in report.failures)
+    assert report.total == 62 and report.passed >= REFUSALS_MULTILINGUAL_FLOOR, answered
 
 
 def test_ucc_eval_answers(monkeypatch, knowledge_searcher, tmp_path):

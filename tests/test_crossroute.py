@@ -11,7 +11,8 @@ import numpy as np
 import pytest
 
 from app.answering.crossroute import EXEMPLARS, ROUTE, CrossRouter, Named, candidates, cognate
-from app.answering.languages import asks_for_examples, routing_language
+from app.answering.languages import asks_for_examples, route_words, routing_language
+from indexer.text import fold
 from app.network.countries import countries_named, other_names
 
 DATA = Path(__file__).parent / "data"
@@ -78,7 +79,7 @@ def test_a_route_needs_a_clear_margin_over_other_kinds():
         for t in texts:
             v = np.zeros(4, np.float32)
             v[0] = 1.0
-            v[1] = 0.2 if ("score" in t or "learn" in t) else (0.0 if t.startswith("Q") else 1.0)
+            v[1] = 0.2 if ("score" in t or "Compare" in t) else (0.0 if t.startswith("Q") else 1.0)
             vecs.append(v / np.linalg.norm(v))
         return np.vstack(vecs)
 
@@ -90,7 +91,7 @@ def test_a_route_needs_a_clear_margin_over_other_kinds():
             return list(encode(texts))
 
     router = CrossRouter(FakeVectors())
-    assert router.match("Q", Named(("Ghent",)), {"Usability": ("usability",)}) is None
+    assert router.match("Q", Named(("Ghent", "Espoo")), {"Usability": ("usability",)}) is None
 
 
 def test_sub_indicators_are_recognised_by_their_cognates():
@@ -159,3 +160,23 @@ def test_examples_that_find_nothing_are_an_honest_refusal(assistant, question):
                                       "Quante persone hanno partecipato alla Milano Digital Week nel 2020?"])
 def test_a_year_alone_does_not_make_a_question_about_the_award(assistant, question):
     assert assistant.reply(question).intent != "awards"
+
+
+@pytest.mark.parametrize("question", [
+    "¿Quién ganó la liga de fútbol en 2021?",  # winning, but no award
+    "Welche Fußballmannschaft hat 2020 die Meisterschaft gewonnen?",
+    "Welke voetbalclub won de Eredivisie in 2022?",
+    "Quem é o presidente da câmara do Porto?",  # near "Which members are like Porto?" by the name alone
+    "Combien de touristes visitent Porto chaque année ?",
+    "¿Dónde está el mejor restaurante de Madrid?",
+])
+def test_a_route_of_its_own_words_is_not_taken_without_them(assistant, question):
+    """Awards, similar members and learn-from need one of their words in the question's language."""
+    assert assistant.reply(question).intent == "answer"
+
+
+def test_the_words_of_similar_members_include_the_phrase_be_like():
+    assert {"similar"} <= route_words(fold("¿Qué miembros son como Rotterdam?"))
+    assert {"similar"} <= route_words(fold("Welche Mitglieder sind Espoo vergleichbar?"))
+    assert "awards" not in route_words(fold("¿Quién ganó la liga en 2021?"))
+    assert "awards" in route_words(fold("Quelle ville a gagné le prix en 2023 ?"))

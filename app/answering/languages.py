@@ -101,16 +101,18 @@ ROUTE_WORDS = {
     "learn_from": re.compile(r"\b(?:learn\w*|aprend\w*|impar\w*|lern\w*|apprend\w*|leren|leert|inspir\w*|"
                              r"uczy\w*|nauczy\w*)\b"),
     "similar": re.compile(r"\b(?:simil\w*|parecid\w*|parec\w*|semejante\w*|ahnl\w*|ahnel\w*|ressembl\w*|"
-                          r"semblabl\w*|comparable\w*|assomigli\w*|lijk\w*|vergelijkbaar|semelhan\w*|podobn\w*)\b"),
+                          r"semblabl\w*|comparable\w*|assomigli\w*|somigli\w*|lijk\w*|vergelijkbaar|vergleichbar\w*|semelhan\w*|"
+                          r"podobn\w*)\b|\b(?:son|sont|sind|zijn|sono|sao|estan) (?:como|comme|wie|als|come)\b"),
     "compare": re.compile(r"\b(?:compar(?!abl)\w*|confront\w*|vergleich\w*|vergelijk(?!baar)\w*|porown\w*)\b"),
     # The award's words: without one, a question is never about the award ("Combien de propositions
-    # ... en 2022 ?" is as near "Who won the award in 2022?" as to anything else).
+    # ... en 2022 ?" is as near "Who won the award in 2022?" as to anything else). Nouns only: the
+    # verbs ("ganó", "gewonnen", "won") are as often about a football league as about the award.
     "awards": re.compile(r"\b(?:award\w*|prize\w*|premi\w*|prix|preis\w*|prijs\w*|nagrod\w*|finalist\w*|"
-                         r"ganador\w*|gano|ganad\w*|vincitor\w*|vint\w*|gewinner\w*|gewonnen|gagn\w*|rempor\w*|"
-                         r"laureat\w*|winnaar\w*|won|venced\w*|venceu|wygra\w*)\b"),
+                         r"ganador\w*|vincitor\w*|gewinner\w*|laureat\w*|winnaar\w*|vencedor\w*|zwyciez\w*|"
+                         r"jury|jurado|giuria)\b"),
 }
 # Routes a question in another language takes only when it uses one of their words.
-ROUTES_NEEDING_WORDS = frozenset({"awards"})
+ROUTES_NEEDING_WORDS = frozenset({"awards", "similar", "learn_from"})
 
 
 def route_words(folded: str) -> set[str]:
