@@ -234,9 +234,11 @@ class Assistant:
             found = network.awards(net, self.catalog)
         elif net.kind == "dashboard":
             found = network.dashboard(self.catalog, self.benchmark, r.revision, net.pillar)
+        elif net.kind == "member":
+            found = network.member(net, self.catalog, self.catalog.membership)
         else:
             found = network.members(net, self.catalog, self.catalog.membership)
-        return self._network_reply(found, {"member_count": "members"}.get(net.kind, net.kind), r)
+        return self._network_reply(found, {"member_count": "members", "member": "members"}.get(net.kind, net.kind), r)
 
     @staticmethod
     def _network_reply(found: network.NetworkAnswer, intent: str, r: Route) -> Reply:
@@ -452,6 +454,8 @@ def _template(reply: Reply, r: Route, net: network.NetworkQuestion | None) -> st
             return f"Compare {names} and {{place}} on the dashboard"
         if net.kind == "members" and net.countries:
             return "Which members are in {place}?"
+        if net.kind == "member":
+            return "Is {place} a founding member?" if net.founding else "When did {place} join the network?"
         return ""
     if reply.intent == "scores" and r.city:
         return "How does {place} score on the dashboard?"

@@ -17,6 +17,7 @@ OPENER = "How do cities run one-stop shops for residents?"
 # (question, intent, text the answer must hold)
 INTENTS = [
     ("How does Ghent score on the dashboard?", "scores", "Ghent scores"),
+    ("When did Paris join UserCentriCities?", "members", "June 2022"),
     ("Which city scores highest on the dashboard?", "ranking", "Milan"),
     ("Which cities are similar to Espoo?", "similar", "Members most like Espoo"),
     ("Who should Porto learn from on accessibility?", "learn_from", "2.3 Usability"),
@@ -52,6 +53,7 @@ def test_every_intent_as_a_first_question_and_as_a_follow_up(client, question, i
     ("Which cities are similar to Espoo?", "and Porto?", "similar", "Members most like Porto"),
     ("Which members are in Finland?", "and in Spain?", "members", "Madrid"),
     ("Who should Murcia learn from on adoption?", "what about Porto?", "learn_from", "Porto"),
+    ("When did Paris join UserCentriCities?", "and Ljubljana?", "members", "January 2021"),
 ])
 def test_place_follow_ups_of_routed_answers(client, first, follow_up, intent, holds):
     one = ask(client, first)
@@ -140,3 +142,20 @@ def test_award_questions_are_answered_from_the_awards_data(client, question, hol
     assert (r["intent"], r["status"]) == ("awards", "answered")
     for text in holds:
         assert text in r["answer"], r["answer"]
+
+
+@pytest.mark.parametrize("question, holds", [
+    ("Is Helsinki a founding member?", "No: Helsinki is not one of the founding members"),
+    ("Is Espoo a founding member of the network?", "Espoo (Finland) is a founding member"),
+    ("Since when is Kronoberg a member?", "June 2022"),
+    ("¿Cuándo se unió París a UserCentriCities?", "June 2022"),
+    ("Sinds wanneer is Rotterdam lid van het netwerk?", "founding member"),
+])
+def test_one_members_membership_is_answered_from_the_member_list(client, question, holds):
+    r = ask(client, question)
+    assert (r["intent"], r["status"]) == ("members", "answered") and holds in r["answer"], r["answer"]
+    assert "member list" in r["answer"]
+
+
+def test_a_question_about_a_members_service_is_not_taken_for_one_about_its_membership(client):
+    assert ask(client, "When did Paris launch DansMaRue?")["intent"] == "answer"

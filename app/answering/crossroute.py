@@ -61,6 +61,7 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
     "members_country": ("Which members are in {country}?",),
     "member_count": ("How many members does the network have?", "How many cities are in the network?"),
     "members_joined": ("Which members joined in {year}?",),
+    "member_joined": ("When did {city} join the network?", "Is {city} a founding member of the network?"),
     "founding": ("Which were the founding members of the network?",),
     "dashboard": ("How many questions are on the dashboard?", "What are the pillars of the dashboard?",
                   "How many sub-indicators does the dashboard have?",
@@ -78,9 +79,9 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
 }
 # The route each kind stands for: the margin is taken against other routes, not other wordings.
 ROUTE = {"answer_which": "answer", "scores_sub": "scores", "learn_from_sub": "learn_from", "ranking_sub": "ranking", "weakest_sub": "ranking",
-         "members_country": "members", "member_count": "members", "members_joined": "members", "founding": "members",
+         "members_country": "members", "member_count": "members", "member_joined": "members", "members_joined": "members", "founding": "members",
          "awards_year": "awards"}
-_NEEDS = {"city": ("scores", "scores_sub", "similar", "learn_from", "learn_from_sub"), "city2": ("compare",),
+_NEEDS = {"city": ("scores", "scores_sub", "similar", "learn_from", "learn_from_sub", "member_joined"), "city2": ("compare",),
           "country": ("members_country",), "year": ("members_joined", "awards_year")}
 _NO_CITY = ("answer_which", "ranking", "ranking_sub", "weakest_sub", "member_count", "founding", "dashboard", "members_country",
             "members_joined")
@@ -175,7 +176,8 @@ class CrossRouter:
         """The best exemplar for ``question``, or None when none is close enough and clearly ahead.
         ``subindicators``: each sub-indicator's name -> its English words (for :func:`cognate`)."""
         anchored = route_words(fold(question))
-        found = [c for c in candidates(named, list(subindicators)) if c.route not in ROUTES_NEEDING_WORDS - anchored]
+        unmet = ROUTES_NEEDING_WORDS - anchored
+        found = [c for c in candidates(named, list(subindicators)) if c.route not in unmet and c.kind not in unmet]
         if not found:
             return None
         qvec = self._vectors.question(question, xl=True)

@@ -110,9 +110,15 @@ ROUTE_WORDS = {
     "awards": re.compile(r"\b(?:award\w*|prize\w*|premi\w*|prix|preis\w*|prijs\w*|nagrod\w*|finalist\w*|"
                          r"ganador\w*|vincitor\w*|gewinner\w*|laureat\w*|winnaar\w*|vencedor\w*|zwyciez\w*|"
                          r"jury|jurado|giuria)\b"),
+    # One member's membership: joining, belonging, founding ("¿Cuándo se unió París...?", "beigetreten").
+    "member_joined": re.compile(r"\b(?:join\w*|uni[oa]\w*|unid[oa]|adh[ei]r\w*|aderi\w*|entr[oóa]\w*|beigetreten|"
+                                r"beitr\w*|mitglied\w*|rejoin\w*|rejoint\w*|membr[eo]\w*|miembro\w*|lid|leden|"
+                                r"toegetreden|aangesloten|fundador\w*|fondat\w*|fondateur\w*|grundungs\w*|grunder\w*|"
+                                r"oprichter\w*|oprichtend\w*|czlon\w*|dolacz\w*)\b"),
 }
-# Routes a question in another language takes only when it uses one of their words.
-ROUTES_NEEDING_WORDS = frozenset({"awards", "similar", "learn_from"})
+# Routes (or kinds of exemplar, app/answering/crossroute.py) a question in another language takes
+# only when it uses one of their words.
+ROUTES_NEEDING_WORDS = frozenset({"awards", "similar", "learn_from", "member_joined"})
 
 
 def route_words(folded: str) -> set[str]:

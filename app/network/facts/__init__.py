@@ -3,7 +3,8 @@
 The member list (``cities.yaml``), the dashboard's framework and its self-assessed scores are
 data; a question that asks for them gets the data, with its source:
 
-- members by country, type, role and date joined, and how many there are
+- members by country, type, role and date joined, and how many there are; one member's own
+  membership ("When did Paris join UserCentriCities?", "Is Helsinki a founding member?");
   ("Which members are in Finland?", "Which Spanish members are in the network?",
   "Which regions are members?", "Who joined in 2022?", "How many members does the network have?");
 - the dashboard's structure ("How many questions are on the dashboard?", "What are its pillars?");
@@ -24,7 +25,7 @@ The modules: :mod:`~app.network.facts.questions` (reading the question),
 
 from app.network.facts.awards import awards
 from app.network.facts.dashboard import compare, dashboard, subindicator_ranking, topic_subindicator
-from app.network.facts.members import members, pick
+from app.network.facts.members import member, members, pick
 from app.network.facts.model import MONTHS, NetworkAnswer, member_item
 from app.network.facts.questions import NetworkQuestion, pick_criterion, read
 
@@ -35,6 +36,7 @@ __all__ = [
     "awards",
     "compare",
     "dashboard",
+    "member",
     "member_item",
     "members",
     "pick",

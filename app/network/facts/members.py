@@ -3,9 +3,10 @@ of the last answer's members is biggest or scores best."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
-from app.network.facts.model import NetworkAnswer, member_item, members_source, scores_source
+from app.network.facts.model import NetworkAnswer, month_text, member_item, members_source, scores_source
 from app.network.facts.questions import NetworkQuestion
 from app.network.wording import join_names
 
@@ -31,6 +32,35 @@ def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Net
     return NetworkAnswer(text, {"members": items, "filters": {"countries": q.countries, "type": q.member_type,
                                                             "founding": q.founding, "joined": q.joined_year}},
                          [{"type": "cities", "title": "Members", "items": items}], [source])
+
+
+def member(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> NetworkAnswer:
+    """Whether, since when and in which role each member ``q`` names belongs to the network, with
+    the member list's own note on it where there is one (a press release, a conflict of dates)."""
+    chosen = [c for c in catalog.cities if c.slug in q.cities]
+    sentences, sources = [], [members_source((membership.get("sources") or [None])[0])]
+    for c in chosen:
+        if c.role == "founding":
+            said = f"{c.name} ({c.country}) is a founding member of UserCentriCities"
+            said += f" (since {month_text(c.joined)})." if c.joined else "."
+        elif c.joined:
+            said = f"{c.name} ({c.country}) joined UserCentriCities in {month_text(c.joined)}."
+        else:
+            said = f"{c.name} ({c.country}) is a member of UserCentriCities; the member list gives no joining date."
+        if q.founding and c.role != "founding":  # "Is Helsinki a founding member?"
+            said = f"No: {c.name} is not one of the founding members. " + said
+        note = next((f for f in c.context if _ABOUT_JOINING.search(f.text)), None)
+        if note is not None:
+            said += f" {note.text}"
+            if note.source and all(s.get("url") != note.source for s in sources):
+                sources.append({"title": f"{c.name}: membership", "url": note.source, "source": "cities.yaml"})
+        sentences.append(said)
+    items = [member_item(c) for c in chosen]
+    text = " ".join(sentences) + " Source: the network's member list (about page, 2023)."
+    return NetworkAnswer(text, {"members": items}, [{"type": "cities", "title": "Members", "items": items}], sources)
+
+
+_ABOUT_JOINING = re.compile(r"\b(?:join\w*|found\w*|member since|became a member)\b", re.IGNORECASE)
 
 
 def _member_count(everyone: list[Any], membership: dict[str, Any], source: dict[str, Any]) -> NetworkAnswer:

@@ -19,7 +19,7 @@ class NetworkAnswer:
     sources: list[dict[str, Any]]
 
 
-def _month(joined: str | None) -> str | None:
+def month_text(joined: str | None) -> str | None:
     if not joined:
         return None
     year, _, month = joined.partition("-")
@@ -32,7 +32,7 @@ def member_item(city: Any) -> dict[str, Any]:
     if city.role == "founding":
         bits.append("founding member")
     elif city.joined:
-        bits.append(f"joined {_month(city.joined)}")
+        bits.append(f"joined {month_text(city.joined)}")
     return {"slug": city.slug, "name": city.name, "country": city.country, "type": city.type, "role": city.role,
             "joined": city.joined, "capital": city.capital, "why": ", ".join(bits),
             "url": f"/api/v1/cities/{city.slug}"}

@@ -48,7 +48,7 @@ rather than instead not opposed made up consist consists does do its make makes 
 
 @dataclass
 class NetworkQuestion:
-    kind: str  # members | member_count | dashboard | compare | awards
+    kind: str  # members | member_count | member | dashboard | compare | awards
     countries: list[str] = field(default_factory=list)
     member_type: str | None = None  # city | region
     founding: bool | None = None
@@ -71,7 +71,9 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
             return NetworkQuestion("awards", year=year.group(1) if year else None, cities=list(cities))
     if len(cities) >= 2 and (_COMPARE.search(text) or (_SCORE_WORDS.search(text) and not _ASKS_HOW.search(text))):
         return NetworkQuestion("compare", cities=list(cities))
-    if cities or not _ASK.search(text):
+    if cities:
+        return _member_question(text, catalog, cities)
+    if not _ASK.search(text):
         return None
     pillars = _pillar_names(catalog)
     named = [name for key, name in pillars.items() if re.search(rf"\b{re.escape(key)}\b", text)]
@@ -80,6 +82,18 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
         if _only_filler(text, [_PARTS, _DASHBOARD, _ASK, pillar_words]):
             return NetworkQuestion("dashboard", pillar=named[0] if named else None)
     return _members_question(text, catalog)
+
+
+def _member_question(text: str, catalog: Any, cities: tuple[str, ...]) -> NetworkQuestion | None:
+    """A question about named members' membership ("When did Paris join UserCentriCities?", "Is
+    Helsinki a founding member?", "Since when is Kyiv a member?"); None if it asks more."""
+    if not (_JOINED.search(text) or _FOUNDING.search(text) or _MEMBER_OF.search(text)):
+        return None
+    named = [fold(n) for c in catalog.cities if c.slug in cities for n in c.known_names]
+    if not _only_filler(text, [_MEMBER_WORDS, _ASK, _JOINED, _FOUNDING, _YES_NO, _SINCE, _words(named)]):
+        return None
+    return NetworkQuestion("member", cities=list(cities), joined=bool(_JOINED.search(text)),
+                           founding=True if _FOUNDING.search(text) else None)
 
 
 def _members_question(text: str, catalog: Any) -> NetworkQuestion | None:
@@ -119,6 +133,8 @@ _AWARD_FILLER = re.compile(r"\b(?:best|user[- ]centric|services?|european|editio
                            r"recent|most|jury|announced|named|given|received|got|ones?|projects?|entries|"
                            r"submitted|submissions?|many|who|for|of|the)\b")
 _YES_NO = re.compile(r"^\s*(?:did|has|have|was|were|is|are)\b")
+_MEMBER_OF = re.compile(r"\b(?:members?|membership|part of|belongs?)\b")
+_SINCE = re.compile(r"\b(?:since when|when|since|how long|long|ago)\b")
 _RATHER = re.compile(r"\b(?:rather than|instead of|not|as opposed to)\b")
 
 
