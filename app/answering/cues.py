@@ -155,7 +155,7 @@ DOING = re.compile(r"\b(?:use|uses|used|using|fill|filled|filling|improve|improv
 
 EXAMPLES = [
     (re.compile(r"(?<!for )(?<!for an )\bexamples?\b(?!\s+(?:question|sentence)s?\b)"), "examples"),
-    (re.compile(r"\b(?:show|give|find|list|share|suggest|recommend|need|want|looking\s+for|look\s+for|search\s+for|"
+    (re.compile(r"\b(?:show|give|find|list|share(?!\s+of\b)|suggest|recommend|need|want|looking\s+for|look\s+for|search\s+for|"
                 r"point\s+me\s+to|send|collect|gather)\s+(?:me\s+|us\s+)?(?:some\s+|a\s+few\s+|good\s+|concrete\s+|more\s+|"
                 r"relevant\s+|any\s+|the\s+|nice\s+|best\s+|several\s+|CITYX(?:'s)?\s+|\w+\s+){0,2}(?:examples?|services|cases|case\s+stud(?:y|ies)|"
                 r"practices?|good\s+practices?|best\s+practices?|stories|success\s+stories|inspiration|projects|initiatives|"
@@ -167,7 +167,9 @@ EXAMPLES = [
      "which services"),
     (re.compile(r"\bservices?\s+(?:like|such\s+as)\b"), "services like"),
 ]
-EXAMPLES_VETO = re.compile(r"\b(?:benchmark|dashboard|indicators?|sub\s?indicators?|questions?|framework|count(?:s|ed)?)\b")
+# ... and a question that asks for a figure ("What share of Kronoberg's services are in healthcare?").
+EXAMPLES_VETO = re.compile(r"\b(?:benchmark|dashboard|indicators?|sub\s?indicators?|questions?|framework|count(?:s|ed)?|"
+                           r"(?:what|which)\s+(?:share|percentage|proportion|number)|how\s+(?:many|much))\b")
 
 # Words removed from the topic, besides cue phrases and member names.
 TOPIC_FILLER = [
