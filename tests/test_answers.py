@@ -231,6 +231,17 @@ def test_answers_cite_the_right_document(answerer, knowledge_searcher, question,
     assert expected in doc_ids or expected.replace("services/", "cases/") in doc_ids
 
 
+@pytest.mark.parametrize("question, holds", [
+    # The document is titled after the topic; the answering sentence holds the question's focus word
+    # ("developed", "started") but few of the topic's words.
+    ("From what year has the FUE business one-stop shop been developed in Catalonia?", "2011"),
+    ("Who started the Gem virtual assistant with Utrecht?", "Tilburg"),
+])
+def test_the_sentence_with_the_questions_focus_beats_sentences_about_the_topic(answerer, question, holds):
+    r = answerer.ask(question)
+    assert r.status == "answered" and holds in r.answer, r.answer
+
+
 TOPICS = ["proactive services", "participatory budget", "usability testing", "reporting problems in public space",
           "digital inclusion", "city app", "once-only principle", "accessibility of websites", "civil registry certificates",
           "measuring satisfaction", "benchmark self-assessment", "co-design with older people", "procurement"]

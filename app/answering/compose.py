@@ -38,6 +38,16 @@ MAX_SENTENCES = 4
 SENTENCE_WEIGHT = 0.45  # the sentence's own cosine to the question ...
 PASSAGE_WEIGHT = 0.15  # ... and its passage's: an answer sentence often lacks the subject its paragraph names
 TYPE_BONUS = 0.08  # a unit holding the kind of answer the question expects (app/answering/reader.py; bench/RESULTS.md)
+# Share of the question's *focus* words a unit holds: the question's words that the answer documents'
+# titles do not already name ("developing" in "Since which year has Catalonia been developing the FUE
+# business one-stop shop?", whose documents are titled after the FUE). Every sentence of those
+# documents shares their topic; the focus words tell the one that answers (bench/calibrate_reader.py).
+FOCUS_WEIGHT = 0.15
+# An answer to a question that expects a type (a number, a date, a name...) holds one: when none of
+# the units picked does, the best unit that does is added if it scores within this of the best
+# ("From what year...?": the sentence closest to the question restates its topic; the year is in
+# the third) (bench/calibrate_reader.py).
+TYPED_MARGIN = 0.3
 MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGIN of the best
 SECOND_MARGIN = 0.3
 MAX_WORDS = 90
@@ -94,9 +104,16 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     if len(cands) > MAX_CANDIDATES:
         cands = _shortlist(cands, qstems)
     vecs = embed([c.sentence.text for c in cands])
+    # The topic is what the answer documents are titled after, together; a question in another
+    # language shares no words with English titles, so it has no focus words.
+    focus = set() if language else qstems - {sn.stem(w) for hit in hits for w in sn.words(hit.title)}
     for c, vec in zip(cands, vecs):
         _score(c, vec, qvec, qstems, atype, query, kind)
-    picked, total = _pick(sorted(cands, key=lambda c: -c.score))
+        if focus:
+            c.score += FOCUS_WEIGHT * _overlap(focus, c.sentence.text)
+    ranked = sorted(cands, key=lambda c: -c.score)
+    picked, total = _pick(ranked)
+    total += _add_typed(picked, ranked, atype, query)
     _add_antecedents(picked, cands, total)
     picked.sort(key=lambda c: (c.hit_index, c.passage_index, c.sentence.position))
     return picked
@@ -178,6 +195,24 @@ def _pick(ranked: list[_Candidate]) -> tuple[list[_Candidate], int]:
         picked.append(c)
         total += n_words
     return picked, total
+
+
+def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | None, query: str) -> int:
+    """When no unit of ``picked`` holds the expected type, the best one that does within
+    :data:`TYPED_MARGIN` of the best (in place of the last when the answer is full); its words."""
+    if atype is None or not picked or any(reader.holds_type(c.sentence.text, atype, query) for c in picked):
+        return 0
+    floor = ranked[0].score - TYPED_MARGIN
+    typed = next((c for c in ranked if c.score >= floor and c not in picked
+                  and reader.holds_type(c.sentence.text, atype, query)
+                  and not any(_duplicate(c, p) for p in picked)), None)
+    if typed is None:
+        return 0
+    words = len(typed.sentence.text.split())
+    if len(picked) >= MAX_SENTENCES:
+        words -= len(picked.pop().sentence.text.split())
+    picked.append(typed)
+    return words
 
 
 def _add_antecedents(picked: list[_Candidate], cands: list[_Candidate], total: int) -> None:

@@ -23,6 +23,7 @@ tests/data/answerable.jsonl; see bench/RESULTS.md.
 from __future__ import annotations
 
 import re
+from functools import cache
 
 from indexer.text import fold
 
@@ -37,7 +38,8 @@ _DATE_ANYWHERE = re.compile(r"\b(?:since when|which year|what year|when (?:did|w
 _NAME_Q = re.compile(
     r"^\s*(?:(?:which|what) (?:\w+ )?(?:platform|software|tool|system|technology|app|application|product|company|"
     r"firm|vendor|supplier|organi[sz]ation|body|agency|programme|program|partner|network|foundation|university|"
-    r"framework|standard|solution|engine|open[- ]source \w+)s?\b|who\b|where\b|in which (?:city|town|"
+    r"framework|standard|solution|engine|open[- ]source \w+|city|town|municipality|region|country|member)s?\b|"
+    r"(?:which|what) (?:\w+ )?(?:cities|municipalities|countries)\b|who\b|where\b|in which (?:city|town|"
     r"municipality|country|region)\b)", re.IGNORECASE)
 _METHOD_Q = re.compile(r"^\s*how (?:do|does|did|can|could|should|would|is|are|was|were)\b", re.IGNORECASE)
 
@@ -122,6 +124,15 @@ def _figures(text: str) -> list[str]:
     return [m.group(0).strip() for m in _FIGURE.finditer(text) if m.group(0).strip()]
 
 
+@cache
+def _language_names() -> frozenset[str]:
+    """English names of languages, lower case ("dutch", "finnish"): capitalised, but adjectives
+    ("shared by Dutch municipalities") rather than the name a "which ...?" question asks for."""
+    from babel import Locale
+
+    return frozenset(n.lower() for n in Locale("en").languages.values() if n.isalpha())
+
+
 def holds_type(text: str, atype: str | None, question: str = "") -> bool:
     """Whether ``text`` holds an answer of type ``atype`` that the question does not already state."""
     if atype is None:
@@ -132,7 +143,7 @@ def holds_type(text: str, atype: str | None, question: str = "") -> bool:
     if atype == "date":
         return bool(_DATE.search(text))
     if atype == "name":
-        asked = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", question)}
+        asked = {w.lower() for w in re.findall(r"[A-Za-z0-9]+", question)} | _language_names()
         return any(m.group(1).lower() not in asked for m in _PROPER.finditer(text))
     if atype == "method":
         return bool(_MEANS.search(text))
