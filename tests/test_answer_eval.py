@@ -38,6 +38,9 @@ ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR = 15
 # answer (off-topic, uncovered municipal services, a member's population or mayor): 51 refused at
 # first, 56 once awards, similar members and learn-from needed their own words.
 REFUSALS_MULTILINGUAL_FLOOR = 56
+# answers-heldout3: 50 more, written from knowledge/ by a helper that never saw an answer: 43 when
+# first measured, 47 after the changes its failures pointed to (bench/RESULTS.md; no longer held out).
+ANSWERS_HELDOUT3_FLOOR = 47
 
 
 def case(**kw):
@@ -247,6 +250,7 @@ def test_answers_dev_keeps_its_floor(assistant):
 @pytest.mark.parametrize("path, total, floor, refusals", [
     ("answers-heldout/qa.jsonl", 45, ANSWERS_HELDOUT_FLOOR, 6),
     ("answers-heldout2/qa.jsonl", 30, ANSWERS_HELDOUT2_FLOOR, 3),
+    ("answers-heldout3/qa.jsonl", 50, ANSWERS_HELDOUT3_FLOOR, 6),
     ("answers-multilingual/qa.jsonl", 22, ANSWERS_MULTILINGUAL_FLOOR, 3),
     ("answers-multilingual/heldout.jsonl", 20, ANSWERS_MULTILINGUAL_HELDOUT_FLOOR, 2),
     ("answers-multilingual/heldout2.jsonl", 16, ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR, 6),
