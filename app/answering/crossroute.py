@@ -69,10 +69,8 @@ EXEMPLARS: dict[str, tuple[str, ...]] = {
     "awards": ("Who won the award?", "Who were the finalists of the award?",
                "Which city won the UserCentriCities award?"),
     "awards_year": ("Who won the award in {year}?",),
-    # The member's name alone: a question no nearer a route than its bare name asks something else
-    # ("Quem é o presidente da câmara do Porto?" is near "Which members are like Porto?" by the name).
     "answer": ("How does {city}'s service work?", "What does {city} offer residents?",
-               "How does {city} inform residents?", "Which platform does {city} use?", "{city}"),
+               "How does {city} inform residents?", "Which platform does {city} use?"),
     # "Quale città ha un'app per ...?": which member has a service is a cited answer, not a ranking.
     "answer_which": ("Which city has an app for this?", "Which city offers this service online?",
                      "Which region offers this service?", "Where can residents get this service?"),

@@ -6,14 +6,21 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from app.network.facts.model import NetworkAnswer, month_text, member_item, members_source, scores_source
+from app.network.facts.model import NetworkAnswer, member_item, members_source, month_text, scores_source
 from app.network.facts.questions import NetworkQuestion
 from app.network.wording import join_names
+
+LIST_SOURCE = " Source: the network's member list (about page, 2023)."
+
+
+def _list_source(membership: dict[str, Any]) -> dict[str, Any]:
+    """The member list as the source of an answer (its first URL)."""
+    return members_source((membership.get("sources") or [None])[0])
 
 
 def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> NetworkAnswer:
     """The members that match ``q``'s filters, or how many there are."""
-    source = members_source((membership.get("sources") or [None])[0])
+    source = _list_source(membership)
     if q.kind == "member_count":
         return _member_count(list(catalog.cities), membership, source)
     chosen, described = _filtered(q, list(catalog.cities))
@@ -28,7 +35,7 @@ def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Net
         if len(items) == 1:
             what = what[:-1] if what.endswith("s") else what
         text = f"The UserCentriCities network has {len(items)} {what}{where}{when}: {listed}."
-    text += " Source: the network's member list (about page, 2023)."
+    text += LIST_SOURCE
     return NetworkAnswer(text, {"members": items, "filters": {"countries": q.countries, "type": q.member_type,
                                                             "founding": q.founding, "joined": q.joined_year}},
                          [{"type": "cities", "title": "Members", "items": items}], [source])
@@ -38,7 +45,7 @@ def member(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Netw
     """Whether, since when and in which role each member ``q`` names belongs to the network, with
     the member list's own note on it where there is one (a press release, a conflict of dates)."""
     chosen = [c for c in catalog.cities if c.slug in q.cities]
-    sentences, sources = [], [members_source((membership.get("sources") or [None])[0])]
+    sentences, sources = [], [_list_source(membership)]
     for c in chosen:
         if c.role == "founding":
             said = f"{c.name} ({c.country}) is a founding member of UserCentriCities"
@@ -56,7 +63,7 @@ def member(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Netw
                 sources.append({"title": f"{c.name}: membership", "url": note.source, "source": "cities.yaml"})
         sentences.append(said)
     items = [member_item(c) for c in chosen]
-    text = " ".join(sentences) + " Source: the network's member list (about page, 2023)."
+    text = " ".join(sentences) + LIST_SOURCE
     return NetworkAnswer(text, {"members": items}, [{"type": "cities", "title": "Members", "items": items}], sources)
 
 

@@ -87,13 +87,13 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
 def _member_question(text: str, catalog: Any, cities: tuple[str, ...]) -> NetworkQuestion | None:
     """A question about named members' membership ("When did Paris join UserCentriCities?", "Is
     Helsinki a founding member?", "Since when is Kyiv a member?"); None if it asks more."""
-    if not (_JOINED.search(text) or _FOUNDING.search(text) or _MEMBER_OF.search(text)):
+    joined, founding = bool(_JOINED.search(text)), bool(_FOUNDING.search(text))
+    if not (joined or founding or _MEMBER_OF.search(text)):
         return None
     named = [fold(n) for c in catalog.cities if c.slug in cities for n in c.known_names]
     if not _only_filler(text, [_MEMBER_WORDS, _ASK, _JOINED, _FOUNDING, _YES_NO, _SINCE, _words(named)]):
         return None
-    return NetworkQuestion("member", cities=list(cities), joined=bool(_JOINED.search(text)),
-                           founding=True if _FOUNDING.search(text) else None)
+    return NetworkQuestion("member", cities=list(cities), joined=joined, founding=True if founding else None)
 
 
 def _members_question(text: str, catalog: Any) -> NetworkQuestion | None:
