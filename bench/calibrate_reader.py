@@ -1,5 +1,5 @@
 """Calibrate the reader's weights (app/answering/compose.py: SENTENCE_WEIGHT, PASSAGE_WEIGHT, TYPE_BONUS,
-FOCUS_WEIGHT, TYPED_MARGIN) by
+FOCUS_WEIGHT, TYPED_MARGIN, OFF_SUBJECT_PENALTY) by
 cross-validation over answer-quality question files (the answers-dev format).
 
 Every combination of the grid answers every question once (the assistant's caches make later
@@ -24,13 +24,15 @@ from _common import REPO, emit  # noqa: F401 (sys.path)
 
 # The first calibration (2026-12-04) searched SENTENCE_WEIGHT 0.45/0.55/0.7, PASSAGE_WEIGHT 0/0.15/0.3
 # and TYPE_BONUS 0-0.12; the second (2026-12-05) added FOCUS_WEIGHT (0-0.3: 0.05-0.2 lost nothing at
-# SENTENCE_WEIGHT 0.45, 0.3 lost one) and TYPED_MARGIN around the chosen values.
+# SENTENCE_WEIGHT 0.45, 0.3 lost one) and TYPED_MARGIN around the chosen values; the third
+# (2026-12-05, later) OFF_SUBJECT_PENALTY at the values chosen before.
 GRID = {
     "SENTENCE_WEIGHT": [0.45],
     "PASSAGE_WEIGHT": [0.15],
-    "TYPE_BONUS": [0.04, 0.08],
-    "FOCUS_WEIGHT": [0.0, 0.1, 0.15, 0.2],
-    "TYPED_MARGIN": [0.0, 0.2, 0.3],
+    "TYPE_BONUS": [0.08],
+    "FOCUS_WEIGHT": [0.15],
+    "TYPED_MARGIN": [0.3],
+    "OFF_SUBJECT_PENALTY": [0.0, 0.1, 0.15, 0.25],
 }
 
 

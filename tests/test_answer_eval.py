@@ -15,7 +15,7 @@ from .conftest import REPO, shared_or_skip, write
 # Questions of ../shared/eval/answers-dev that pass today (30 of 39 at first, 38 now, see
 # bench/RESULTS.md "Answers (answers-dev)"). Raise it when answers improve, so that a change
 # that loses answers fails; never lower it to make a change pass.
-ANSWERS_DEV_FLOOR = 38
+ANSWERS_DEV_FLOOR = 39
 # The same for tests/data/answers-heldout (45 questions written without looking at the answers;
 # 38 passed when it was first measured, 42 after the reader calibration of bench/calibrate_reader.py,
 # 45 with the cross-lingual path; it has been looked at since its first measurement, so it is no

@@ -242,6 +242,26 @@ def test_the_sentence_with_the_questions_focus_beats_sentences_about_the_topic(a
     assert r.status == "answered" and holds in r.answer, r.answer
 
 
+@pytest.mark.parametrize("question, holds, not_holds", [
+    # A factoid question names what it asks about: a date or a figure of another document, which
+    # only shares a word of the question ("launched"), is not its answer.
+    ("When did Paris launch DansMaRue?", "2013", "2021"),
+    ("How many Ghent staff have been trained in service design?", "67", "Kronoberg"),
+])
+def test_a_factoid_answer_is_about_what_the_question_names(answerer, question, holds, not_holds):
+    r = answerer.ask(question)
+    assert r.status == "answered" and holds in r.answer and not_holds not in r.answer, r.answer
+
+
+def test_the_names_a_factoid_question_asks_about():
+    from app.answering.reader import named
+
+    assert named("When did Paris launch DansMaRue?", "date") == ["paris", "dansmarue"]
+    assert named("Which platform does Helsinki's OmaStadi run on?", "name") == ["helsinki", "omastadi"]
+    assert named("Which cities besides Helsinki offer proactive services?", "name") == []  # asks for others
+    assert named("How does Helsinki notify families?", "method") == []  # not a factoid
+
+
 TOPICS = ["proactive services", "participatory budget", "usability testing", "reporting problems in public space",
           "digital inclusion", "city app", "once-only principle", "accessibility of websites", "civil registry certificates",
           "measuring satisfaction", "benchmark self-assessment", "co-design with older people", "procurement"]

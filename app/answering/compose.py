@@ -48,6 +48,10 @@ FOCUS_WEIGHT = 0.15
 # ("From what year...?": the sentence closest to the question restates its topic; the year is in
 # the third) (bench/calibrate_reader.py).
 TYPED_MARGIN = 0.3
+# A factoid question that names what it asks about ("When did Paris launch DansMaRue?"): a unit that
+# names none of it, from a document about none of it, loses this much when documents about it are
+# among the answer's (a summit "launched" in 2021 is not when DansMaRue opened) (bench/calibrate_reader.py).
+OFF_SUBJECT_PENALTY = 0.15
 MIN_SENTENCES = 2  # a second sentence is added if one comes within SECOND_MARGIN of the best
 SECOND_MARGIN = 0.3
 MAX_WORDS = 90
@@ -78,6 +82,7 @@ class _Candidate:
     vec: np.ndarray | None = None
     score: float = 0.0
     sim: float = 0.0
+    off_subject: bool = False  # about none of what a factoid question names (OFF_SUBJECT_PENALTY)
 
 
 def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members: bool = False) -> list[Hit]:
@@ -111,6 +116,7 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
         _score(c, vec, qvec, qstems, atype, query, kind)
         if focus:
             c.score += FOCUS_WEIGHT * _overlap(focus, c.sentence.text)
+    _penalise_off_subject(cands, hits, reader.named(query, atype) if not language else [])
     ranked = sorted(cands, key=lambda c: -c.score)
     picked, total = _pick(ranked)
     total += _add_typed(picked, ranked, atype, query)
@@ -139,6 +145,22 @@ def _candidates(hits: Sequence[Hit], atype: str | None) -> list[_Candidate]:
                     if len(s.text.split()) >= 3:
                         cands.append(_Candidate(hi, pi, s, passage))
     return cands
+
+
+def _penalise_off_subject(cands: list[_Candidate], hits: Sequence[Hit], names: list[str]) -> None:
+    """Lower the units about less of ``names`` than the documents most about them (see
+    :data:`OFF_SUBJECT_PENALTY`): in "When did Paris launch DansMaRue?", a sentence about Paris's
+    participatory budget is not about DansMaRue."""
+    if not names:
+        return
+    heads = [f"{hit.title} {hit.city or ''}" for hit in hits]
+    most = max(reader.about(head, names) for head in heads)
+    if not most:
+        return
+    for c in cands:
+        if reader.about(f"{c.sentence.text} {heads[c.hit_index]}", names) < most:
+            c.off_subject = True
+            c.score -= OFF_SUBJECT_PENALTY
 
 
 def _overlap(qstems: set[str], text: str) -> float:
@@ -198,17 +220,24 @@ def _pick(ranked: list[_Candidate]) -> tuple[list[_Candidate], int]:
 
 
 def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | None, query: str) -> int:
-    """When no unit of ``picked`` holds the expected type, the best one that does within
-    :data:`TYPED_MARGIN` of the best (in place of the last when the answer is full); its words."""
-    if atype is None or not picked or any(reader.holds_type(c.sentence.text, atype, query) for c in picked):
+    """When no unit of ``picked`` holds the expected type (about what the question names), the best
+    one that does within :data:`TYPED_MARGIN` of the best (in place of the last when the answer is
+    full); its words."""
+    def typed_answer(c: _Candidate) -> bool:
+        return not c.off_subject and reader.holds_type(c.sentence.text, atype, query)
+
+    if atype is None or not picked or any(typed_answer(c) for c in picked):
         return 0
     floor = ranked[0].score - TYPED_MARGIN
-    typed = next((c for c in ranked if c.score >= floor and c not in picked
-                  and reader.holds_type(c.sentence.text, atype, query)
+    typed = next((c for c in ranked if c.score >= floor and c not in picked and typed_answer(c)
                   and not any(_duplicate(c, p) for p in picked)), None)
     if typed is None:
         return 0
     words = len(typed.sentence.text.split())
+    # A date or a figure about something else reads as a second answer: it goes.
+    for c in [c for c in picked if c.off_subject and reader.holds_type(c.sentence.text, atype, query)]:
+        picked.remove(c)
+        words -= len(c.sentence.text.split())
     if len(picked) >= MAX_SENTENCES:
         words -= len(picked.pop().sentence.text.split())
     picked.append(typed)

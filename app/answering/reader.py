@@ -14,7 +14,10 @@ question's words. The reader adds what the question *expects*:
   "via", "using");
 - :func:`fact_units`: a document's front-matter outcomes as quotable units;
 - :func:`needs_subject`: whether a quoted unit leans on its document for its subject ("this",
-  "the service", "the city"), so that the answer names whose it is.
+  "the service", "the city"), so that the answer names whose it is;
+- :func:`named`: the names a question asks about ("Paris", "DansMaRue" in "When did Paris launch
+  DansMaRue?"), so that a date or a figure is taken from what is about them, not from a sentence
+  that only shares a word of the question ("launched") in a document about something else.
 
 The weights (``TYPE_BONUS`` in app/answering/compose.py) were set on ../shared/eval/answers-dev and checked on
 tests/data/answerable.jsonl; see bench/RESULTS.md.
@@ -148,6 +151,26 @@ def holds_type(text: str, atype: str | None, question: str = "") -> bool:
     if atype == "method":
         return bool(_MEANS.search(text))
     return False
+
+
+_ASKS_FOR_PLACE = re.compile(r"\b(?:which|what) (?:\w+ )?(?:cit(?:y|ies)|towns?|municipalit(?:y|ies)|regions?|"
+                             r"countr(?:y|ies)|members?)\b|\bwho else\b|\bother (?:cities|members)\b",
+                             re.IGNORECASE)
+
+
+def named(question: str, atype: str | None) -> list[str]:
+    """The proper names of an English factoid question (a number, a date or a name is expected),
+    lower case: what its answer must be about. None for a question asking which city or member
+    (its answer names other places than the ones it names) or that expects no type."""
+    if atype not in ("number", "date", "name") or _ASKS_FOR_PLACE.search(question):
+        return []
+    return list(dict.fromkeys(m.group(1).lower() for m in _PROPER.finditer(question.strip())))
+
+
+def about(text: str, names: list[str]) -> int:
+    """How many of ``names`` ``text`` (a unit with its document's title and city) names."""
+    low = fold(text)
+    return sum(fold(n) in low for n in names)
 
 
 def fact_units(metadata: dict) -> list[str]:
