@@ -12,7 +12,7 @@ from indexer.errors import DatasetError, IndexNotBuilt
 
 from .conftest import REPO, shared_or_skip, write
 
-# Questions of ../shared/eval/answers-dev that pass today (30 of 39 at first, 38 now, see
+# Questions of ../shared/eval/answers-dev that pass today (30 of 39 at first, 39 now, see
 # bench/RESULTS.md "Answers (answers-dev)"). Raise it when answers improve, so that a change
 # that loses answers fails; never lower it to make a change pass.
 ANSWERS_DEV_FLOOR = 39
