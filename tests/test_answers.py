@@ -247,10 +247,22 @@ def test_the_sentence_with_the_questions_focus_beats_sentences_about_the_topic(a
     # only shares a word of the question ("launched"), is not its answer.
     ("When did Paris launch DansMaRue?", "2013", "2021"),
     ("How many Ghent staff have been trained in service design?", "67", "Kronoberg"),
+    # ... and its topic beyond the names: Tallinn's participatory budget is not its free transport.
+    ("In which year did Tallinn hold the public vote on free public transport?", "2012", "2020"),
 ])
 def test_a_factoid_answer_is_about_what_the_question_names(answerer, question, holds, not_holds):
     r = answerer.ask(question)
     assert r.status == "answered" and holds in r.answer and not_holds not in r.answer, r.answer
+
+
+def test_a_place_covered_only_by_another_places_documents_is_no_answer(answerer):
+    """The words of a question naming a place must be in documents about (or naming) that place:
+    Ljubljana's mayor meeting residents does not cover the votes of Murcia's mayor."""
+    r = answerer.ask("How many votes did Murcia's mayor get in the last municipal election?")
+    assert r.status == "cannot_answer" and r.reason == "no_content", r.answer
+    assert any("Murcia" in n for n in r.notes)
+    r = answerer.ask("When was the Tallinn Declaration signed?")  # documents naming Tallinn, not about it
+    assert r.status == "answered" and "2017" in r.answer
 
 
 def test_the_names_a_factoid_question_asks_about():
@@ -340,7 +352,7 @@ def test_no_content(answerer, question):
 
 
 def test_filters_that_match_nothing_give_no_content_with_the_nearest_unfiltered(answerer):
-    r = answerer.ask("participatory budgeting", filters={"city": "ljubljana"})
+    r = answerer.ask("participatory budgeting", filters={"city": "ljubljana", "kind": "guide"})  # guides have no city
     assert (r.status, r.reason) == ("cannot_answer", "no_content")
     assert r.nearest and any("filters" in n for n in r.notes)
 

@@ -116,7 +116,8 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
         _score(c, vec, qvec, qstems, atype, query, kind)
         if focus:
             c.score += FOCUS_WEIGHT * _overlap(focus, c.sentence.text)
-    _penalise_off_subject(cands, hits, reader.named(query, atype) if not language else [])
+    names = reader.named(query, atype) if not language else []
+    _penalise_off_subject(cands, hits, names, _topic(words, hits, names) if names else set())
     ranked = sorted(cands, key=lambda c: -c.score)
     picked, total = _pick(ranked)
     total += _add_typed(picked, ranked, atype, query)
@@ -147,18 +148,28 @@ def _candidates(hits: Sequence[Hit], atype: str | None) -> list[_Candidate]:
     return cands
 
 
-def _penalise_off_subject(cands: list[_Candidate], hits: Sequence[Hit], names: list[str]) -> None:
-    """Lower the units about less of ``names`` than the documents most about them (see
-    :data:`OFF_SUBJECT_PENALTY`): in "When did Paris launch DansMaRue?", a sentence about Paris's
-    participatory budget is not about DansMaRue."""
+def _topic(words: list[str], hits: Sequence[Hit], names: list[str]) -> set[str]:
+    """The stems of what a factoid question asks about beyond its names: its words that the best
+    document's title holds ("free public transport" in "In which year did Tallinn hold the public
+    vote on free public transport?", answered by "Free public transport for registered residents")."""
+    named = {sn.stem(w) for n in names for w in sn.words(n)}
+    title = {sn.stem(w) for w in sn.words(hits[0].title)} if hits else set()
+    return {sn.stem(w) for w in words} & title - named
+
+
+def _penalise_off_subject(cands: list[_Candidate], hits: Sequence[Hit], names: list[str], topic: set[str]) -> None:
+    """Lower the units about less of ``names`` than the documents most about them, or about none of
+    ``topic`` (see :data:`OFF_SUBJECT_PENALTY`): in "When did Paris launch DansMaRue?", a sentence
+    about Paris's participatory budget is not about DansMaRue."""
     if not names:
         return
     heads = [f"{hit.title} {hit.city or ''}" for hit in hits]
     most = max(reader.about(head, names) for head in heads)
-    if not most:
+    if not most and not topic:
         return
     for c in cands:
-        if reader.about(f"{c.sentence.text} {heads[c.hit_index]}", names) < most:
+        unit = f"{c.sentence.text} {heads[c.hit_index]}"
+        if reader.about(unit, names) < most or (topic and not topic & {sn.stem(w) for w in sn.words(unit)}):
             c.off_subject = True
             c.score -= OFF_SUBJECT_PENALTY
 

@@ -38,7 +38,7 @@ MIN_SCORE = 0.33
 # 90% of the unanswerable set).
 SCOPE_MIN = 0.20
 # When a question names a place, more than half of its other content words must appear in the best
-# three documents, so that a match on the place name alone ("tapas bars in Madrid") is no answer
+# three documents about that place (:func:`local`; any three when none is), so that a match on the place name alone ("tapas bars in Madrid") is no answer
 # (same script: answerable questions naming a place had 0.6 or more, unanswerable ones 0.5 or less).
 PLACE_COVERAGE_MIN = 0.55
 # The same two gates for a question in another language, on the multilingual encoder's cosines
@@ -133,7 +133,7 @@ def answerable(result: AnswerResult, question: str, res: Resolution, hits: Seque
             place_only = rest < XL_PLACE_MIN
         else:
             specific = [w for w in content_words(places.strip(res.query)) if w not in DOMAIN_WORDS]
-            place_cov = coverage(specific, hits[:3]) if specific else 1.0
+            place_cov = coverage(specific, local(hits, places, res.query)[:3]) if specific else 1.0
             result.evidence["place_coverage"] = round(place_cov, 3)
             place_only = place_cov < PLACE_COVERAGE_MIN
     missing: list[str] = []
@@ -178,6 +178,20 @@ def nearest(hits: Sequence[Hit]) -> list[dict]:
          "similarity": round(h.dense_score or 0.0, 4), "snippet": h.snippet}
         for h in hits[:3]
     ]
+
+
+def local(hits: Sequence[Hit], places: Places, query: str) -> list[Hit]:
+    """The hits about the places ``query`` names, or that name one of them (all hits when none
+    does): "votes for Murcia's mayor" is not covered by a Ljubljana document about its mayor."""
+    wanted = {(p.facet, p.value) for p in places.find(query)}
+
+    def names_one(h: Hit) -> bool:
+        if h.city and ("city", h.city) in wanted or ("country", (h.country or "").lower()) in wanted:
+            return True
+        text = " ".join([h.title, *(p.text for p in h.passages)])
+        return any((p.facet, p.value) in wanted for p in places.find(text))
+
+    return [h for h in hits if names_one(h)] or list(hits)
 
 
 def coverage(question_words: list[str], hits: Sequence[Hit]) -> float:
