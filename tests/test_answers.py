@@ -265,6 +265,19 @@ def test_a_place_covered_only_by_another_places_documents_is_no_answer(answerer)
     assert r.status == "answered" and "2017" in r.answer
 
 
+@pytest.mark.parametrize("question", [
+    "Welke stad heeft een app om meldingen in de openbare ruimte te doen?",
+    "Which city has an app for reporting problems in public space?",
+    "Which cities run participatory budgets?",
+])
+def test_which_city_is_answered_by_what_cities_do_not_by_advice_to_them(answerer, question):
+    """Advice to other cities ("How another city could reuse it") does not say which city does it."""
+    r = answerer.ask(question)
+    assert r.status == "answered" and r.citations
+    assert not [c for c in r.citations if "reuse" in c.section.lower()], r.answer
+    assert len({c.city for c in r.citations}) >= 2, r.answer
+
+
 def test_the_names_a_factoid_question_asks_about():
     from app.answering.reader import named
 

@@ -195,10 +195,12 @@ class Answerer:
             return gate.cannot_answer(result)
 
         t = time.perf_counter()
-        answer_hits = cp.answer_documents(hits, signals.top, self.min_score, members=asks_which_city(question))
+        members = asks_which_city(question)
+        answer_hits = cp.answer_documents(hits, signals.top, self.min_score, members=members)
         # Place names do not tell sentences of that place's documents apart: leave them out of the overlap.
         picked = cp.compose(res.query, qvec, sn.content_words(places.strip(res.query)) or words, answer_hits,
-                            lambda texts: self.vectors.sentences(texts, xl), res.kind, result.language if xl else None)
+                            lambda texts: self.vectors.sentences(texts, xl), res.kind, result.language if xl else None,
+                            members)
         timings["compose"] = (time.perf_counter() - t) * 1000
         if not picked:
             result.reason = "no_content"

@@ -69,6 +69,9 @@ _ANAPHORA = re.compile(r"^(?:It|Its|This|These|They|Their|That|Those|He|She|His|
 _META = re.compile(r"\b(?:this (?:guide|entry|file|knowledge base|toolkit)|the sources? (?:listed|used here|above)|"
                    r"listed in the sources|how to read)\b", re.IGNORECASE)
 _RESULTS_SECTION = re.compile(r"result|outcome|impact|measur|evaluat|figure|lesson", re.IGNORECASE)
+# Advice to other cities ("How another city could reuse it"): it says what to do, not who does it,
+# so it does not answer a question asking which city does something.
+_ADVICE_SECTION = re.compile(r"\breuse\b|\bhow (?:another|other) cit|\bcontact\b", re.IGNORECASE)
 
 Embed = Callable[[list[str]], list[np.ndarray]]
 
@@ -97,10 +100,11 @@ def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members:
 
 
 def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit], embed: Embed,
-            kind: str = "new", language: str | None = None) -> list[_Candidate]:
+            kind: str = "new", language: str | None = None, members: bool = False) -> list[_Candidate]:
     """The units to quote, in reading order; ``words``: the question's content words, ``embed``:
     the sentences' vectors, ``kind``: how a follow-up was resolved ("measure" favours results),
-    ``language``: the question's when it is not English."""
+    ``language``: the question's when it is not English; ``members``: the question asks which city
+    does something, so advice to other cities (:data:`_ADVICE_SECTION`) is not quoted."""
     atype = reader.expected_type(query, language)
     cands = _candidates(hits, atype)
     if not cands:
@@ -119,6 +123,8 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     names = reader.named(query, atype) if not language else []
     _penalise_off_subject(cands, hits, names, _topic(words, hits, names) if names else set())
     ranked = sorted(cands, key=lambda c: -c.score)
+    if members:  # advice to other cities says what to do, not who does it
+        ranked = [c for c in ranked if not _ADVICE_SECTION.search(c.passage.section or "")] or ranked
     picked, total = _pick(ranked)
     total += _add_typed(picked, ranked, atype, query)
     _add_antecedents(picked, cands, total)
