@@ -59,6 +59,7 @@ MAX_CANDIDATES = 32  # sentences embedded and scored per answer
 MAX_SENTENCE_WORDS = 70  # longer sentences are left out unless nothing else is there
 MAX_ANSWER_DOCS = 4  # documents whose sentences compete for the answer (at most 4 sentences are quoted)
 DOC_MARGIN = 0.25  # ... if their best cosine is this close to the best document's
+MEMBERS_MARGIN = 0.1  # "which city ...?": only cities' documents, when one is this close to the best
 SENTENCE_MARGIN = 0.2  # a sentence is kept only if its score is this close to the best sentence
 DUPLICATE_JACCARD = 0.6
 DUPLICATE_COSINE = 0.92
@@ -91,11 +92,15 @@ class _Candidate:
 def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members: bool = False) -> list[Hit]:
     """The documents whose sentences compete for the answer: the best few, close to the best one;
     ``members``: the question asks which city does something, so a member's own document answers
-    it better than a general guide (those about a city are kept when there are any)."""
+    it better than a general guide (those about a city are kept when one is within
+    :data:`MEMBERS_MARGIN` of the best: "Which city was first announced for the 2022 Summit?" is
+    answered by the network's page on its summits, not by a city's)."""
     chosen = [h for h in hits[:MAX_ANSWER_DOCS + 2]
               if (h.dense_score or 0.0) >= max(min_score - 0.05, top - DOC_MARGIN)][:MAX_ANSWER_DOCS]
     if members:
-        chosen = [h for h in chosen if h.city] or chosen
+        cities = [h for h in chosen if h.city]
+        if cities and max(h.dense_score or 0.0 for h in cities) >= top - MEMBERS_MARGIN:
+            chosen = cities
     return chosen or list(hits[:1])
 
 
