@@ -49,6 +49,12 @@ FORMAT = 2  # of the gen-N.npz files: 2 added the document and word vectors
 DOCUMENT_WEIGHT = 1.5
 # A question's word is carried over to the corpus word nearest to it from this cosine up.
 WORD_MIN_COSINE = 0.8
+# A word is the question language's rather than English when its Zipf frequency there is this much
+# higher (wordfreq): "que" 7.5 in Spanish, 3.8 in English; "Porto" 5.3 in Portuguese, 3.5 in English.
+FOREIGN_GAP = 2.0
+# The languages whose common words the corpus may quote (the members' that wordfreq covers).
+OTHER_LANGUAGES = ("es", "it", "de", "fr", "nl", "pt", "ca", "fi", "sv", "pl", "lv", "sl")
+WORD_CANDIDATES = 8  # nearest corpus words looked at for each of a question's words
 DOCUMENT_PIECE = 20_000  # characters of a document encoded at once (about 5,000 tokens, 30 MB)
 MAX_WORDS = 20_000  # the corpus vocabulary kept, most frequent first (20,000 x 2 KiB = 40 MiB)
 _BATCH = 32
@@ -152,15 +158,39 @@ class Field:
     def word_index(self) -> dict[str, int]:
         return {str(w): i for i, w in enumerate(self.words)}
 
-    def nearest_words(self, vectors: np.ndarray) -> list[str | None]:
-        """For each of ``vectors`` (words'), the corpus word nearest to it, or None when none is
-        close enough."""
+    def nearest_words(self, vectors: np.ndarray, accept: Callable[[str], bool] | None = None) -> list[str | None]:
+        """For each of ``vectors`` (words'), the corpus word nearest to it that ``accept`` takes (of
+        the :data:`WORD_CANDIDATES` nearest), or None when none is close enough."""
         if not len(self.words) or not len(vectors):
             return [None] * len(vectors)
         with one_blas_thread():
             sims = vectors @ self.word_vectors.T
-        best = sims.argmax(axis=1)
-        return [str(self.words[j]) if sims[i, j] >= WORD_MIN_COSINE else None for i, j in enumerate(best)]
+        out: list[str | None] = []
+        for row in sims:
+            top = np.argsort(-row)[:WORD_CANDIDATES]
+            out.append(next((str(self.words[j]) for j in top
+                             if row[j] >= WORD_MIN_COSINE and (accept is None or accept(str(self.words[j])))), None))
+        return out
+
+
+def foreign(word: str, language: str) -> bool:
+    """Whether ``word`` is a word of ``language`` rather than English: its frequency there (wordfreq's
+    Zipf scale) at least :data:`FOREIGN_GAP` above its English one ("que", "fue", "cartão", "stad";
+    not "Madrid" or "Porto", common in every language). False for a language wordfreq lacks."""
+    if not language or language == ENGLISH:
+        return False
+    from wordfreq import zipf_frequency
+
+    try:
+        return zipf_frequency(word, language) - zipf_frequency(word, ENGLISH) >= FOREIGN_GAP
+    except LookupError:  # no word list for this language
+        return False
+
+
+def english(word: str) -> bool:
+    """Whether a corpus word may stand for a question's word: not a word of any of
+    :data:`OTHER_LANGUAGES` rather than English (the corpus quotes names and titles in them)."""
+    return not any(foreign(word, lang) for lang in OTHER_LANGUAGES)
 
 
 class CrossLingual:
@@ -197,14 +227,20 @@ class CrossLingual:
     def encode_one(self, text: str) -> np.ndarray:
         return self.encode([text])[0]
 
-    def english_query(self, field: Field, query: str) -> str:
+    def english_query(self, field: Field, query: str, language: str = "") -> str:
         """The question's words carried over, one by one, to the corpus's nearest words: an English
         bag of words for BM25 and the index's English encoder (no translation model). A word the
-        corpus has ("Decidim", "online") stays as it is; only the others are encoded."""
-        words = list(dict.fromkeys(w for w in _WORD.findall(query.lower()) if w.isalpha() and len(w) > 2))
-        foreign = [w for w in words if w not in field.word_index]
-        nearest = dict(zip(foreign, field.nearest_words(self.encode(foreign))))
-        found = [w if w in field.word_index else nearest[w] for w in words]
+        corpus has ("Decidim", "online") stays as it is, unless it is a common word of the
+        question's ``language`` rather than English (:func:`foreign`: the corpus quotes titles in
+        the members' languages, so it has "que" and "cartão") and not a name (capitalised after the
+        first word); the others are encoded and carried over to the nearest :func:`english` word."""
+        tokens = _WORD.findall(query)
+        names = {w.lower() for w in tokens[1:] if w[:1].isupper()}
+        words = list(dict.fromkeys(w.lower() for w in tokens if w.isalpha() and len(w) > 2))
+        kept = {w for w in words if w in field.word_index and (w in names or not foreign(w, language))}
+        others = [w for w in words if w not in kept]
+        nearest = dict(zip(others, field.nearest_words(self.encode(others), english if language else None)))
+        found = [w if w in kept else nearest[w] for w in words]
         return " ".join(dict.fromkeys(w for w in found if w))
 
     def field(self, gen_id: int, rows: Callable[[], list[Row]], stopwords: frozenset[str]) -> Field:

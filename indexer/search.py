@@ -174,7 +174,8 @@ class Searcher:
             xl = self._crosslingual() if lang not in (xlm.ENGLISH, "und") and mode != "bm25" else None
             english = ""
             if xl is not None:
-                scores, bm25, dense, english = self._score_crosslingual(db, index, xl, gen, query, mode, flt, timings)
+                scores, bm25, dense, english = self._score_crosslingual(db, index, xl, gen, query, mode, flt, timings,
+                                                                        lang)
             else:
                 scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
             hits = self._group(db, scores, k, timings, bm25, dense)
@@ -202,8 +203,8 @@ class Searcher:
         return None if xl is None else xl.encode_one(query)
 
     def warm_crosslingual(self) -> int:
-        """Make (or load) the multilingual vectors of the live generation now; how many chunks (0
-        when the encoder is not installed)."""
+        """Make (or load) the multilingual vectors of the live generation and the word lists now;
+        how many chunks (0 when the encoder is not installed)."""
         xl = self._crosslingual()
         if xl is None:
             return 0
@@ -213,6 +214,7 @@ class Searcher:
             field = self._xl_field(db, xl, self.live())
         finally:
             db.conn.execute("COMMIT")
+        xlm.english("warm")  # loads the word lists (about 2 s) that carrying words over reads
         return len(field.ids)
 
     def crosslingual_encode(self, texts: list[str]) -> np.ndarray:
@@ -230,7 +232,7 @@ class Searcher:
 
         return xl.field(gen.id, rows, _STOPWORDS)
 
-    def _score_crosslingual(self, db, index, xl, gen, query, mode, flt, timings):
+    def _score_crosslingual(self, db, index, xl, gen, query, mode, flt, timings, language=""):
         """As :meth:`_score` for a question in another language, from three views fused by
         XL_WEIGHTS: the multilingual encoder's (each chunk's cosine plus its document's), and the
         question's words carried over to the corpus's own words (:meth:`CrossLingual.english_query`)
@@ -243,7 +245,7 @@ class Searcher:
         t = time.perf_counter()
         field = self._xl_field(db, xl, gen)
         qvec = xl.encode_one(query)
-        english = xl.english_query(field, query)
+        english = xl.english_query(field, query, language)
         evec = self._query_vector(english) if english else None
         timings["embed"] = time.perf_counter() - t
         t = time.perf_counter()

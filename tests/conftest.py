@@ -112,6 +112,26 @@ def _knowledge_searcher(tmp_path_factory, embedder, name):
     return Searcher(settings, embedder=embedder)
 
 
+def knowledge_without(tmp_path: Path, leave_out) -> "Searcher":
+    """A Searcher (fake embedder) over a copy of knowledge/ without its entries (services and cases)
+    for which ``leave_out(front_matter_text, path)`` is true; fails if none is."""
+    import shutil
+
+    from indexer.build import build_index
+    from indexer.search import Searcher
+
+    kb = tmp_path / "knowledge"
+    shutil.copytree(REPO / "knowledge", kb)
+    gone = [p for folder in ("services", "cases") for p in (kb / folder).glob("*.md")
+            if leave_out(p.read_text(encoding="utf-8").split("---")[1], p)]
+    assert gone, "nothing to leave out"
+    for path in gone:
+        path.unlink()
+    settings = load_settings({}, UCC_DATA_DIR=str(tmp_path / "data"), UCC_KNOWLEDGE_DIR=str(kb))
+    build_index([kb], settings, embedder=FakeEmbedder())
+    return Searcher(settings, embedder=FakeEmbedder())
+
+
 @pytest.fixture(scope="session")
 def knowledge_searcher(tmp_path_factory, real_embedder):
     """A Searcher over the repo's knowledge/ indexed once per session with the real model."""

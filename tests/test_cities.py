@@ -18,7 +18,7 @@ from app.errors import NoScores, UnknownCity
 from indexer.errors import InvalidRequest, NotFound
 from indexer.search import Searcher
 
-from .conftest import REPO
+from .conftest import REPO, knowledge_without
 
 
 @pytest.fixture(scope="module")
@@ -184,8 +184,12 @@ def test_similar_on_services_names_shared_topics(directory):
     assert r["matches"][0]["city"] in {"helsinki", "catalonia"}
     assert "shared topics:" in r["matches"][0]["why"] and "proactive services" in r["matches"][0]["why"]
     assert all(m["score"] > 0 for m in r["matches"])
+
+
+def test_similar_on_services_of_a_member_with_none_says_so(catalog, tmp_path):
+    searcher = knowledge_without(tmp_path, lambda front, _: "\ncity: arezzo\n" in f"\n{front}")
     with pytest.raises(NotFound, match="no services or cases"):
-        directory.similar("Arezzo", basis="services")
+        CityDirectory(catalog, searcher).similar("Arezzo", basis="services")
 
 
 def test_similar_all_mixes_the_bases_available_and_says_which(directory):

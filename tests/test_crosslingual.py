@@ -89,6 +89,20 @@ def test_a_questions_words_are_carried_over_to_the_corpus_words(tmp_path):
     assert len(english) < 8  # words with no close corpus word are left out
 
 
+def test_a_corpus_word_of_the_questions_language_is_not_kept_as_it_is(tmp_path):
+    """The corpus quotes titles in the members' languages ("Cartão Porto", "¿Qué ...?"): a common
+    word of the question's language is carried over like any other, a name stays."""
+    rows = [(1, 10, "Cartão Porto: a citizen card", "", "Residents use the card for libraries. Que faire?"),
+            (2, 20, "Participatory budget", "", "Residents of Porto vote on projects.")]
+    xl = xlm.CrossLingual(tmp_path)
+    field = xl.field(1, lambda: rows, frozenset())
+    english = xl.english_query(field, "Como renovar o cartão de cidadão no Porto?", "pt").split()
+    assert "cartão" not in english and "porto" in english
+    assert "cartão" in xl.english_query(field, "Como renovar o cartão de cidadão no Porto?").split()  # no language
+    assert xlm.foreign("que", "es") and xlm.foreign("stad", "nl") and not xlm.foreign("madrid", "es")
+    assert not xlm.foreign("que", "en") and not xlm.english("que") and xlm.english("card")
+
+
 def test_a_long_document_is_encoded_in_pieces(tmp_path, monkeypatch):
     xl = xlm.CrossLingual(tmp_path)
     monkeypatch.setattr(xlm, "DOCUMENT_PIECE", 60)

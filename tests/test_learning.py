@@ -15,7 +15,7 @@ from app.network.learning import learn_from
 from indexer.errors import InvalidRequest, NotFound
 from indexer.search import Searcher
 
-from .conftest import REPO
+from .conftest import REPO, knowledge_without
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,11 @@ def test_examples_fall_back_to_any_member_when_peers_have_none(parts, tagged):
         assert "1.2" in tagged[ex["doc_id"]][2] and ex["city"] not in ("espoo", item["peers"][0]["city"])
 
 
-def test_no_document_tagged_says_so(parts):
-    item = run(parts, "Murcia", subindicator="3.3")["focus"][0]
+def test_no_document_tagged_says_so(catalog, tmp_path):
+    """An index where no service or case is tagged 3.3 (the knowledge base without such entries)."""
+    searcher = knowledge_without(tmp_path, lambda front, _: '"3.3"' in front)
+    bench = Benchmark(catalog)
+    item = learn_from(CityDirectory(catalog, searcher, bench), bench, searcher, "Murcia", subindicator="3.3")["focus"][0]
     assert item["examples"] == [] and "No service or case in the index is tagged 3.3" in item["examples_note"]
     assert item["guide"] is not None
 
