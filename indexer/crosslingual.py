@@ -52,6 +52,7 @@ WORD_MIN_COSINE = 0.8
 # A word is the question language's rather than English when its Zipf frequency there is this much
 # higher (wordfreq): "que" 7.5 in Spanish, 3.8 in English; "Porto" 5.3 in Portuguese, 3.5 in English.
 FOREIGN_GAP = 2.0
+COMMON_ZIPF = 4.0  # a word this frequent in a language (about once in 100,000 words) is no name
 # The languages whose common words the corpus may quote (the members' that wordfreq covers).
 OTHER_LANGUAGES = ("es", "it", "de", "fr", "nl", "pt", "ca", "fi", "sv", "pl", "lv", "sl")
 WORD_CANDIDATES = 8  # nearest corpus words looked at for each of a question's words
@@ -184,6 +185,20 @@ def foreign(word: str, language: str) -> bool:
     try:
         return zipf_frequency(word, language) - zipf_frequency(word, ENGLISH) >= FOREIGN_GAP
     except LookupError:  # no word list for this language
+        return False
+
+
+def common(word: str, language: str) -> bool:
+    """Whether ``word`` is a common word of ``language`` (Zipf frequency :data:`COMMON_ZIPF` or more
+    in wordfreq's list: "cartão", "carta"), not a name ("OmaStadi", "Decidim"). False for English,
+    for no language and for a language wordfreq lacks."""
+    if not language or language == ENGLISH:
+        return False
+    from wordfreq import zipf_frequency
+
+    try:
+        return zipf_frequency(word, language) >= COMMON_ZIPF
+    except LookupError:
         return False
 
 

@@ -278,6 +278,23 @@ def test_which_city_is_answered_by_what_cities_do_not_by_advice_to_them(answerer
     assert len({c.city for c in r.citations}) >= 2, r.answer
 
 
+def test_a_figure_asked_for_and_not_found_is_no_answer(answerer):
+    """Quoting sentences near the topic of "how many" without a figure reads as an answer that is not there."""
+    r = answerer.ask("Combien de touristes visitent Porto chaque année ?")
+    assert r.status == "cannot_answer" and r.nearest and any("no figure" in n for n in r.notes), r.answer
+    r = answerer.ask("How many certificates did Milan's newsstands issue?")
+    assert r.status == "answered" and "67,000" in r.answer
+
+
+def test_what_holds_no_figure():
+    from app.answering.compose import _NOT_FIGURES
+
+    assert _NOT_FIGURES.sub(r"\1", "One aim is to compare with Madrid's Mobility 360 (madrid-mobility-360).") == \
+        " aim is to compare with Madrid's Mobility (madrid-)."
+    assert _NOT_FIGURES.sub(r"\1", "About 950 proposals; the Region has 4,371,185 records.") == \
+        "About 950 proposals; the Region has 4,371,185 records."
+
+
 def test_the_names_a_factoid_question_asks_about():
     from app.answering.reader import named
 

@@ -40,6 +40,8 @@ from app.answering.languages import asks_which_city, language_notes, understood
 from app.answering.vectors import Vectors
 
 SEARCH_K = 10
+NO_FIGURE = "The knowledge base has material on this but no figure that answers it; the nearest matches are listed."
+AGREEMENT_DOCS = 3  # documents whose best passage may agree with a question in another language (gate.XL_AGREEMENT_MIN)
 Snapshot = tuple[int, dict[str, Hit]]  # a generation's id and its documents by doc_id
 
 
@@ -178,7 +180,8 @@ class Answerer:
             scope=float(np.max(self.vectors.scope(xl) @ qvec)),
             floor=gate.XL_MIN_SCORE if xl else self.min_score,
             scope_min=gate.XL_SCOPE_MIN if xl else self.scope_min, xl=xl,
-            english=self._english_agreement(getattr(found, "english_query", ""), hits) if xl else 0.0)
+            english=self._english_agreement(getattr(found, "english_query", ""), hits) if xl else 0.0,
+            language=result.language if xl else "")
         timings["embed_question"] = (time.perf_counter() - t) * 1000
         words = sn.content_words(res.query)
         result.evidence = {"top_cosine": round(signals.top, 4), "scope": round(signals.scope, 4),
@@ -202,9 +205,11 @@ class Answerer:
                             lambda texts: self.vectors.sentences(texts, xl), res.kind, result.language if xl else None,
                             members)
         timings["compose"] = (time.perf_counter() - t) * 1000
-        if not picked:
+        if not picked or not cp.holds_figure_if_asked(picked, res.query, result.language if xl else None):
             result.reason = "no_content"
             result.nearest = gate.nearest(hits)
+            if picked:
+                result.notes.append(NO_FIGURE)
             return gate.cannot_answer(result)
 
         result.answer, result.citations = cp.render(picked, answer_hits, places)
@@ -221,12 +226,13 @@ class Answerer:
 
     def _english_agreement(self, english: str, hits: list[Hit]) -> float:
         """For a question in another language: the English encoder's cosine between its words
-        carried over to the corpus's ("guerra" -> "war") and the best document's best passage, a
-        second view of the match beside the multilingual encoder's (:class:`gate.Signals`)."""
-        passage = hits[0].closest_passage if hits else None
-        if not english or passage is None:
+        carried over to the corpus's ("guerra" -> "war") and the best passage of one of the
+        :data:`AGREEMENT_DOCS` best documents (the multilingual ranking of close documents is
+        uncertain), a second view of the match beside the multilingual encoder's (:class:`gate.Signals`)."""
+        passages = [h.closest_passage.text for h in hits[:AGREEMENT_DOCS] if h.closest_passage is not None]
+        if not english or not passages:
             return 0.0
-        return float(self.vectors.question(english) @ self.vectors.sentences([passage.text])[0])
+        return float(np.max(np.stack(self.vectors.sentences(passages)) @ self.vectors.question(english)))
 
     def _search(self, res: Resolution) -> tuple[Any, Snapshot]:
         """The search for the resolved question, and the documents of the generation it read.

@@ -74,6 +74,10 @@ _RESULTS_SECTION = re.compile(r"result|outcome|impact|measur|evaluat|figure|less
 # so it does not answer a question asking which city does something.
 _ADVICE_SECTION = re.compile(r"\breuse\b|\bhow (?:another|other) cit|\bcontact\b", re.IGNORECASE)
 
+# Not figures: the word "one" ("One aim is ..."), a number in a name within a sentence ("Mobility 360")
+# or in a document's slug ("madrid-mobility-360").
+_NOT_FIGURES = re.compile(r"\b[Oo]ne\b|\b\w+-\d+\b|(?<=[a-z,;:'’] )([A-Z][\w-]*) \d+(?:\.\d+)?\b")
+
 Embed = Callable[[list[str]], list[np.ndarray]]
 
 
@@ -135,6 +139,15 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     _add_antecedents(picked, cands, total)
     picked.sort(key=lambda c: (c.hit_index, c.passage_index, c.sentence.position))
     return picked
+
+
+def holds_figure_if_asked(picked: Sequence[_Candidate], query: str, language: str | None) -> bool:
+    """False when the question asks for a figure ("how many", "¿cuántos") and no unit picked holds
+    one: quoting what is near the topic would read as an answer that is not there. "One aim is ..."
+    and "Madrid's Mobility 360" hold no figure (:data:`_NOT_FIGURES`)."""
+    if reader.expected_type(query, language) != "number":
+        return True
+    return any(reader.holds_type(_NOT_FIGURES.sub(r"\1", c.sentence.text), "number", query) for c in picked)
 
 
 def _candidates(hits: Sequence[Hit], atype: str | None) -> list[_Candidate]:

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+from indexer import crosslingual as xlm
 from indexer.errors import UccError
 from indexer.search import Hit
 from indexer.text import fold
@@ -119,6 +120,7 @@ class Signals:
     scope_min: float
     xl: bool
     english: float = 0.0  # another language: the carried-over words' English cosine to the best passage
+    language: str = ""  # the question's language when it is not English
 
 
 def answerable(result: AnswerResult, question: str, res: Resolution, hits: Sequence[Hit], places: Places,
@@ -138,7 +140,7 @@ def answerable(result: AnswerResult, question: str, res: Resolution, hits: Seque
             place_only = place_cov < PLACE_COVERAGE_MIN
     missing: list[str] = []
     named = signals.xl and signals.top >= XL_NAMED_MIN_SCORE and (
-        signals.english >= XL_AGREEMENT_MIN or names_title(res.query, hits[0], places))
+        signals.english >= XL_AGREEMENT_MIN or names_title(res.query, hits[0], places, signals.language))
     if signals.top >= signals.floor or named:
         # Capitalised words are names in English only (German capitalises every noun).
         missing = [] if signals.xl else unknown_names(question, hits, places, searcher)
@@ -233,12 +235,15 @@ def _without_places(question: str, hit: Hit, places: Places, searcher: Any) -> f
     return float(vecs[0] @ vecs[1])
 
 
-def names_title(question: str, hit: Hit, places: Places) -> bool:
+def names_title(question: str, hit: Hit, places: Places, language: str = "") -> bool:
     """Whether the question writes a word of ``hit``'s title (a service's name: "OmaStadi",
-    "DansMaRue"), places and the domain's common words left out."""
+    "DansMaRue"), places, the domain's common words and the common words of the question's
+    ``language`` left out ("cartão" of "Cartão Porto" in "Como renovar o cartão de cidadão?" is
+    the word "card", not the service's name: :func:`indexer.crosslingual.common`)."""
     title = set(words(fold(hit.title)))
-    asked = (fold(w) for w in content_words(places.strip(question)))
-    return any(len(w) >= NAMED_MIN_LEN and w in title and w not in DOMAIN_WORDS and w not in VAGUE_WORDS for w in asked)
+    asked = content_words(places.strip(question))
+    return any(len(w) >= NAMED_MIN_LEN and fold(w) in title and fold(w) not in DOMAIN_WORDS
+               and fold(w) not in VAGUE_WORDS and not xlm.common(w, language) for w in asked)
 
 
 def unknown_names(question: str, hits: Sequence[Hit], places: Places, searcher: Any) -> list[str]:
