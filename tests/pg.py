@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from .ports import free_port
+
 BIN_DIRS = ("/usr/lib/postgresql/17/bin", "/usr/lib/postgresql/16/bin", "/usr/lib/postgresql/15/bin")
 USER = "postgres"
 
@@ -49,12 +51,6 @@ def skip_reason() -> str | None:
     return None
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _as_owner(argv: list[str]) -> list[str]:
     """``argv`` run as the postgres user when we are root (initdb and postgres refuse root)."""
     if os.geteuid() != 0:
@@ -73,7 +69,7 @@ class Cluster:
         self.folder = Path(tempfile.mkdtemp(prefix="ucc-pg-")) if self.owned else Path(folder)
         self.data = self.folder / "data"
         self.log = self.folder / "server.log"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"postgresql://{USER}@127.0.0.1:{self.port}/postgres"
 
     def _run(self, argv: list[str], timeout: float = 60) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -27,6 +26,8 @@ from app.answering.generator import (
 from indexer.errors import ConfigurationError, UccError
 from indexer.search import Hit, Passage
 from indexer.settings import load_settings
+
+from .ports import free_port
 
 KEY = "sk-test-0123456789abcdef"
 
@@ -288,9 +289,7 @@ def test_garbage_reply_is_unavailable(llm, raw):
 
 
 def test_connection_refused_is_unavailable():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
+    port = free_port()
     with pytest.raises(GeneratorUnavailable) as exc:
         ChatGenerator(f"http://user:hunter2@127.0.0.1:{port}", "m", api_key=KEY, timeout=2).generate("q", PASSAGES)
     assert exc.value.reason == "connection"

@@ -7,7 +7,6 @@ import http.client
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from app.commands.serve import bind_address, gunicorn_options, page_urls, serve_
 from indexer.settings import load_settings
 
 from .conftest import REPO, prometheus_value, write
+from .ports import free_port
 
 
 def test_defaults_bind_this_machine_only_with_two_workers():
@@ -70,12 +70,6 @@ kind: guide
 
 The city publishes the plough routes every winter morning so residents know which streets are cleared first.
 """
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int, path: str, timeout: float = 10.0) -> tuple[int, bytes]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
     try:
@@ -148,7 +142,7 @@ def test_serving_while_ten_rebuilds_swap_in(tmp_path, real_embedder):
     write(kb / "marker.md", MARKER.format(n=0, word=WORDS[0]))
     write(kb / "extra-0.md", EXTRA.format(n=0))
     data = tmp_path / "var"
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UCC_")}
     env.update(UCC_DATA_DIR=str(data), UCC_KNOWLEDGE_DIR=str(kb), UCC_RATE_LIMIT="0", UCC_WORKERS="2",
                UCC_THREADS="1", PYTHONUNBUFFERED="1")

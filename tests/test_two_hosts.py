@@ -21,7 +21,6 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -34,6 +33,7 @@ from click.testing import CliRunner
 
 from .conftest import REPO, write
 from .pg import fresh_database
+from .ports import free_port
 from .test_slack import SECRET, FakeSlack, event_body, mention
 
 TOKEN = "k7Qz-2vNw_8RtLp4XsYb9MhJc3Ud"
@@ -46,12 +46,6 @@ DOCS = {
     "library.md": ("Library cards for newcomers", "Newcomers get a library card with their residence registration, "
                    "without a visit, and can borrow e-books the same day."),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _request(port: int, method: str, path: str, payload: dict | None = None, headers: dict | None = None,
@@ -98,7 +92,7 @@ class Host:
     def __init__(self, name: str, data: Path, env: dict, logs: Path):
         self.name, self.data, self.logs = name, data, logs
         self.env = {**env, "UCC_DATA_DIR": str(data)}
-        self.port, self.slack_port = _free_port(), _free_port()
+        self.port, self.slack_port = free_port(), free_port()
         self.procs: list[subprocess.Popen] = []
 
     def start(self) -> None:

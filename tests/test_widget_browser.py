@@ -21,6 +21,7 @@ import pytest
 
 from .accessibility import axe_violations, describe
 from .conftest import REPO, write
+from .ports import free_port
 
 pytestmark = pytest.mark.model  # the real embedding model answers the questions
 
@@ -802,11 +803,7 @@ def test_a_refused_origin_is_named_in_the_panel_and_the_setting_in_the_console(b
         s.close()
 
     # A service that does not answer at all, from another origin: a network failure, not a refusal.
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        down = f"http://127.0.0.1:{sock.getsockname()[1]}"  # nothing listens there once closed
+    down = f"http://127.0.0.1:{free_port()}"  # nothing listens there
     s = Session(browser, plain_url, viewport={"width": 1024, "height": 768})
     try:
         s.page.goto(f"{site_url}/?endpoint={down}&src={plain_url}")
