@@ -295,6 +295,12 @@ def test_what_holds_no_figure():
         "About 950 proposals; the Region has 4,371,185 records."
 
 
+def test_a_question_naming_a_service_and_its_place_is_not_a_place_only_match(answerer):
+    """"manages" is in no Brussels document, but the question names FixMyStreet, whose entry is the best match."""
+    r = answerer.ask("Who manages FixMyStreet in Brussels?")
+    assert r.status == "answered" and "FixMyStreet" in r.answer
+
+
 def test_the_names_a_factoid_question_asks_about():
     from app.answering.reader import named
 

@@ -137,7 +137,9 @@ def answerable(result: AnswerResult, question: str, res: Resolution, hits: Seque
             specific = [w for w in content_words(places.strip(res.query)) if w not in DOMAIN_WORDS]
             place_cov = coverage(specific, local(hits, places, res.query)[:3]) if specific else 1.0
             result.evidence["place_coverage"] = round(place_cov, 3)
-            place_only = place_cov < PLACE_COVERAGE_MIN
+            # ... unless the question names what the best document is titled after ("Who manages
+            # FixMyStreet in Brussels?"): then the match does not rest on the place.
+            place_only = place_cov < PLACE_COVERAGE_MIN and not names_title(res.query, hits[0], places)
     missing: list[str] = []
     named = signals.xl and signals.top >= XL_NAMED_MIN_SCORE and (
         signals.english >= XL_AGREEMENT_MIN or names_title(res.query, hits[0], places, signals.language))
