@@ -336,7 +336,8 @@ def test_a_running_ucc_serve_answers_from_each_pulled_generation(tmp_path, real_
     import time
 
     from .conftest import REPO
-    from .test_serve import MARKER, SNOW, WORDS, _free_port, _get, _wait_ready
+    from .ports import free_port
+    from .test_serve import MARKER, SNOW, WORDS, _get, _wait_ready
 
     kb = tmp_path / "kb"
     write(kb / "snow.md", SNOW)
@@ -355,7 +356,7 @@ def test_a_running_ucc_serve_answers_from_each_pulled_generation(tmp_path, real_
         return json.loads(done.stdout)
 
     assert ucc_pull()["generation"] == 1
-    port = _free_port()
+    port = free_port()
     with open(tmp_path / "serve.log", "w") as out:
         proc = subprocess.Popen([sys.executable, "-m", "app", "serve", "--no-index", "--port", str(port)], cwd=REPO,
                                 env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)

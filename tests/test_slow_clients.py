@@ -28,7 +28,8 @@ from app.operations.httpserver import (PARTIAL, READ_TIMEOUT, WHOLE, BufferedThr
 from indexer.settings import load_settings
 
 from .conftest import REPO, write
-from .test_serve import SNOW, _free_port, _get, _wait_ready
+from .ports import free_port
+from .test_serve import SNOW, _get, _wait_ready
 
 SLOW_CLIENTS = 6  # three trickle their headers, three their body
 TRICKLE_EVERY = 2.0  # seconds between bytes
@@ -217,7 +218,7 @@ def served(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("slow")
     kb = tmp / "kb"
     write(kb / "snow.md", SNOW)
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("UCC_")}
     env.update(UCC_DATA_DIR=str(tmp / "var"), UCC_KNOWLEDGE_DIR=str(kb), UCC_RATE_LIMIT="0", PYTHONUNBUFFERED="1")
     log_path = tmp / "serve.log"
@@ -359,7 +360,7 @@ def test_the_slack_endpoint_is_served_by_the_same_server(tmp_path):
     from .test_slack import FakeSlack
 
     slack = FakeSlack()
-    port = _free_port()
+    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("UCC_", "SLACK_"))}
     env.update(UCC_DATA_DIR=str(tmp_path / "var"), UCC_KNOWLEDGE_DIR=str(REPO / "knowledge"),
                UCC_SLACK_API_URL=slack.url + "/api/", SLACK_BOT_TOKEN="xoxb-test", SLACK_SIGNING_SECRET="s" * 32,
