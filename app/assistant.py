@@ -274,7 +274,11 @@ class Assistant:
             # "Show me Madrid's case studies" leaves no topic once the routing words are gone:
             # the question itself is then the topic, narrowed by the city.
             topic = r.topic.strip() or question
-            items = self.examples(topic, n=5, filters={"city": r.city} if r.city else None, language=language)
+            filters = self._examples_filters(r, question)
+            query = topic  # the filter keeps the country: the search need not match its name
+            if filters and "country" in filters:
+                query = self.answerer.places().strip(topic) or topic
+            items = self.examples(query, n=5, filters=filters, language=language)
             data = {"topic": topic, "examples": items}
             text, parts = examples_reply(topic, items)
             if not items:  # an honest refusal, not an answer that says "none"
@@ -284,6 +288,14 @@ class Assistant:
             raise NotFound("Nothing to route this question to.")
         return Reply(question="", status="answered", intent=r.intent, answer=text, data=data, parts=parts,
                      route=r.to_dict(), label="data")
+
+    def _examples_filters(self, r: Route, question: str) -> dict[str, str] | None:
+        """Examples of the city routed to, or else of the country the question names ("Examples of
+        participatory budgeting in Spain" are Spanish members' only)."""
+        if r.city:
+            return {"city": r.city}
+        countries = [p.value for p in self.answerer.places().find(question) if p.facet == "country"]
+        return {"country": countries[0]} if countries else None
 
     def _topic_subindicator(self, topic: str) -> str | None:
         """The dashboard sub-indicator a learn-from topic is about ("accessibility" -> 2.3 Usability)."""

@@ -73,6 +73,16 @@ def test_examples_question_without_a_topic_uses_the_question(assistant):
     assert result["status"] == "answered"  # not a 400 for an empty topic
 
 
+def test_examples_in_a_country_are_that_countrys_members(assistant, catalog):
+    result = assistant.ask("Examples of participatory budgeting in Spain")
+    assert result["intent"] == "examples" and result["status"] == "answered"
+    items = result["data"]["examples"]
+    assert len(items) >= 2 and {catalog.city(e["city"]).country for e in items} == {"Spain"}
+    assert "in Spain" in result["answer"]  # the answer says what was asked
+    result = assistant.ask("Examples of digital inclusion in Finland")  # none there: an honest refusal
+    assert result["status"] == "cannot_answer" and "Finland" in result["answer"]
+
+
 def test_ucc_ask_is_logged_with_channel_cli(monkeypatch, knowledge_searcher, tmp_path):
     from app.operations.questionlog import QuestionLog
 
