@@ -301,6 +301,20 @@ def test_a_question_naming_a_service_and_its_place_is_not_a_place_only_match(ans
     assert r.status == "answered" and "FixMyStreet" in r.answer
 
 
+@pytest.mark.parametrize("question, country", [
+    ("How do Spanish cities run participatory budgets?", "Spain"),
+    ("How is participatory budgeting done in Spain?", "Spain"),
+])
+def test_a_question_about_a_countrys_cities_quotes_that_countrys_members(answerer, catalog, question, country):
+    r = answerer.ask(question)
+    assert r.status == "answered" and {catalog.city(c.city).country for c in r.citations if c.city} == {country}
+
+
+def test_a_country_named_for_something_else_is_no_filter(answerer):
+    r = answerer.ask("Which Slovenian minister spoke at the 2021 UserCentriCities Summit?")  # network page, no city
+    assert r.status == "answered" and "Koritnik" in r.answer
+
+
 def test_the_names_a_factoid_question_asks_about():
     from app.answering.reader import named
 

@@ -193,13 +193,27 @@ def _with_place(subject: str, place: Place) -> str:
     return f"{base} in {place.name}?"
 
 
+def country_filter(question: str, found: list[Place], filters: dict) -> dict:
+    """The country a question keeps to ("How do Spanish cities run participatory budgets?", "...
+    members in Italy"), as a filter, when it names no city and has no place filter already: the
+    passages rarely say the country, so its name alone would not find them. Only the country's
+    cities or what is done in it: "Which Slovenian minister spoke at the Summit?" is about a person."""
+    if any(k in filters for k in ("city", "country", "cities", "countries")) or any(p.facet == "city" for p in found):
+        return {}
+    kept = [p for p in found if p.facet == "country" and (
+        re.match(r"\s+(?:cities|city|members?|municipalities|regions?|councils|towns)\b", question[p.end:], re.I)
+        or re.search(r"\b(?:in|from|across)\s+(?:the\s+)?$", question[:p.start], re.I))]
+    countries = list(dict.fromkeys(p.value for p in kept))
+    return {"country": countries[0]} if len(countries) == 1 else {}
+
+
 def resolve(question: str, history: list[Turn], places: Places, filters: dict | None = None) -> Resolution:
     """The self-contained question behind ``question`` given the conversation so far: the first of
     the follow-up kinds (others, measure, place, about) that fits, else the question itself."""
     filters = dict(filters or {})
     found = places.find(question)
     subject = places.generalise(question) or question
-    new = Resolution(question, question, subject, filters)
+    new = Resolution(question, question, subject, dict(filters, **country_filter(question, found, filters)))
     if not history:
         return new
     words = [w.lower() for w in _WORD.findall(question)]
