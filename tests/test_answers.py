@@ -255,6 +255,24 @@ def test_a_factoid_answer_is_about_what_the_question_names(answerer, question, h
     assert r.status == "answered" and holds in r.answer and not_holds not in r.answer, r.answer
 
 
+@pytest.mark.parametrize("question, holds, not_holds", [
+    # The date next to what the question asks happened ("It opened on 1 May 2021"), not a date of
+    # something else in a sentence about the same service ("in 2023 two libraries also took votes").
+    ("When did Riga open its Neighbourhood Residents' Centre?", "2021", "2023"),
+    ("When did Ljubljana's Info Point 65+ open?", "2016", "since 2011"),
+])
+def test_a_when_answer_holds_the_date_of_what_was_asked(answerer, question, holds, not_holds):
+    r = answerer.ask(question)
+    assert r.status == "answered" and holds in r.answer and not_holds not in r.answer, r.answer
+
+
+def test_a_date_next_to_the_event():
+    assert reader.dated("It opened on 1 May 2021, replacing the old centre.", {"open"})
+    assert not reader.dated("In 2017 the practice, which included the desk that the city had opened the year "
+                            "before, received a title.", {"open"})
+    assert not reader.dated("It opened to everyone.", {"open"})
+
+
 def test_a_place_covered_only_by_another_places_documents_is_no_answer(answerer):
     """The words of a question naming a place must be in documents about (or naming) that place:
     Ljubljana's mayor meeting residents does not cover the votes of Murcia's mayor."""

@@ -135,7 +135,8 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     if members:  # advice to other cities says what to do, not who does it
         ranked = [c for c in ranked if not _ADVICE_SECTION.search(c.passage.section or "")] or ranked
     picked, total = _pick(ranked)
-    total += _add_typed(picked, ranked, atype, query)
+    events = qstems - {sn.stem(w) for n in names for w in sn.words(n)} if not language else set()
+    total += _add_typed(picked, ranked, atype, query, events)
     _add_antecedents(picked, cands, total)
     picked.sort(key=lambda c: (c.hit_index, c.passage_index, c.sentence.position))
     return picked
@@ -254,23 +255,37 @@ def _pick(ranked: list[_Candidate]) -> tuple[list[_Candidate], int]:
     return picked, total
 
 
-def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | None, query: str) -> int:
+def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | None, query: str,
+               events: set[str]) -> int:
     """When no unit of ``picked`` holds the expected type (about what the question names), the best
     one that does within :data:`TYPED_MARGIN` of the best (in place of the last when the answer is
-    full); its words."""
+    full); its words. For a "when" question, a date next to what it asks happened (``events``: its
+    words but the names it asks about; :func:`reader.dated`) if a unit holds one: "in 2023 two libraries also took votes" is not when a centre opened."""
+    floor = ranked[0].score - TYPED_MARGIN if ranked else 0.0
+
     def typed_answer(c: _Candidate) -> bool:
         return not c.off_subject and reader.holds_type(c.sentence.text, atype, query)
 
+    def elsewhere(c: _Candidate) -> bool:  # a date or a figure about something else
+        return c.off_subject and reader.holds_type(c.sentence.text, atype, query)
+
+    if atype == "date" and events and any(typed_answer(c) and reader.dated(c.sentence.text, events)
+                                         for c in ranked if c.score >= floor):
+        def typed_answer(c: _Candidate) -> bool:  # noqa: F811 - the stricter test when it can be met
+            return not c.off_subject and reader.dated(c.sentence.text, events)
+
+        def elsewhere(c: _Candidate) -> bool:  # noqa: F811 - "in 2023 two libraries also took votes"
+            return reader.holds_type(c.sentence.text, atype, query)
+
     if atype is None or not picked or any(typed_answer(c) for c in picked):
         return 0
-    floor = ranked[0].score - TYPED_MARGIN
     typed = next((c for c in ranked if c.score >= floor and c not in picked and typed_answer(c)
                   and not any(_duplicate(c, p) for p in picked)), None)
     if typed is None:
         return 0
     words = len(typed.sentence.text.split())
     # A date or a figure about something else reads as a second answer: it goes.
-    for c in [c for c in picked if c.off_subject and reader.holds_type(c.sentence.text, atype, query)]:
+    for c in [c for c in picked if elsewhere(c)]:
         picked.remove(c)
         words -= len(c.sentence.text.split())
     if len(picked) >= MAX_SENTENCES:

@@ -78,6 +78,7 @@ METHOD = [
 
 # "the most proactive" is about members, "the most proactive services" about things.
 _NOT_A_THING = r"(?!\s+(?:services?|apps?|portals?|projects?|practices?|examples?|tools?|platforms?|initiatives?|cases?))"
+_BEST = r"(?:best|highest|lowest|worst|strongest|weakest|top|leading)"
 _RANK_SUPERLATIVE = r"(?:best|highest|lowest|worst|strongest|weakest|top|first|last|leading)"
 RANKING = [
     (re.compile(r"\b(?:ranking|rankings|league\s+table|leaderboard|leader\s+board|standings|ranked\s+list)\b"), "ranking"),
@@ -86,8 +87,10 @@ RANKING = [
     (re.compile(r"\btop\s+(?:\d+|ten|five|three)\s+(?:on|in|for|at)\s+(?:the\s+)?(?:SUBX|benchmark|dashboard|ranking|20\d\d)\b"),
      "top n on"),
     (re.compile(r"\btop\s+(?:\d+|ten|five|three)\b"), "top n"),
-    (re.compile(rf"\b{_RANK_SUPERLATIVE}\s+(?:performing\s+|scoring\s+|ranked\s+|rated\s+)?"
-                rf"(?:{_GROUP}|performers?|scorers?)\b"), "best cities"),
+    # "the first city-wide consultation", "the first city to run PB" are facts, not a ranking:
+    # "first"/"last" rank only with "performing", "scoring"...
+    (re.compile(rf"\b(?:{_BEST}\s+(?:performing\s+|scoring\s+|ranked\s+|rated\s+)?|(?:first|last)\s+(?:performing|"
+                rf"scoring|ranked|rated)\s+)(?:{_GROUP}|performers?|scorers?)\b(?!\s*-)"), "best cities"),
     (re.compile(rf"\b(?:{_GROUP}|who)\b[^?.!]{{0,40}}?\b(?:scores?|scored|scoring|ranks?|ranked|performs?|performed|"
                 rf"performing|does|did|do|is|are|was|were|comes?|came)\s+(?:the\s+)?(?:{_RANK_SUPERLATIVE}|most\s+highly|"
                 rf"highest|better)\b"), "who scores best"),

@@ -12,6 +12,9 @@ question's words. The reader adds what the question *expects*:
 - :func:`holds_type`: whether a unit holds an answer of that type (a figure that is not only a
   year, a year or month, a proper name not in the question, a means: "by replying", "through",
   "via", "using");
+- :func:`dated`: whether a date stands next to what a "when" question asks happened ("It opened on
+  1 May 2021" for "When did Riga open its Neighbourhood Residents' Centre?"), not elsewhere in the
+  unit ("In 2017 the practice, which included the desk opened the year before, won a title");
 - :func:`fact_units`: a document's front-matter outcomes as quotable units;
 - :func:`needs_subject`: whether a quoted unit leans on its document for its subject ("this",
   "the service", "the city"), so that the answer names whose it is;
@@ -29,6 +32,8 @@ import re
 from functools import cache
 
 from indexer.text import fold
+
+from app.answering import sentences as sn
 
 _NUMBER_Q = re.compile(
     r"^\s*(?:how (?:many|much|large|big|long|often|high|far)|what (?:share|percentage|proportion|fee|cost|price|"
@@ -151,6 +156,21 @@ def holds_type(text: str, atype: str | None, question: str = "") -> bool:
     if atype == "method":
         return bool(_MEANS.search(text))
     return False
+
+
+DATE_WINDOW = 4  # words between a date and the event a "when" question asks about (:func:`dated`)
+_DATE_WORD = re.compile(r"^(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|"
+                        r"November|December)$")
+
+
+def dated(text: str, stems: set[str]) -> bool:
+    """Whether a date (a year or a month) in ``text`` stands within :data:`DATE_WINDOW` words of a
+    word whose stem is among ``stems`` (the question's focus: "open" in "When did Riga open its
+    Neighbourhood Residents' Centre?"): "It opened on 1 May 2021" says when it happened."""
+    tokens = sn.words(text)
+    dates = [i for i, t in enumerate(tokens) if _DATE_WORD.match(t)]
+    events = [i for i, t in enumerate(tokens) if sn.stem(t) in stems]
+    return any(abs(i - j) <= DATE_WINDOW for i in dates for j in events)
 
 
 _ASKS_FOR_PLACE = re.compile(r"\b(?:which|what) (?:\w+ )?(?:cit(?:y|ies)|towns?|municipalit(?:y|ies)|regions?|"
