@@ -266,6 +266,21 @@ def test_a_when_answer_holds_the_date_of_what_was_asked(answerer, question, hold
     assert r.status == "answered" and holds in r.answer and not_holds not in r.answer, r.answer
 
 
+@pytest.mark.parametrize("question, atype", [
+    ("Which association manages the sharing map?", "name"),
+    ("Which department of the city answers the reports?", "name"),
+    ("Who runs it?", "name"),
+    ("How many reports came in?", "number"),
+    ("Since which year has it run?", "date"),
+    ("How do residents log in?", "method"),
+    ("¿Cuántas personas atendió la oficina?", "number"),
+    ("Is it free?", None),
+])
+def test_the_kind_of_answer_a_question_expects(question, atype):
+    language = "es" if question.startswith("¿") else None
+    assert reader.expected_type(question, language) == atype
+
+
 def test_a_date_next_to_the_event():
     assert reader.dated("It opened on 1 May 2021, replacing the old centre.", {"open"})
     assert not reader.dated("In 2017 the practice, which included the desk that the city had opened the year "

@@ -45,7 +45,8 @@ _DATE_Q = re.compile(r"^\s*(?:when\b|since when\b|(?:in |from )?(?:which|what) y
 _DATE_ANYWHERE = re.compile(r"\b(?:since when|which year|what year|when (?:did|was|were|does|is))\b", re.IGNORECASE)
 _NAME_Q = re.compile(
     r"^\s*(?:(?:which|what) (?:\w+ )?(?:platform|software|tool|system|technology|app|application|product|company|"
-    r"firm|vendor|supplier|organi[sz]ation|body|agency|programme|program|partner|network|foundation|university|"
+    r"firm|vendor|supplier|organi[sz]ation|association|body|agency|department|office|unit|ministry|institute|"
+    r"committee|operator|provider|consortium|authority|administration|charity|ngo|cooperative|programme|program|partner|network|foundation|university|"
     r"framework|standard|solution|engine|open[- ]source \w+|city|town|municipality|region|country|member)s?\b|"
     r"(?:which|what) (?:\w+ )?(?:cities|municipalities|countries)\b|who\b|where\b|in which (?:city|town|"
     r"municipality|country|region)\b)", re.IGNORECASE)
