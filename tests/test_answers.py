@@ -282,10 +282,10 @@ def test_the_kind_of_answer_a_question_expects(question, atype):
 
 
 def test_a_date_next_to_the_event():
-    assert reader.dated("It opened on 1 May 2021, replacing the old centre.", {"open"})
-    assert not reader.dated("In 2017 the practice, which included the desk that the city had opened the year "
-                            "before, received a title.", {"open"})
-    assert not reader.dated("It opened to everyone.", {"open"})
+    assert reader.next_to("It opened on 1 May 2021, replacing the old centre.", {"open"}, "date")
+    assert not reader.next_to("In 2017 the practice, which included the desk that the city had opened the year "
+                            "before, received a title.", {"open"}, "date")
+    assert not reader.next_to("It opened to everyone.", {"open"}, "date")
 
 
 def test_a_place_covered_only_by_another_places_documents_is_no_answer(answerer):
@@ -317,6 +317,26 @@ def test_a_figure_asked_for_and_not_found_is_no_answer(answerer):
     assert r.status == "cannot_answer" and r.nearest and any("no figure" in n for n in r.notes), r.answer
     r = answerer.ask("How many certificates did Milan's newsstands issue?")
     assert r.status == "answered" and "67,000" in r.answer
+
+
+def test_a_figure_of_something_else_is_no_count():
+    """"How many" is answered by a figure next to what it counts, or by units naming it (a list)."""
+    assert reader.counted("How many Porto citizen cards were issued?") == {"citize", "card"}
+    assert reader.counted("How many times has the MyGlasgow app been installed?") == {"instal"}
+    assert "reside" in reader.counted("How many people voted?")
+    assert reader.counted("When did it open?") == set()
+    assert reader.next_to("45,431 reports in 2025, up 15% on 2024.", {"report"}, "number")
+    assert not reader.next_to("The 58 neighbourhoods were grouped into five territories.", {"visito"}, "number")
+
+
+@pytest.mark.parametrize("question, status, holds", [
+    ("How many times has the MyGlasgow app been installed?", "cannot_answer", None),  # "60% of reports"
+    ("How many citizens did Ljubljana's mayor meet at the Open Days?", "answered", "24,000"),  # "residents"
+    ("How many municipalities share the Helmet library?", "answered", "Kauniainen"),  # named, not counted
+])
+def test_how_many_is_answered_by_what_it_counts(answerer, question, status, holds):
+    r = answerer.ask(question)
+    assert r.status == status and (holds is None or holds in r.answer), r.answer
 
 
 def test_what_holds_no_figure():

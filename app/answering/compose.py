@@ -135,8 +135,7 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     if members:  # advice to other cities says what to do, not who does it
         ranked = [c for c in ranked if not _ADVICE_SECTION.search(c.passage.section or "")] or ranked
     picked, total = _pick(ranked)
-    events = qstems - {sn.stem(w) for n in names for w in sn.words(n)} if not language else set()
-    total += _add_typed(picked, ranked, atype, query, events)
+    total += _add_typed(picked, ranked, atype, query, _events(query, atype, qstems, names) if not language else set())
     _add_antecedents(picked, cands, total)
     picked.sort(key=lambda c: (c.hit_index, c.passage_index, c.sentence.position))
     return picked
@@ -145,10 +144,27 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
 def holds_figure_if_asked(picked: Sequence[_Candidate], query: str, language: str | None) -> bool:
     """False when the question asks for a figure ("how many", "¿cuántos") and no unit picked holds
     one: quoting what is near the topic would read as an answer that is not there. "One aim is ..."
-    and "Madrid's Mobility 360" hold no figure (:data:`_NOT_FIGURES`)."""
+    and "Madrid's Mobility 360" hold no figure (:data:`_NOT_FIGURES`). Nor when an English "how
+    many" names what it counts (:func:`reader.counted`) and no unit does: "58 neighbourhoods" and
+    "60% of reports" do not say how many visitors came or how often an app was downloaded (a unit
+    naming what is counted may list it: "shared by Espoo, Helsinki, Vantaa and Kauniainen")."""
     if reader.expected_type(query, language) != "number":
         return True
-    return any(reader.holds_type(_NOT_FIGURES.sub(r"\1", c.sentence.text), "number", query) for c in picked)
+    if not any(reader.holds_type(_NOT_FIGURES.sub(r"\1", c.sentence.text), "number", query) for c in picked):
+        return False
+    counted = reader.counted(query) if not language else set()
+    return not counted or any(reader.next_to(c.sentence.text, counted, "number")
+                              or counted & {sn.stem(w) for w in sn.words(c.sentence.text)} for c in picked)
+
+
+def _events(query: str, atype: str | None, qstems: set[str], names: list[str]) -> set[str]:
+    """What a date or a figure must stand next to (:func:`reader.next_to`): for "how many", what is
+    counted; for "when", the question's words but the names it asks about ("open")."""
+    if atype == "number":
+        return reader.counted(query)
+    if atype == "date":
+        return qstems - {sn.stem(w) for n in names for w in sn.words(n)}
+    return set()
 
 
 def _candidates(hits: Sequence[Hit], atype: str | None) -> list[_Candidate]:
@@ -259,8 +275,9 @@ def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | 
                events: set[str]) -> int:
     """When no unit of ``picked`` holds the expected type (about what the question names), the best
     one that does within :data:`TYPED_MARGIN` of the best (in place of the last when the answer is
-    full); its words. For a "when" question, a date next to what it asks happened (``events``: its
-    words but the names it asks about; :func:`reader.dated`) if a unit holds one: "in 2023 two libraries also took votes" is not when a centre opened."""
+    full); its words. For a "when" or "how many" question, a date or a figure next to what it asks
+    about (``events``, :func:`_events`) if a unit holds one: "in 2023 two libraries also took
+    votes" is not when a centre opened."""
     floor = ranked[0].score - TYPED_MARGIN if ranked else 0.0
 
     def typed_answer(c: _Candidate) -> bool:
@@ -269,10 +286,10 @@ def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | 
     def elsewhere(c: _Candidate) -> bool:  # a date or a figure about something else
         return c.off_subject and reader.holds_type(c.sentence.text, atype, query)
 
-    if atype == "date" and events and any(typed_answer(c) and reader.dated(c.sentence.text, events)
-                                         for c in ranked if c.score >= floor):
+    if events and any(typed_answer(c) and reader.next_to(c.sentence.text, events, atype)
+                      for c in ranked if c.score >= floor):
         def typed_answer(c: _Candidate) -> bool:  # noqa: F811 - the stricter test when it can be met
-            return not c.off_subject and reader.dated(c.sentence.text, events)
+            return not c.off_subject and reader.next_to(c.sentence.text, events, atype)
 
         def elsewhere(c: _Candidate) -> bool:  # noqa: F811 - "in 2023 two libraries also took votes"
             return reader.holds_type(c.sentence.text, atype, query)

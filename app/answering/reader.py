@@ -12,9 +12,11 @@ question's words. The reader adds what the question *expects*:
 - :func:`holds_type`: whether a unit holds an answer of that type (a figure that is not only a
   year, a year or month, a proper name not in the question, a means: "by replying", "through",
   "via", "using");
-- :func:`dated`: whether a date stands next to what a "when" question asks happened ("It opened on
+- :func:`next_to`: whether a date stands next to what a "when" question asks happened ("It opened on
   1 May 2021" for "When did Riga open its Neighbourhood Residents' Centre?"), not elsewhere in the
-  unit ("In 2017 the practice, which included the desk opened the year before, won a title");
+  unit ("In 2017 the practice, which included the desk opened the year before, won a title"); or a
+  figure next to what a "how many" question counts (:func:`counted`): "58 neighbourhoods" does not
+  say how many visitors came;
 - :func:`fact_units`: a document's front-matter outcomes as quotable units;
 - :func:`needs_subject`: whether a quoted unit leans on its document for its subject ("this",
   "the service", "the city"), so that the answer names whose it is;
@@ -159,19 +161,56 @@ def holds_type(text: str, atype: str | None, question: str = "") -> bool:
     return False
 
 
-DATE_WINDOW = 4  # words between a date and the event a "when" question asks about (:func:`dated`)
-_DATE_WORD = re.compile(r"^(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|"
-                        r"November|December)$")
+# Words between a date or a figure and what a "when" or "how many" question asks about (:func:`next_to`).
+WINDOWS = {"date": 4, "number": 3}
+_VALUE_WORD = {
+    "date": re.compile(r"^(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|"
+                       r"November|December)$"),
+    # a figure that is not a year; "one" is a pronoun as often as a count ("each served by one point")
+    "number": re.compile(r"^(?!(?:19|20)\d\d$)\d[\d,.]*$|^(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
+                         r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)$",
+                         re.IGNORECASE),
+}
+# What "how many" counts: the words after it up to the verb ("How many Porto citizen cards | were
+# issued ...?"); "how many times" counts what the rest of the question does ("downloaded").
+_HOW_MANY = re.compile(r"\bhow many\s+(.*?)(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|can|could|"
+                       r"took|take|made|make|came|come|got|get)\b|[?,;]|$)(.*)", re.IGNORECASE)
+_NOT_COUNTED = frozenset({"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "with", "its", "their", "by",
+                          "at", "from", "each", "every", "per", "year", "first", "last", "been", "be"})
+# "How many people" is answered by a count under any of these names ("5,000 users"); a question
+# counting visitors or users asks for those.
+_PEOPLE = frozenset({"people", "persons", "person", "residents", "citizens", "users", "inhabitants", "individuals",
+                     "participants", "voters", "visitors"})
+_ANYONE = frozenset({"people", "persons", "individuals", "residents", "citizens", "inhabitants"})
 
 
-def dated(text: str, stems: set[str]) -> bool:
-    """Whether a date (a year or a month) in ``text`` stands within :data:`DATE_WINDOW` words of a
-    word whose stem is among ``stems`` (the question's focus: "open" in "When did Riga open its
-    Neighbourhood Residents' Centre?"): "It opened on 1 May 2021" says when it happened."""
-    tokens = sn.words(text)
-    dates = [i for i, t in enumerate(tokens) if _DATE_WORD.match(t)]
+def counted(question: str) -> set[str]:
+    """The stems of what an English "how many" question counts ("cards", "porto"... of "How many
+    Porto citizen cards were issued?"), without its names; empty for other questions."""
+    m = _HOW_MANY.search(question)
+    if not m:
+        return set()
+    head, rest = m.group(1), m.group(2)
+    words = [w for w in sn.words(head, lower=False) if not w[0].isupper() and w.lower() not in _NOT_COUNTED]
+    if words in (["times"], ["more", "times"]):  # what is done: the rest's last plain word ("downloaded")
+        words = [w for w in sn.words(rest, lower=False) if not w[0].isupper() and w.lower() not in _NOT_COUNTED
+                 and not w[0].isdigit()][-1:]
+    if _ANYONE & {w.lower() for w in words}:
+        words += _PEOPLE
+    return {sn.stem(w) for w in words}
+
+
+def next_to(text: str, stems: set[str], atype: str | None) -> bool:
+    """Whether a date (``atype`` "date") or a figure ("number") in ``text`` stands within
+    :data:`WINDOWS` words of a word whose stem is among ``stems``: "It opened on 1 May 2021" says
+    when "open" happened, "45,431 reports in 2025" how many reports came in; "58 neighbourhoods"
+    does not count visitors."""
+    if atype not in WINDOWS:
+        return False
+    tokens = sn.words(text, lower=False)
+    values = [i for i, t in enumerate(tokens) if _VALUE_WORD[atype].match(t)]
     events = [i for i, t in enumerate(tokens) if sn.stem(t) in stems]
-    return any(abs(i - j) <= DATE_WINDOW for i in dates for j in events)
+    return any(abs(i - j) <= WINDOWS[atype] for i in values for j in events)
 
 
 _ASKS_FOR_PLACE = re.compile(r"\b(?:which|what) (?:\w+ )?(?:cit(?:y|ies)|towns?|municipalit(?:y|ies)|regions?|"

@@ -138,9 +138,9 @@ STOP_WORDS = frozenset(
 _SUFFIX = re.compile(r"(?:ally|ly|ies|es|s|ing|ed)$")
 
 
-def words(text: str) -> list[str]:
-    """The words of ``text``, lower-cased (hyphenated and apostrophe words stay whole)."""
-    return _WORD.findall(text.lower())
+def words(text: str, lower: bool = True) -> list[str]:
+    """The words of ``text``, lower-cased unless ``lower`` is False (hyphenated and apostrophe words stay whole)."""
+    return _WORD.findall(text.lower() if lower else text)
 
 
 def content_words(text: str) -> list[str]:
