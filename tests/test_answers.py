@@ -339,6 +339,25 @@ def test_how_many_is_answered_by_what_it_counts(answerer, question, status, hold
     assert r.status == status and (holds is None or holds in r.answer), r.answer
 
 
+@pytest.mark.parametrize("question, holds", [
+    # the figure next to what is counted, from the document the answer quotes: not "residents over
+    # 65" (an age), nor Madrid's "3.3 million residents"
+    ("Quanti residenti ha aiutato il progetto Nonni Digitali ad Arezzo?", "70 residents"),
+    ("¿Cuántas llamadas atendió en 2024 la Oficina de Atención Ciudadana de Olesa de Montserrat?", "28,437"),
+    # "Minha Rua" is the service's name, written with capitals, though common Portuguese words
+    ("Quantos relatos por ano recebe a aplicação Na Minha Rua LX em média?", "121,878"),
+])
+def test_how_many_in_other_languages_quotes_the_count(answerer, question, holds):
+    r = answerer.ask(question)
+    assert r.status == "answered" and holds in r.answer, r.answer
+
+
+def test_ages_count_nothing():
+    assert not reader.next_to("It helps residents over 65 and people aged 16 or over.", {"reside", "people"},
+                              "number")
+    assert reader.next_to("The team helped about 70 residents one to one.", {"reside"}, "number")
+
+
 def test_what_holds_no_figure():
     from app.answering.compose import _NOT_FIGURES
 

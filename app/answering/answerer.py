@@ -203,7 +203,7 @@ class Answerer:
         # Place names do not tell sentences of that place's documents apart: leave them out of the overlap.
         picked = cp.compose(res.query, qvec, sn.content_words(places.strip(res.query)) or words, answer_hits,
                             lambda texts: self.vectors.sentences(texts, xl), res.kind, result.language if xl else None,
-                            members)
+                            members, getattr(found, "english_query", "") or "")
         timings["compose"] = (time.perf_counter() - t) * 1000
         if not picked or not cp.holds_figure_if_asked(picked, res.query, result.language if xl else None):
             result.reason = "no_content"

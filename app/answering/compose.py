@@ -109,11 +109,13 @@ def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members:
 
 
 def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit], embed: Embed,
-            kind: str = "new", language: str | None = None, members: bool = False) -> list[_Candidate]:
+            kind: str = "new", language: str | None = None, members: bool = False,
+            english: str = "") -> list[_Candidate]:
     """The units to quote, in reading order; ``words``: the question's content words, ``embed``:
     the sentences' vectors, ``kind``: how a follow-up was resolved ("measure" favours results),
     ``language``: the question's when it is not English; ``members``: the question asks which city
-    does something, so advice to other cities (:data:`_ADVICE_SECTION`) is not quoted."""
+    does something, so advice to other cities (:data:`_ADVICE_SECTION`) is not quoted; ``english``:
+    such a question's words carried over to the corpus's (indexer/crosslingual.py)."""
     atype = reader.expected_type(query, language)
     cands = _candidates(hits, atype)
     if not cands:
@@ -135,7 +137,7 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     if members:  # advice to other cities says what to do, not who does it
         ranked = [c for c in ranked if not _ADVICE_SECTION.search(c.passage.section or "")] or ranked
     picked, total = _pick(ranked)
-    total += _add_typed(picked, ranked, atype, query, _events(query, atype, qstems, names) if not language else set())
+    total += _add_typed(picked, ranked, atype, query, _events(query, atype, qstems, names, english if language else None))
     _add_antecedents(picked, cands, total)
     picked.sort(key=lambda c: (c.hit_index, c.passage_index, c.sentence.position))
     return picked
@@ -157,9 +159,13 @@ def holds_figure_if_asked(picked: Sequence[_Candidate], query: str, language: st
                               or counted & {sn.stem(w) for w in sn.words(c.sentence.text)} for c in picked)
 
 
-def _events(query: str, atype: str | None, qstems: set[str], names: list[str]) -> set[str]:
+def _events(query: str, atype: str | None, qstems: set[str], names: list[str], english: str | None) -> set[str]:
     """What a date or a figure must stand next to (:func:`reader.next_to`): for "how many", what is
-    counted; for "when", the question's words but the names it asks about ("open")."""
+    counted; for "when", the question's words but the names it asks about ("open"); for a question
+    in another language (``english``: its words carried over), any of those words ("Quante persone
+    ha aiutato...?": "people", "helped")."""
+    if english is not None:
+        return reader.counted_stems(sn.content_words(english)) if atype in ("number", "date") else set()
     if atype == "number":
         return reader.counted(query)
     if atype == "date":
@@ -292,12 +298,16 @@ def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | 
             return not c.off_subject and reader.next_to(c.sentence.text, events, atype)
 
         def elsewhere(c: _Candidate) -> bool:  # noqa: F811 - "in 2023 two libraries also took votes"
-            return reader.holds_type(c.sentence.text, atype, query)
+            return reader.holds_type(reader.without_ages(_NOT_FIGURES.sub(r"\1", c.sentence.text)), atype, query)
 
     if atype is None or not picked or any(typed_answer(c) for c in picked):
         return 0
-    typed = next((c for c in ranked if c.score >= floor and c not in picked and typed_answer(c)
-                  and not any(_duplicate(c, p) for p in picked)), None)
+    options = [c for c in ranked if c.score >= floor and c not in picked and typed_answer(c)
+               and not any(_duplicate(c, p) for p in picked)]
+    # ... from a document the answer already quotes when one has it (a question in another language
+    # names nothing the off-subject test could use: "3.3 million residents" of Madrid is not Arezzo's)
+    quoted = {c.hit_index for c in picked}
+    typed = next((c for c in options if c.hit_index in quoted), options[0] if options else None)
     if typed is None:
         return 0
     words = len(typed.sentence.text.split())

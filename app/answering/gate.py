@@ -106,6 +106,7 @@ _NOT_NAMES = frozenset(
     Any Some For With Without From About Into Also Then Than There Here Yes Not Please Thanks Hello Dear I I'm EU
     Europe European""".split()
 )
+CAPITALISED_NOUNS = frozenset({"de", "lb"})  # languages that write every noun with a capital
 NO_OTHER_MEMBER = "No other member in the knowledge base does this, as far as it shows."
 
 
@@ -243,9 +244,14 @@ def names_title(question: str, hit: Hit, places: Places, language: str = "") -> 
     ``language`` left out ("cartão" of "Cartão Porto" in "Como renovar o cartão de cidadão?" is
     the word "card", not the service's name: :func:`indexer.crosslingual.common`)."""
     title = set(words(fold(hit.title)))
-    asked = content_words(places.strip(question))
+    stripped = places.strip(question)
+    asked = content_words(stripped)
+    # A common word written with a capital inside the sentence is a name ("il progetto Nonni
+    # Digitali"), except in German, which capitalises every noun.
+    capitalised = {fold(w) for w in _names(stripped)} if language not in CAPITALISED_NOUNS else set()
     return any(len(w) >= NAMED_MIN_LEN and fold(w) in title and fold(w) not in DOMAIN_WORDS
-               and fold(w) not in VAGUE_WORDS and not xlm.common(w, language) for w in asked)
+               and fold(w) not in VAGUE_WORDS and (fold(w) in capitalised or not xlm.common(w, language))
+               for w in asked)
 
 
 def unknown_names(question: str, hits: Sequence[Hit], places: Places, searcher: Any) -> list[str]:

@@ -195,19 +195,35 @@ def counted(question: str) -> set[str]:
     if words in (["times"], ["more", "times"]):  # what is done: the rest's last plain word ("downloaded")
         words = [w for w in sn.words(rest, lower=False) if not w[0].isupper() and w.lower() not in _NOT_COUNTED
                  and not w[0].isdigit()][-1:]
+    return counted_stems(words)
+
+
+def counted_stems(words: list[str]) -> set[str]:
+    """The stems of ``words``, with every name of people when one of them is "people" (:data:`_ANYONE`)."""
     if _ANYONE & {w.lower() for w in words}:
-        words += _PEOPLE
+        words = [*words, *_PEOPLE]
     return {sn.stem(w) for w in words}
+
+
+# Ages are figures that count nothing: "residents over 65", "aged 16 or over", "13-to-18-year-olds".
+_AGE = re.compile(r"\b(?:aged|ages?)\s+\d+|\b(?:residents|people|persons|citizens|children|adults|users|those|"
+                  r"anyone|women|men)\s+(?:over|under|above|below)\s+\d+|\d+\s*(?:\+|or (?:over|older|more)\b|"
+                  r"and (?:over|older)\b|-year-olds?\b|years? old\b)", re.IGNORECASE)
+
+
+def without_ages(text: str) -> str:
+    """``text`` with its ages (:data:`_AGE`) blanked out."""
+    return _AGE.sub(" ", text)
 
 
 def next_to(text: str, stems: set[str], atype: str | None) -> bool:
     """Whether a date (``atype`` "date") or a figure ("number") in ``text`` stands within
     :data:`WINDOWS` words of a word whose stem is among ``stems``: "It opened on 1 May 2021" says
     when "open" happened, "45,431 reports in 2025" how many reports came in; "58 neighbourhoods"
-    does not count visitors."""
+    does not count visitors, nor an age (:data:`_AGE`) people."""
     if atype not in WINDOWS:
         return False
-    tokens = sn.words(text, lower=False)
+    tokens = sn.words(without_ages(text) if atype == "number" else text, lower=False)
     values = [i for i, t in enumerate(tokens) if _VALUE_WORD[atype].match(t)]
     events = [i for i, t in enumerate(tokens) if sn.stem(t) in stems]
     return any(abs(i - j) <= WINDOWS[atype] for i in values for j in events)
