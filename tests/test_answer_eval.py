@@ -46,6 +46,11 @@ REFUSALS_MULTILINGUAL_FLOOR = 55
 # answers-heldout3: 50 more, written from knowledge/ by a helper that never saw an answer: 43 when
 # first measured, 47 after the changes its failures pointed to (bench/RESULTS.md; no longer held out).
 ANSWERS_HELDOUT3_FLOOR = 48  # 48 once h3-36 accepted the members whose new services give in-person help
+# answers-heldout4: 40 more over the knowledge base's entries of 2026-12-05, written by a helper that
+# never saw an answer: 29 when first measured, 38 after the changes its failures pointed to (dates and
+# counts next to what was asked, "first city-wide" no ranking cue, organisation nouns, names written
+# with capitals in other languages; bench/RESULTS.md; no longer held out).
+ANSWERS_HELDOUT4_FLOOR = 38
 
 
 def case(**kw):
@@ -256,6 +261,7 @@ def test_answers_dev_keeps_its_floor(assistant):
     ("answers-heldout/qa.jsonl", 45, ANSWERS_HELDOUT_FLOOR, (6, 6)),
     ("answers-heldout2/qa.jsonl", 30, ANSWERS_HELDOUT2_FLOOR, (2, 3)),  # e30: see ANSWERS_HELDOUT2_FLOOR
     ("answers-heldout3/qa.jsonl", 50, ANSWERS_HELDOUT3_FLOOR, (6, 6)),
+    ("answers-heldout4/qa.jsonl", 40, ANSWERS_HELDOUT4_FLOOR, (4, 4)),
     ("answers-multilingual/qa.jsonl", 22, ANSWERS_MULTILINGUAL_FLOOR, (3, 3)),
     ("answers-multilingual/heldout.jsonl", 20, ANSWERS_MULTILINGUAL_HELDOUT_FLOOR, (2, 2)),
     ("answers-multilingual/heldout2.jsonl", 16, ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR, (6, 6)),
