@@ -30,6 +30,17 @@ INTENTS = [
 ]
 
 
+@pytest.mark.parametrize("question, holds", [
+    ("members in the netherlands", "2 members in the Netherlands"),
+    ("Dutch members", "Rotterdam"),
+])
+def test_a_bare_request_for_a_countrys_members_is_the_member_list(client, question, holds):
+    """No question word, as in a search box; inside a conversation the same words read as "and in
+    the Netherlands?" (the last topic there), as a follow-up naming a place does."""
+    first = ask(client, question)
+    assert (first["intent"], first["status"]) == ("members", "answered") and holds in first["answer"]
+
+
 def ask(client, question, conversation=None):
     body = {"question": question} | ({"conversation_id": conversation} if conversation else {})
     r = client.post(ASK, json=body)

@@ -2,7 +2,7 @@
 
 ``join_names(["Ghent", "Milan", "Tallinn"])`` gives "Ghent, Milan and Tallinn";
 ``slug_title("emilia-romagna")`` gives "Emilia Romagna", the name shown for a city the member
-list does not hold.
+list does not hold; ``country_phrase("Netherlands")`` gives "the Netherlands".
 """
 
 from __future__ import annotations
@@ -13,6 +13,15 @@ def join_names(names: list[str]) -> str:
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+# Country names read with "the" in running English ("members in the Netherlands").
+_WITH_THE = frozenset({"Netherlands", "United Kingdom", "Czech Republic", "United States", "Philippines"})
+
+
+def country_phrase(name: str) -> str:
+    """``name`` as it reads after "in": "the Netherlands", "Spain"."""
+    return f"the {name}" if name in _WITH_THE else name
 
 
 def slug_title(slug: str) -> str:

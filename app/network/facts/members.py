@@ -8,7 +8,7 @@ from typing import Any
 
 from app.network.facts.model import NetworkAnswer, member_item, members_source, month_text, scores_source
 from app.network.facts.questions import NetworkQuestion
-from app.network.wording import join_names
+from app.network.wording import country_phrase, join_names
 
 LIST_SOURCE = " Source: the network's member list (about page, 2023)."
 
@@ -25,7 +25,7 @@ def members(q: NetworkQuestion, catalog: Any, membership: dict[str, Any]) -> Net
         return _member_count(list(catalog.cities), membership, source)
     chosen, described = _filtered(q, list(catalog.cities))
     what = " ".join(described + ([] if q.member_type else ["members"]))
-    where = f" in {join_names(q.countries)}" if q.countries else ""
+    where = f" in {join_names([country_phrase(c) for c in q.countries])}" if q.countries else ""
     when = f" that joined in {q.joined_year}" if q.joined_year else (" with a known joining date" if q.joined else "")
     items = [member_item(c) for c in chosen]
     if not items:

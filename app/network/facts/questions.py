@@ -74,7 +74,8 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
     if cities:
         return _member_question(text, catalog, cities)
     if not _ASK.search(text):
-        return None
+        # a bare request names members and a country: "members in Spain", "Dutch members"
+        return _members_question(text, catalog) if _MEMBER_WORDS.search(text) and _countries(text, catalog) else None
     pillars = _pillar_names(catalog)
     named = [name for key, name in pillars.items() if re.search(rf"\b{re.escape(key)}\b", text)]
     if (_DASHBOARD.search(text) or named) and _PARTS.search(text):
