@@ -44,7 +44,7 @@ from app.errors import NoScores
 from app.network.examples import discussion_prompts, related_subindicators, session_pack
 from app.network.examples import examples as find_examples
 from app.answering.generator import generator_from_settings
-from app.answering.crossroute import CrossRouter, Named
+from app.answering.crossroute import CrossRouter, Named, asks_more
 from app.answering.languages import asks_for_examples, asks_which_city, language_notes, routing_language
 from app.network.learning import learn_from
 from app.operations.questionlog import QuestionLog
@@ -185,12 +185,19 @@ class Assistant:
         "Ejemplos de ..." are examples on the question itself."""
         if asks_for_examples(question):
             return question, Route("examples", topic=question, reason=f"examples: asked for in {lang}")
+        countries = [c.country for c in self.catalog.cities]
         try:
             named = Named.read(question, [self.catalog.city(c).name for c in r.cities],
-                               countries_named(fold(question), [c.country for c in self.catalog.cities], adjectives=True))
+                               countries_named(fold(question), countries, adjectives=True))
             rev = self.catalog.framework.revision(self.benchmark.latest_revision())
+            plain = None
+            if named.countries:  # the members of a country, or what they do there?
+                if network.only_members(self.answerer.searcher.english_words(question, lang), self.catalog):
+                    plain = True
+                elif asks_more(question, lang, lambda w: bool(countries_named(fold(w), countries, adjectives=True))):
+                    plain = False
             found = self.crossrouter.match(question, named, {s.name: subindicator_words(s.id, s.name)
-                                                             for s in rev.subindicators})
+                                                             for s in rev.subindicators}, plain)
         except UccError:  # no multilingual encoder, no dashboard data: a cited answer, as before
             return question, r
         return (found.question, self.route(found.question)) if found else (question, r)

@@ -217,6 +217,20 @@ class Searcher:
         xlm.english("warm")  # loads the word lists (about 2 s) that carrying words over reads
         return len(field.ids)
 
+    def english_words(self, query: str, language: str) -> str:
+        """``query``'s words carried over to the live corpus's English words, as the search does for
+        a question in ``language`` (:meth:`CrossLingual.english_query`); empty without the encoder."""
+        xl = self._crosslingual()
+        if xl is None:
+            return ""
+        db = self._db()
+        db.conn.execute("BEGIN")
+        try:
+            field = self._xl_field(db, xl, self.live())
+        finally:
+            db.conn.execute("COMMIT")
+        return xl.english_query(field, query, language)
+
     def crosslingual_encode(self, texts: list[str]) -> np.ndarray:
         """The multilingual encoder's unit vectors of ``texts`` (for the answerer's sentence scores)."""
         xl = self._crosslingual()

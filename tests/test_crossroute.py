@@ -180,3 +180,26 @@ def test_the_words_of_similar_members_include_the_phrase_be_like():
     assert {"similar"} <= route_words(fold("Welche Mitglieder sind Espoo vergleichbar?"))
     assert "awards" not in route_words(fold("¿Quién ganó la liga en 2021?"))
     assert "awards" in route_words(fold("Quelle ville a gagné le prix en 2023 ?"))
+
+
+@pytest.mark.parametrize("question, intent", [
+    # members words and a country, nothing more: the members there
+    ("Quali città della rete si trovano in Svezia?", "members"),
+    ("Welke leden komen uit Spanje?", "members"),
+    # ... but what the members of a country do is not their list
+    ("¿Qué ciudades de Italia tienen presupuestos participativos?", "examples|answer"),
+    # a year alone is not the members who joined then
+    ("Combien de demandes le Fascicolo del Cittadino a-t-il reçues en 2023 ?", "answer"),
+])
+def test_the_members_of_a_country_and_what_they_do_there(assistant, question, intent):
+    assert assistant.reply(question).intent in intent.split("|")
+
+
+def test_words_beyond_the_members_are_read_in_the_questions_language():
+    """A word that is no common word of the question's language asks about more than the members."""
+    from app.answering.crossroute import asks_more
+
+    assert asks_more("¿Qué ciudades de Italia tienen presupuestos participativos?", "es")
+    assert not asks_more("Welche Mitglieder gibt es in Spanien?", "de")
+    assert asks_more("Welche belgischen Mitglieder gibt es?", "de")  # unless told it names a country
+    assert not asks_more("Welche belgischen Mitglieder gibt es?", "de", lambda w: w == "belgischen")

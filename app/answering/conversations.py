@@ -193,6 +193,12 @@ def _with_place(subject: str, place: Place) -> str:
     return f"{base} in {place.name}?"
 
 
+# What puts a country's name to the place of what is asked about, in English and the members'
+# languages: "in Spain", "ciudades de España", "Städte in Spanien", "città in Italia", "em Portugal".
+_BEFORE_COUNTRY = re.compile(r"\b(?:in|from|across|de|del|en|di|nel|nella|da|em|no|na|aus|im|uit|dans|au|aux)\s+"
+                             r"(?:the\s+)?$", re.IGNORECASE)
+
+
 def country_filter(question: str, found: list[Place], filters: dict) -> dict:
     """The country a question keeps to ("How do Spanish cities run participatory budgets?", "...
     members in Italy"), as a filter, when it names no city and has no place filter already: the
@@ -202,7 +208,7 @@ def country_filter(question: str, found: list[Place], filters: dict) -> dict:
         return {}
     kept = [p for p in found if p.facet == "country" and (
         re.match(r"\s+(?:cities|city|members?|municipalities|regions?|councils|towns)\b", question[p.end:], re.I)
-        or re.search(r"\b(?:in|from|across)\s+(?:the\s+)?$", question[:p.start], re.I))]
+        or _BEFORE_COUNTRY.search(question[:p.start]))]
     countries = list(dict.fromkeys(p.value for p in kept))
     return {"country": countries[0]} if len(countries) == 1 else {}
 

@@ -19,7 +19,7 @@ tuned on: bench/RESULTS.md, "Routed questions in other languages (2026-12-05)".
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -83,6 +83,9 @@ _NEEDS = {"city": ("scores", "scores_sub", "similar", "learn_from", "learn_from_
           "country": ("members_country",), "year": ("members_joined", "awards_year")}
 _NO_CITY = ("answer_which", "ranking", "ranking_sub", "weakest_sub", "member_count", "founding", "dashboard", "members_country",
             "members_joined")
+# A question naming a country asks about the members there: the list says how many too
+# ("Quali città della rete si trovano in Portogallo?" was nearer "How many cities are in the network?").
+_NO_COUNTRY = ("member_count",)
 _YEAR = re.compile(r"\b(20\d\d)\b")
 
 
@@ -132,7 +135,7 @@ def candidates(named: Named, subindicators: Sequence[str]) -> list[Candidate]:
     for kind, texts in EXEMPLARS.items():
         if any(slots[slot] is None and kind in kinds for slot, kinds in _NEEDS.items()):
             continue
-        if city and kind in _NO_CITY:
+        if city and kind in _NO_CITY or named.countries and kind in _NO_COUNTRY:
             continue
         if kind == "answer" and not city:
             texts = tuple(t.replace("{city}'s", "the").replace("{city}", "the city") for t in texts)
@@ -140,6 +143,18 @@ def candidates(named: Named, subindicators: Sequence[str]) -> list[Candidate]:
             fills = subindicators if "{sub}" in text else [None]
             out.extend(Candidate(kind, text.format(sub=sub, **slots), text, sub) for sub in fills)
     return out
+
+
+def asks_more(question: str, language: str, named: Callable[[str], bool] = lambda word: False) -> bool:
+    """Whether ``question`` uses a word that is not a common word of ``language`` (a name aside:
+    capitalised, a word of the network's routes, or one ``named`` knows, as a country's adjective
+    "belgischen"): "participativos" in "¿Qué ciudades de Italia tienen presupuestos participativos?";
+    "Welche Mitglieder gibt es in Spanien?" uses none."""
+    from indexer.crosslingual import common
+
+    words = re.findall(r"[^\W\d_]{4,}", question)
+    return any(not w[0].isupper() and not route_words(fold(w)) and not common(w.lower(), language) and not named(w)
+               for w in words)
 
 
 def cognate(question: str, terms: dict[str, Sequence[str]]) -> str | None:
@@ -170,17 +185,32 @@ class CrossRouter:
     def __init__(self, vectors: Any):
         self._vectors = vectors
 
-    def match(self, question: str, named: Named, subindicators: dict[str, Sequence[str]]) -> Match | None:
+    def match(self, question: str, named: Named, subindicators: dict[str, Sequence[str]],
+              only_members: bool | None = None) -> Match | None:
         """The best exemplar for ``question``, or None when none is close enough and clearly ahead.
-        ``subindicators``: each sub-indicator's name -> its English words (for :func:`cognate`)."""
+        ``subindicators``: each sub-indicator's name -> its English words (for :func:`cognate`);
+        ``only_members``: True when its words ask for members and nothing more ("Quali città della
+        rete si trovano in Portogallo?": its members words count), False when they ask about
+        something the members do ("¿Qué ciudades de Italia tienen presupuestos participativos?":
+        not the members of a country), None when that cannot be told."""
         anchored = route_words(fold(question))
+        if not only_members:
+            anchored.discard("members_country")
         unmet = ROUTES_NEEDING_WORDS - anchored
-        found = [c for c in candidates(named, list(subindicators)) if c.route not in unmet and c.kind not in unmet]
+        found = [c for c in candidates(named, list(subindicators)) if c.route not in unmet and c.kind not in unmet
+                 and not (only_members is False and c.kind == "members_country")]
         if not found:
             return None
         qvec = self._vectors.question(question, xl=True)
         sims = np.vstack(self._vectors.sentences([c.text for c in found], xl=True)) @ qvec + np.array(
-            [ANCHOR_BONUS if c.route in anchored else 0.0 for c in found], dtype=np.float32)
+            [ANCHOR_BONUS if c.route in anchored or c.kind in anchored else 0.0 for c in found], dtype=np.float32)
+        # A sub-indicator the question does not write out (no cognate) competes only from
+        # SUB_MIN_SIMILARITY up, as the winner and as the runner-up (below).
+        sub = cognate(question, subindicators)
+        kept = [i for i, c in enumerate(found) if c.sub is None or c.sub == sub or sims[i] >= SUB_MIN_SIMILARITY]
+        if not kept:
+            return None
+        found, sims = [found[i] for i in kept], sims[kept]
         best = found[int(np.argmax(sims))]
         similarity = float(np.max(sims))
         margin = similarity - max((float(s) for c, s in zip(found, sims) if c.route != best.route), default=0.0)
@@ -189,9 +219,6 @@ class CrossRouter:
         # A sub-indicator the question writes out (a cognate) beats the encoder's pick among them;
         # the encoder's pick alone must be closer ("ostacoli per le persone con disabilità" is near
         # "weakest at Usability", but asks which city has an app).
-        sub = cognate(question, subindicators)
-        if best.sub is not None and sub is None and similarity < SUB_MIN_SIMILARITY:
-            return None
         pool = [(c, float(s)) for c, s in zip(found, sims) if c.route == best.route and c.sub == sub]
         if sub is not None and pool:
             best = max(pool, key=lambda cs: cs[1])[0]

@@ -116,9 +116,17 @@ ROUTE_WORDS = {
                                 r"toegetreden|aangesloten|fundador\w*|fondat\w*|fondateur\w*|grundungs\w*|grunder\w*|"
                                 r"oprichter\w*|oprichtend\w*|czlon\w*|dolacz\w*)\b"),
 }
+# The members and cities of a country: a question naming one and these words lists them
+# ("Quali città della rete si trovano in Portogallo?"); the bonus goes to that kind of exemplar only.
+ROUTE_WORDS["members_country"] = re.compile(
+    r"\b(?:members?|cities|membr[eio]s?|miembros?|mitglied\w*|lid|leden|socios?|citta|ciudad(?:es)?|stadt|stadte|"
+    r"villes?|stad|steden|cidades?|region\w*|regio's|comuni|municipios?|municipalites|gemeenten|kommunen)\b")
+# ... and the members who joined in a year: "Combien de signalements DansMaRue a-t-elle reçus en
+# 2022 ?" is near "Which members joined in 2022?" by its year alone.
+ROUTE_WORDS["members_joined"] = ROUTE_WORDS["member_joined"]
 # Routes (or kinds of exemplar, app/answering/crossroute.py) a question in another language takes
 # only when it uses one of their words.
-ROUTES_NEEDING_WORDS = frozenset({"awards", "similar", "learn_from", "member_joined"})
+ROUTES_NEEDING_WORDS = frozenset({"awards", "similar", "learn_from", "member_joined", "members_joined"})
 
 
 def route_words(folded: str) -> set[str]:

@@ -27,7 +27,7 @@ from app.network.facts.awards import awards
 from app.network.facts.dashboard import compare, dashboard, subindicator_ranking, topic_subindicator
 from app.network.facts.members import member, members, pick
 from app.network.facts.model import MONTHS, NetworkAnswer, member_item
-from app.network.facts.questions import NetworkQuestion, pick_criterion, read
+from app.network.facts.questions import NetworkQuestion, only_members, pick_criterion, read
 
 __all__ = [
     "MONTHS",

@@ -97,6 +97,13 @@ def _member_question(text: str, catalog: Any, cities: tuple[str, ...]) -> Networ
     return NetworkQuestion("member", cities=list(cities), joined=joined, founding=True if founding else None)
 
 
+def only_members(words: str, catalog: Any) -> bool:
+    """Whether ``words`` (a question in another language carried over to English words: "city
+    network portugal") ask for the members and nothing else: "cities españa budgets participation"
+    asks which of them run a participatory budget."""
+    return _members_question(fold(words), catalog) is not None
+
+
 def _members_question(text: str, catalog: Any) -> NetworkQuestion | None:
     """A question about the members (folded ``text``): who, filtered how, or how many; None if it asks more."""
     countries = _countries(text, catalog)
