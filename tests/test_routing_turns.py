@@ -147,6 +147,7 @@ def test_which_of_them_after_a_list_of_members(client, first, follow_up, holds):
     ("Did Ghent win an award?", ["Ghent won the 2023 UserCentriCities award (as reported"]),
     ("Has Espoo won the UserCentriCities award?", ["Espoo was a finalist of the 2022"]),
     ("Did Madrid win the award?", ["Madrid was not among the finalists"]),
+    ("What is the annual prize called?", ["The network's award is called “Best user-centric service"]),
 ])
 def test_award_questions_are_answered_from_the_awards_data(client, question, holds):
     r = ask(client, question)

@@ -36,6 +36,11 @@ def awards(q: NetworkQuestion, catalog: Any) -> NetworkAnswer:
                     for url in a.get("sources") or []]
     if q.cities:  # "Did Ghent win?": say so first
         sentences = _lead(q.cities, found, names) + sentences
+    elif q.naming:  # "What is the award called?": its name first
+        called = join_names([f"“{n}”" for n in dict.fromkeys(str(a.get("name")) for a in found if a.get("name"))])
+        if called:
+            years = join_names([str(a.get("year")) for a in found])
+            sentences.insert(0, f"The network's award is called {called} (editions on record: {years}).")
     for c in (c for a in found for c in a.get("conflicts") or []):
         other = (c.get("others") or [{}])[0]
         sentences.append(f"Sources disagree on the {c.get('about')}: this follows {c['followed'].get('value')}; "

@@ -58,6 +58,7 @@ class NetworkQuestion:
     pillar: str | None = None  # a dashboard question about one pillar
     joined: bool = False  # asks when members joined
     year: str | None = None  # an awards question about one year
+    naming: bool = False  # asks what the award is called
 
 
 def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQuestion | None:
@@ -68,7 +69,8 @@ def read(question: str, catalog: Any, cities: tuple[str, ...] = ()) -> NetworkQu
         names = _words(named) if named else _AWARD
         if _only_filler(text, [_AWARD, _AWARD_FILLER, _MEMBER_WORDS, _ASK, _YES_NO, _YEAR, names]):
             year = _YEAR.search(text)
-            return NetworkQuestion("awards", year=year.group(1) if year else None, cities=list(cities))
+            return NetworkQuestion("awards", year=year.group(1) if year else None, cities=list(cities),
+                                   naming=bool(_NAMING.search(text)))
     if len(cities) >= 2 and (_COMPARE.search(text) or (_SCORE_WORDS.search(text) and not _ASKS_HOW.search(text))):
         return NetworkQuestion("compare", cities=list(cities))
     if cities:
@@ -137,9 +139,11 @@ def _members_question(text: str, catalog: Any) -> NetworkQuestion | None:
 _ASKS_HOW = re.compile(r"\b(?:how (?:do|does|did|can|could|should)|why)\b")
 _AWARD = re.compile(r"\b(?:awards?|prizes?|winners?|won|wins?|winning|finalists?|shortlist(?:ed)?|nominees?|"
                     r"nominated|laureates?)\b")
-_AWARD_FILLER = re.compile(r"\b(?:best|user[- ]centric|services?|european|edition|first|second|latest|last|"
+_AWARD_FILLER = re.compile(r"\b(?:best|user[- ]centric|services?|european|edition|first|second|latest|last|yearly|annual|"
+                           r"called|title|titled|"
                            r"recent|most|jury|announced|named|given|received|got|ones?|projects?|entries|"
                            r"submitted|submissions?|many|who|for|of|the)\b")
+_NAMING = re.compile(r"\b(?:called|name of|title of|titled)\b")
 _YES_NO = re.compile(r"^\s*(?:did|has|have|was|were|is|are)\b")
 _MEMBER_OF = re.compile(r"\b(?:members?|membership|part of|belongs?)\b")
 _SINCE = re.compile(r"\b(?:since when|when|since|how long|long|ago)\b")
