@@ -358,6 +358,25 @@ def test_ages_count_nothing():
     assert reader.next_to("The team helped about 70 residents one to one.", {"reside"}, "number")
 
 
+@pytest.mark.parametrize("question, status, holds", [
+    ("How much does the Helmet library card cost?", "cannot_answer", None),  # figures, but no sum of money
+    ("What is the budget of Paris's participatory budget?", "cannot_answer", None),  # Murcia's is not Paris's
+    ("How much did Glasgow commit to its 2018 participatory budgeting pilots?", "answered", "£1 million"),
+])
+def test_a_question_asking_for_money_is_answered_by_a_sum(answerer, question, status, holds):
+    r = answerer.ask(question)
+    assert r.status == status and (holds is None or holds in r.answer), r.answer
+
+
+def test_what_asks_for_money():
+    assert reader.asks_money("What's the yearly running cost of the app?")
+    assert reader.asks_money("How much did the city spend?")
+    assert not reader.asks_money("How much time does it take?")
+    assert not reader.asks_money("How does the participatory budget work?")
+    assert reader.holds_money("a fee of at most €2") and reader.holds_money("up to 1,500 euros")
+    assert not reader.holds_money("1 January 2020: the app is live")
+
+
 def test_what_holds_no_figure():
     from app.answering.compose import _NOT_FIGURES
 

@@ -154,6 +154,11 @@ def holds_figure_if_asked(picked: Sequence[_Candidate], query: str, language: st
         return True
     if not any(reader.holds_type(_NOT_FIGURES.sub(r"\1", c.sentence.text), "number", query) for c in picked):
         return False
+    # A sum of money about what the question names: "What's the yearly running cost of MeldR?" is
+    # not answered by its launch date, Paris's budget not by Murcia's €5.3 million.
+    if not language and reader.asks_money(query) and not any(
+            reader.holds_money(c.sentence.text) and not c.off_subject for c in picked):
+        return False
     counted = reader.counted(query) if not language else set()
     return not counted or any(reader.next_to(c.sentence.text, counted, "number")
                               or counted & {sn.stem(w) for w in sn.words(c.sentence.text)} for c in picked)

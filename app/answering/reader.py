@@ -41,7 +41,28 @@ _NUMBER_Q = re.compile(
     r"^\s*(?:how (?:many|much|large|big|long|often|high|far)|what (?:share|percentage|proportion|fee|cost|price|"
     r"amount|number|size|budget|sum|figure|rate)|which (?:share|percentage|proportion)|what (?:was|is) the (?:budget|"
     r"cost|number|size|share|fee))\b", re.IGNORECASE)
-_NUMBER_ANYWHERE = re.compile(r"\bhow (?:many|much|large|big)\b", re.IGNORECASE)
+_NUMBER_ANYWHERE = re.compile(r"\bhow (?:many|much|large|big)\b|^\s*what(?:'s|’s| is| was| are| were) (?:the )?"
+                              r"(?:\w+ ){0,3}(?:cost|costs|price|budget|fee|amount|total|population|turnover)"
+                              r"\s+(?:of|for|to|in)\b", re.IGNORECASE)
+# Questions asking for a sum of money: their answer holds an amount (:func:`holds_money`), not any figure.
+_MONEY_Q = re.compile(r"\bhow much\b(?!\s+(?:time|of|longer|more|less|faster|data|energy|waste|paper|co2|traffic))|"
+                      r"\b(?:cost|costs|price|budget|fee|fees|funding|spend|spent|spending|invest\w*)\s+(?:of|for|to|in)"
+                      r"\b|\bhow (?:large|big) (?:was|is) (?:the |\w+'s )?(?:\w+ ){0,2}budget\b|\bwhat fee\b|"
+                      r"\brunning cost", re.IGNORECASE)
+_MONEY = re.compile(r"[€$£]\s?\d|\d[\d,.]*\s?(?:euros?|eur|pounds?|gbp|dollars?|usd|sek|kr|dkk)\b|"
+                    r"\b(?:euros?|pounds?|dollars?)\b|\bfree of charge\b|\bfree\b", re.IGNORECASE)
+
+
+def asks_money(question: str) -> bool:
+    """Whether an English question asks for a sum of money ("How much did Glasgow commit...?",
+    "What's the yearly running cost of ...?", "What fee do ... charge?")."""
+    return bool(_MONEY_Q.search(question))
+
+
+def holds_money(text: str) -> bool:
+    """Whether ``text`` states a sum of money ("€5.2 million", "1,500 euros", "£1 million") or that
+    something is free."""
+    return bool(_MONEY.search(text))
 _DATE_Q = re.compile(r"^\s*(?:when\b|since when\b|(?:in |from )?(?:which|what) year\b|how long ago\b|"
                      r"in what year\b|(?:what|which) (?:date|month)\b)", re.IGNORECASE)
 _DATE_ANYWHERE = re.compile(r"\b(?:since when|which year|what year|when (?:did|was|were|does|is))\b", re.IGNORECASE)
