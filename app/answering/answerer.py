@@ -277,8 +277,10 @@ class Answerer:
     @staticmethod
     def _clarify(result: AnswerResult, question: str, hits: list[Hit], places: Places) -> bool:
         """Too vague to answer well, or a short question whose best matches are about unrelated
-        things: offer choices (when there are at least two)."""
-        if not (gate.is_vague(question, places) or gate.spread(question, hits, places)):
+        things: offer choices (when there are at least two). A short question asking for a fact
+        ("Who is the current mayor of Espoo?") is answered or refused, not offered topics."""
+        spread = gate.spread(question, hits, places) and reader.expected_type(question) is None
+        if not (gate.is_vague(question, places) or spread):
             return False
         choices = options(hits, places)
         if len(choices) < 2:
