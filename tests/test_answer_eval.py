@@ -51,6 +51,10 @@ ANSWERS_HELDOUT3_FLOOR = 48  # 48 once h3-36 accepted the members whose new serv
 # counts next to what was asked, "first city-wide" no ranking cue, organisation nouns, names written
 # with capitals in other languages; bench/RESULTS.md; no longer held out).
 ANSWERS_HELDOUT4_FLOOR = 38
+# answers-heldout5: 40 of the answers-dev kinds over the whole knowledge base (12 facts, 10 routed,
+# 10 in other languages, 8 refusals), written the same way: 35 when first measured, 40 after the
+# changes its failures pointed to (bench/RESULTS.md; no longer held out).
+ANSWERS_HELDOUT5_FLOOR = 40
 
 
 def case(**kw):
@@ -262,6 +266,7 @@ def test_answers_dev_keeps_its_floor(assistant):
     ("answers-heldout2/qa.jsonl", 30, ANSWERS_HELDOUT2_FLOOR, (2, 3)),  # e30: see ANSWERS_HELDOUT2_FLOOR
     ("answers-heldout3/qa.jsonl", 50, ANSWERS_HELDOUT3_FLOOR, (6, 6)),
     ("answers-heldout4/qa.jsonl", 40, ANSWERS_HELDOUT4_FLOOR, (4, 4)),
+    ("answers-heldout5/qa.jsonl", 40, ANSWERS_HELDOUT5_FLOOR, (8, 8)),
     ("answers-multilingual/qa.jsonl", 22, ANSWERS_MULTILINGUAL_FLOOR, (3, 3)),
     ("answers-multilingual/heldout.jsonl", 20, ANSWERS_MULTILINGUAL_HELDOUT_FLOOR, (2, 2)),
     ("answers-multilingual/heldout2.jsonl", 16, ANSWERS_MULTILINGUAL_HELDOUT2_FLOOR, (6, 6)),
