@@ -29,6 +29,7 @@ import numpy as np
 from indexer import crosslingual as xlm
 from indexer.search import Hit, normalise_filters
 
+from app.answering import asked
 from app.answering import compose as cp
 from app.answering import gate, reader, related
 from app.answering import sentences as sn
@@ -40,7 +41,6 @@ from app.answering.languages import asks_which_city, language_notes, understood
 from app.answering.vectors import Vectors
 
 SEARCH_K = 10
-NO_FIGURE = "The knowledge base has material on this but no figure that answers it; the nearest matches are listed."
 AGREEMENT_DOCS = 3  # documents whose best passage may agree with a question in another language (gate.XL_AGREEMENT_MIN)
 Snapshot = tuple[int, dict[str, Hit]]  # a generation's id and its documents by doc_id
 
@@ -205,11 +205,12 @@ class Answerer:
                             lambda texts: self.vectors.sentences(texts, xl), res.kind, result.language if xl else None,
                             members, getattr(found, "english_query", "") or "")
         timings["compose"] = (time.perf_counter() - t) * 1000
-        if not picked or not cp.holds_figure_if_asked(picked, res.query, result.language if xl else None):
+        lacking = asked.missing(picked, res.query, result.language if xl else None) if picked else None
+        if not picked or lacking:
             result.reason = "no_content"
             result.nearest = gate.nearest(hits)
-            if picked:
-                result.notes.append(NO_FIGURE)
+            if lacking:
+                result.notes.append(lacking)
             return gate.cannot_answer(result)
 
         result.answer, result.citations = cp.render(picked, answer_hits, places)

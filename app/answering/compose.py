@@ -28,7 +28,7 @@ import numpy as np
 
 from indexer.search import Hit, Passage, snippet
 
-from app.answering import reader
+from app.answering import asked, reader
 from app.answering import sentences as sn
 from app.answering.answers import AnswerResult, Citation, link
 from app.answering.conversations import Places
@@ -74,10 +74,6 @@ _RESULTS_SECTION = re.compile(r"result|outcome|impact|measur|evaluat|figure|less
 # so it does not answer a question asking which city does something.
 _ADVICE_SECTION = re.compile(r"\breuse\b|\bhow (?:another|other) cit|\bcontact\b", re.IGNORECASE)
 
-# Not figures: the word "one" ("One aim is ..."), a number in a name within a sentence ("Mobility 360")
-# or in a document's slug ("madrid-mobility-360").
-_NOT_FIGURES = re.compile(r"\b[Oo]ne\b|\b\w+-\d+\b|(?<=[a-z,;:'’] )([A-Z][\w-]*) \d+(?:\.\d+)?\b")
-
 Embed = Callable[[list[str]], list[np.ndarray]]
 
 
@@ -91,6 +87,10 @@ class _Candidate:
     score: float = 0.0
     sim: float = 0.0
     off_subject: bool = False  # about none of what a factoid question names (OFF_SUBJECT_PENALTY)
+
+    @property
+    def text(self) -> str:
+        return self.sentence.text
 
 
 def answer_documents(hits: Sequence[Hit], top: float, min_score: float, members: bool = False) -> list[Hit]:
@@ -143,36 +143,15 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     return picked
 
 
-def holds_figure_if_asked(picked: Sequence[_Candidate], query: str, language: str | None) -> bool:
-    """False when the question asks for a figure ("how many", "¿cuántos") and no unit picked holds
-    one: quoting what is near the topic would read as an answer that is not there. "One aim is ..."
-    and "Madrid's Mobility 360" hold no figure (:data:`_NOT_FIGURES`). Nor when an English "how
-    many" names what it counts (:func:`reader.counted`) and no unit does: "58 neighbourhoods" and
-    "60% of reports" do not say how many visitors came or how often an app was downloaded (a unit
-    naming what is counted may list it: "shared by Espoo, Helsinki, Vantaa and Kauniainen")."""
-    if reader.expected_type(query, language) != "number":
-        return True
-    if not any(reader.holds_type(_NOT_FIGURES.sub(r"\1", c.sentence.text), "number", query) for c in picked):
-        return False
-    # A sum of money about what the question names: "What's the yearly running cost of MeldR?" is
-    # not answered by its launch date, Paris's budget not by Murcia's €5.3 million.
-    if not language and reader.asks_money(query) and not any(
-            reader.holds_money(c.sentence.text) and not c.off_subject for c in picked):
-        return False
-    counted = reader.counted(query) if not language else set()
-    return not counted or any(reader.next_to(c.sentence.text, counted, "number")
-                              or counted & {sn.stem(w) for w in sn.words(c.sentence.text)} for c in picked)
-
-
 def _events(query: str, atype: str | None, qstems: set[str], names: list[str], english: str | None) -> set[str]:
-    """What a date or a figure must stand next to (:func:`reader.next_to`): for "how many", what is
+    """What a date or a figure must stand next to (:func:`asked.next_to`): for "how many", what is
     counted; for "when", the question's words but the names it asks about ("open"); for a question
     in another language (``english``: its words carried over), any of those words ("Quante persone
     ha aiutato...?": "people", "helped")."""
     if english is not None:
-        return reader.counted_stems(sn.content_words(english)) if atype in ("number", "date") else set()
+        return asked.counted_stems(sn.content_words(english)) if atype in ("number", "date") else set()
     if atype == "number":
-        return reader.counted(query)
+        return asked.counted(query)
     if atype == "date":
         return qstems - {sn.stem(w) for n in names for w in sn.words(n)}
     return set()
@@ -297,13 +276,13 @@ def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | 
     def elsewhere(c: _Candidate) -> bool:  # a date or a figure about something else
         return c.off_subject and reader.holds_type(c.sentence.text, atype, query)
 
-    if events and any(typed_answer(c) and reader.next_to(c.sentence.text, events, atype)
+    if events and any(typed_answer(c) and asked.next_to(c.sentence.text, events, atype)
                       for c in ranked if c.score >= floor):
         def typed_answer(c: _Candidate) -> bool:  # noqa: F811 - the stricter test when it can be met
-            return not c.off_subject and reader.next_to(c.sentence.text, events, atype)
+            return not c.off_subject and asked.next_to(c.sentence.text, events, atype)
 
         def elsewhere(c: _Candidate) -> bool:  # noqa: F811 - "in 2023 two libraries also took votes"
-            return reader.holds_type(reader.without_ages(_NOT_FIGURES.sub(r"\1", c.sentence.text)), atype, query)
+            return reader.holds_type(asked.without_ages(asked.plain_figures(c.sentence.text)), atype, query)
 
     if atype is None or not picked or any(typed_answer(c) for c in picked):
         return 0

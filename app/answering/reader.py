@@ -12,11 +12,6 @@ question's words. The reader adds what the question *expects*:
 - :func:`holds_type`: whether a unit holds an answer of that type (a figure that is not only a
   year, a year or month, a proper name not in the question, a means: "by replying", "through",
   "via", "using");
-- :func:`next_to`: whether a date stands next to what a "when" question asks happened ("It opened on
-  1 May 2021" for "When did Riga open its Neighbourhood Residents' Centre?"), not elsewhere in the
-  unit ("In 2017 the practice, which included the desk opened the year before, won a title"); or a
-  figure next to what a "how many" question counts (:func:`counted`): "58 neighbourhoods" does not
-  say how many visitors came;
 - :func:`fact_units`: a document's front-matter outcomes as quotable units;
 - :func:`needs_subject`: whether a quoted unit leans on its document for its subject ("this",
   "the service", "the city"), so that the answer names whose it is;
@@ -35,8 +30,6 @@ from functools import cache
 
 from indexer.text import fold
 
-from app.answering import sentences as sn
-
 _NUMBER_Q = re.compile(
     r"^\s*(?:how (?:many|much|large|big|long|often|high|far)|what (?:share|percentage|proportion|fee|cost|price|"
     r"amount|number|size|budget|sum|figure|rate)|which (?:share|percentage|proportion)|what (?:was|is) the (?:budget|"
@@ -44,25 +37,6 @@ _NUMBER_Q = re.compile(
 _NUMBER_ANYWHERE = re.compile(r"\bhow (?:many|much|large|big)\b|^\s*what(?:'s|’s| is| was| are| were) (?:the )?"
                               r"(?:\w+ ){0,3}(?:cost|costs|price|budget|fee|amount|total|population|turnover)"
                               r"\s+(?:of|for|to|in)\b", re.IGNORECASE)
-# Questions asking for a sum of money: their answer holds an amount (:func:`holds_money`), not any figure.
-_MONEY_Q = re.compile(r"\bhow much\b(?!\s+(?:time|of|longer|more|less|faster|data|energy|waste|paper|co2|traffic))|"
-                      r"\b(?:cost|costs|price|budget|fee|fees|funding|spend|spent|spending|invest\w*)\s+(?:of|for|to|in)"
-                      r"\b|\bhow (?:large|big) (?:was|is) (?:the |\w+'s )?(?:\w+ ){0,2}budget\b|\bwhat fee\b|"
-                      r"\brunning cost", re.IGNORECASE)
-_MONEY = re.compile(r"[€$£]\s?\d|\d[\d,.]*\s?(?:euros?|eur|pounds?|gbp|dollars?|usd|sek|kr|dkk)\b|"
-                    r"\b(?:euros?|pounds?|dollars?)\b|\bfree of charge\b|\bfree\b", re.IGNORECASE)
-
-
-def asks_money(question: str) -> bool:
-    """Whether an English question asks for a sum of money ("How much did Glasgow commit...?",
-    "What's the yearly running cost of ...?", "What fee do ... charge?")."""
-    return bool(_MONEY_Q.search(question))
-
-
-def holds_money(text: str) -> bool:
-    """Whether ``text`` states a sum of money ("€5.2 million", "1,500 euros", "£1 million") or that
-    something is free."""
-    return bool(_MONEY.search(text))
 _DATE_Q = re.compile(r"^\s*(?:when\b|since when\b|(?:in |from )?(?:which|what) year\b|how long ago\b|"
                      r"in what year\b|(?:what|which) (?:date|month)\b)", re.IGNORECASE)
 _DATE_ANYWHERE = re.compile(r"\b(?:since when|which year|what year|when (?:did|was|were|does|is))\b", re.IGNORECASE)
@@ -180,74 +154,6 @@ def holds_type(text: str, atype: str | None, question: str = "") -> bool:
     if atype == "method":
         return bool(_MEANS.search(text))
     return False
-
-
-# Words between a date or a figure and what a "when" or "how many" question asks about (:func:`next_to`).
-WINDOWS = {"date": 4, "number": 3}
-_VALUE_WORD = {
-    "date": re.compile(r"^(?:(?:19|20)\d\d|January|February|March|April|May|June|July|August|September|October|"
-                       r"November|December)$"),
-    # a figure that is not a year; "one" is a pronoun as often as a count ("each served by one point")
-    "number": re.compile(r"^(?!(?:19|20)\d\d$)\d[\d,.]*$|^(?:two|three|four|five|six|seven|eight|nine|ten|eleven|"
-                         r"twelve|twenty|thirty|forty|fifty|hundred|thousand|million|billion|dozen|half)$",
-                         re.IGNORECASE),
-}
-# What "how many" counts: the words after it up to the verb ("How many Porto citizen cards | were
-# issued ...?"); "how many times" counts what the rest of the question does ("downloaded").
-_HOW_MANY = re.compile(r"\bhow many\s+(.*?)(?=\s+(?:did|do|does|were|was|are|is|have|has|had|will|would|can|could|"
-                       r"took|take|made|make|came|come|got|get)\b|[?,;]|$)(.*)", re.IGNORECASE)
-_NOT_COUNTED = frozenset({"a", "an", "the", "of", "in", "on", "for", "and", "or", "to", "with", "its", "their", "by",
-                          "at", "from", "each", "every", "per", "year", "first", "last", "been", "be"})
-# "How many people" is answered by a count under any of these names ("5,000 users"); a question
-# counting visitors or users asks for those.
-_PEOPLE = frozenset({"people", "persons", "person", "residents", "citizens", "users", "inhabitants", "individuals",
-                     "participants", "voters", "visitors"})
-_ANYONE = frozenset({"people", "persons", "individuals", "residents", "citizens", "inhabitants"})
-
-
-def counted(question: str) -> set[str]:
-    """The stems of what an English "how many" question counts ("cards", "porto"... of "How many
-    Porto citizen cards were issued?"), without its names; empty for other questions."""
-    m = _HOW_MANY.search(question)
-    if not m:
-        return set()
-    head, rest = m.group(1), m.group(2)
-    words = [w for w in sn.words(head, lower=False) if not w[0].isupper() and w.lower() not in _NOT_COUNTED]
-    if words in (["times"], ["more", "times"]):  # what is done: the rest's last plain word ("downloaded")
-        words = [w for w in sn.words(rest, lower=False) if not w[0].isupper() and w.lower() not in _NOT_COUNTED
-                 and not w[0].isdigit()][-1:]
-    return counted_stems(words)
-
-
-def counted_stems(words: list[str]) -> set[str]:
-    """The stems of ``words``, with every name of people when one of them is "people" (:data:`_ANYONE`)."""
-    if _ANYONE & {w.lower() for w in words}:
-        words = [*words, *_PEOPLE]
-    return {sn.stem(w) for w in words}
-
-
-# Ages are figures that count nothing: "residents over 65", "aged 16 or over", "13-to-18-year-olds".
-_AGE = re.compile(r"\b(?:aged|ages?)\s+\d+|\b(?:residents|people|persons|citizens|children|adults|users|those|"
-                  r"anyone|women|men)\s+(?:over|under|above|below)\s+\d+|\d+\s*(?:\+|or (?:over|older|more)\b|"
-                  r"and (?:over|older)\b|-year-olds?\b|years? old\b)", re.IGNORECASE)
-
-
-def without_ages(text: str) -> str:
-    """``text`` with its ages (:data:`_AGE`) blanked out."""
-    return _AGE.sub(" ", text)
-
-
-def next_to(text: str, stems: set[str], atype: str | None) -> bool:
-    """Whether a date (``atype`` "date") or a figure ("number") in ``text`` stands within
-    :data:`WINDOWS` words of a word whose stem is among ``stems``: "It opened on 1 May 2021" says
-    when "open" happened, "45,431 reports in 2025" how many reports came in; "58 neighbourhoods"
-    does not count visitors, nor an age (:data:`_AGE`) people."""
-    if atype not in WINDOWS:
-        return False
-    tokens = sn.words(without_ages(text) if atype == "number" else text, lower=False)
-    values = [i for i, t in enumerate(tokens) if _VALUE_WORD[atype].match(t)]
-    events = [i for i, t in enumerate(tokens) if sn.stem(t) in stems]
-    return any(abs(i - j) <= WINDOWS[atype] for i in values for j in events)
 
 
 _ASKS_FOR_PLACE = re.compile(r"\b(?:which|what) (?:\w+ )?(?:cit(?:y|ies)|towns?|municipalit(?:y|ies)|regions?|"
