@@ -208,12 +208,7 @@ class Searcher:
         xl = self._crosslingual()
         if xl is None:
             return 0
-        db = self._db()
-        db.conn.execute("BEGIN")
-        try:
-            field = self._xl_field(db, xl, self.live())
-        finally:
-            db.conn.execute("COMMIT")
+        field = self._live_field(xl)
         xlm.english("warm")  # loads the word lists (about 2 s) that carrying words over reads
         return len(field.ids)
 
@@ -221,15 +216,16 @@ class Searcher:
         """``query``'s words carried over to the live corpus's English words, as the search does for
         a question in ``language`` (:meth:`CrossLingual.english_query`); empty without the encoder."""
         xl = self._crosslingual()
-        if xl is None:
-            return ""
+        return "" if xl is None else xl.english_query(self._live_field(xl), query, language)
+
+    def _live_field(self, xl: xlm.CrossLingual) -> xlm.Field:
+        """The multilingual field of the live generation, read in one transaction."""
         db = self._db()
         db.conn.execute("BEGIN")
         try:
-            field = self._xl_field(db, xl, self.live())
+            return self._xl_field(db, xl, self.live())
         finally:
             db.conn.execute("COMMIT")
-        return xl.english_query(field, query, language)
 
     def crosslingual_encode(self, texts: list[str]) -> np.ndarray:
         """The multilingual encoder's unit vectors of ``texts`` (for the answerer's sentence scores)."""
