@@ -79,6 +79,9 @@ class Searcher:
     # combination of min-max-normalised scores over the union of candidates (dense weight 0.7),
     # documents scored by their best chunk (a bonus for further chunks did not help).
     passages_per_hit = 3
+    # ... and more of the best document's, where the sentence that answers often lies beyond its
+    # three closest passages ("At launch users could request a certificate ..."; bench/RESULTS.md).
+    passages_first_hit = 6
 
     def __init__(self, settings: Settings, embedder: Embedder | None = None):
         self.settings = settings
@@ -178,7 +181,10 @@ class Searcher:
                                                                         lang)
             else:
                 scores, bm25, dense = self._score(db, index, gen, query, mode, flt, timings)
-            hits = self._group(db, scores, k, timings, bm25, dense)
+            # more of the best document's passages for an English question only: in other languages
+            # the multilingual cosines tell its passages apart too weakly (bench/RESULTS.md)
+            first = self.passages_per_hit if xl is not None else self.passages_first_hit
+            hits = self._group(db, scores, k, timings, bm25, dense, first)
         finally:
             db.conn.execute("COMMIT")
         return SearchResult(query, mode, gen.id, hits, timings, lang,
@@ -429,7 +435,8 @@ class Searcher:
             scores, ids = index.search(q, min(n, index.ntotal))
         return {int(i): float(s) for i, s in zip(ids[0], scores[0]) if i >= 0}
 
-    def _group(self, db, scores: dict[int, float], k: int, timings, bm25=None, dense=None) -> list[Hit]:
+    def _group(self, db, scores: dict[int, float], k: int, timings, bm25=None, dense=None,
+               first_passages: int | None = None) -> list[Hit]:
         bm25, dense = bm25 or {}, dense or {}
         t = time.perf_counter()
         if not scores:
@@ -444,10 +451,12 @@ class Searcher:
         best: dict[int, list[int]] = {}
         for cid in sorted(doc_of, key=lambda c: -scores[c]):
             chosen = best.setdefault(doc_of[cid], [])
-            if len(chosen) < self.passages_per_hit:
+            if len(chosen) < max(self.passages_per_hit, first_passages or 0):
                 chosen.append(cid)
         top_docs = sorted(best, key=lambda d: -scores[best[d][0]])[: k + 5]  # + ties on doc_id below
-        wanted = [cid for d in top_docs for cid in best[d]]
+        first = top_docs[0] if top_docs else None
+        wanted = [cid for d in top_docs
+                  for cid in best[d][: (first_passages or self.passages_per_hit) if d == first else self.passages_per_hit]]
         rows = db.execute(
             "SELECT c.id, c.chunk_id, c.text, c.section, c.page, d.id, d.doc_id, d.source, d.title, d.kind, "
             "d.city, d.country, d.year, d.url, d.format, d.metadata FROM chunks c JOIN documents d "

@@ -152,3 +152,12 @@ def test_rrf_gives_equal_scores_the_same_rank():
     assert fused[2] != fused[3]  # the list ranking still orders 3 before 2
     tied = fuse_rrf([{1: 0.9, 2: 0.5, 3: 0.5, 4: 0.1}], k=60)
     assert tied[2] == tied[3] == 1 / 62 and tied[4] == 1 / 64
+
+
+def test_the_best_document_brings_more_passages(knowledge_searcher):
+    """Up to passages_first_hit of the best document's passages, passages_per_hit of the others'
+    (the sentence that answers often lies beyond a document's three closest passages)."""
+    hits = knowledge_searcher.search("What could people do in Milan's Fascicolo del Cittadino at launch?", k=3).hits
+    assert len(hits[0].passages) > knowledge_searcher.passages_per_hit >= max(len(h.passages) for h in hits[1:])
+    assert len(hits[0].passages) <= knowledge_searcher.passages_first_hit
+    assert any(p.text.startswith("At launch") or "At launch" in p.text for p in hits[0].passages)

@@ -169,9 +169,9 @@ def missing(units: Sequence[Unit], query: str, language: str | None) -> str | No
     note to show with a refusal, or None when they hold what it asks: a figure for a number
     question ("One aim is ..." and "Madrid's Mobility 360" hold none), a sum of money about what
     it names for a question asking one ("What's the yearly running cost of MeldR?" is not answered
-    by its launch date), for an English "how many" a figure next to what it counts or a unit
-    naming it ("58 neighbourhoods" does not count visitors; "shared by Espoo, Helsinki, Vantaa and
-    Kauniainen" names the municipalities asked about); the role a "who is the ... of" asks about;
+    by its launch date), for an English "how many" a figure next to what it counts or a list naming
+    it ("58 neighbourhoods" does not count visitors; "the web library shared by Espoo, Helsinki,
+    Vantaa and Kauniainen" lists the municipalities another unit names); the role a "who is the ... of" asks about;
     a time for a question asking the hours."""
     english = not language
     if english and role(query) and not any(role(query) & {sn.stem(w) for w in sn.words(u.text)} for u in units):
@@ -185,7 +185,12 @@ def missing(units: Sequence[Unit], query: str, language: str | None) -> str | No
     if english and asks_money(query) and not any(holds_money(u.text) and not u.off_subject for u in units):
         return NO_FIGURE
     counts = counted(query) if english else set()
-    if counts and not any(next_to(u.text, counts, "number") or counts & {sn.stem(w) for w in sn.words(u.text)}
-                          for u in units):
+    if counts and not any(next_to(u.text, counts, "number") for u in units) and not (
+            any(_LIST.search(u.text) for u in units) and any(counts & {sn.stem(w) for w in sn.words(u.text)}
+                                                             for u in units)):
         return NO_FIGURE
     return None
+
+
+# A list one can count: "Espoo, Helsinki, Vantaa and Kauniainen", "in Estonian, Russian or English".
+_LIST = re.compile(r"\w[^,;:.]{0,40},\s[^,;:.]{1,40},?\s(?:and|or)\s\w")
