@@ -253,6 +253,8 @@ def test_the_sentence_with_the_questions_focus_beats_sentences_about_the_topic(a
     # of something else in a sentence about the same service ("in 2023 two libraries also took votes").
     ("When did Riga open its Neighbourhood Residents' Centre?", "2021", "2023"),
     ("When did Ljubljana's Info Point 65+ open?", "2016", "since 2011"),
+    # a yes/no question too: Tallinn's voting age is not OmaStadi's
+    ("Can a twelve-year-old vote in Helsinki's OmaStadi?", "age of 12", "age of 14"),
 ])
 def test_a_factoid_answer_is_about_what_the_question_names(answerer, question, holds, not_holds):
     r = answerer.ask(question)

@@ -161,11 +161,17 @@ _ASKS_FOR_PLACE = re.compile(r"\b(?:which|what) (?:\w+ )?(?:cit(?:y|ies)|towns?|
                              re.IGNORECASE)
 
 
+# "Can my 13-year-old vote in Helsinki's OmaStadi?": a yes/no question is about what it names, too.
+_YES_NO_Q = re.compile(r"^\s*(?:can|could|does|do|did|is|are|was|were|has|have|had|will|would|should|may|must)\b",
+                       re.IGNORECASE)
+
+
 def named(question: str, atype: str | None) -> list[str]:
-    """The proper names of an English factoid question (a number, a date or a name is expected),
-    lower case: what its answer must be about. None for a question asking which city or member
-    (its answer names other places than the ones it names) or that expects no type."""
-    if atype not in ("number", "date", "name") or _ASKS_FOR_PLACE.search(question):
+    """The proper names of an English factoid or yes/no question (a number, a date or a name is
+    expected; "Can ... vote in Helsinki's OmaStadi?"), lower case: what its answer must be about.
+    None for a question asking which city or member (its answer names other places than the ones
+    it names) or for another question."""
+    if (atype not in ("number", "date", "name") and not _YES_NO_Q.match(question)) or _ASKS_FOR_PLACE.search(question):
         return []
     return list(dict.fromkeys(m.group(1).lower() for m in _PROPER.finditer(question.strip())))
 
