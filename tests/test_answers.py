@@ -236,6 +236,7 @@ def test_answers_cite_the_right_document(answerer, knowledge_searcher, question,
     # ("developed", "started") but few of the topic's words.
     ("From what year has the FUE business one-stop shop been developed in Catalonia?", "2011"),
     ("Who started the Gem virtual assistant with Utrecht?", "Tilburg"),
+    ("Who coordinated the UserCentriCities project?", "Lisbon Council"),  # "led by the Lisbon Council"
 ])
 def test_the_sentence_with_the_questions_focus_beats_sentences_about_the_topic(answerer, question, holds):
     r = answerer.ask(question)

@@ -139,20 +139,26 @@ def compose(query: str, qvec: np.ndarray, words: list[str], hits: Sequence[Hit],
     picked, total = _pick(ranked)
     total += _add_typed(picked, ranked, atype, query, _events(query, atype, qstems, names, english if language else None))
     _add_antecedents(picked, cands, total)
-    picked.sort(key=lambda c: (c.hit_index, c.passage_index, c.sentence.position))
+    # In reading order within each document; the document of the best-scored unit first, so the
+    # answer opens with what answers ("started as a project led by the Lisbon Council").
+    first = {}
+    for c in sorted(picked, key=lambda c: -c.score):
+        first.setdefault(c.hit_index, len(first))
+    picked.sort(key=lambda c: (first[c.hit_index], c.passage_index, c.sentence.position))
     return picked
 
 
 def _events(query: str, atype: str | None, qstems: set[str], names: list[str], english: str | None) -> set[str]:
     """What a date or a figure must stand next to (:func:`asked.next_to`): for "how many", what is
-    counted; for "when", the question's words but the names it asks about ("open"); for a question
+    counted; for "when" (and the name a "who" question asks for, which must be in a unit with them),
+    the question's words but the names it asks about ("open", "coordinated"); for a question
     in another language (``english``: its words carried over), any of those words ("Quante persone
     ha aiutato...?": "people", "helped")."""
     if english is not None:
         return asked.counted_stems(sn.content_words(english)) if atype in ("number", "date") else set()
     if atype == "number":
         return asked.counted(query)
-    if atype == "date":
+    if atype in ("date", "name"):
         return qstems - {sn.stem(w) for n in names for w in sn.words(n)}
     return set()
 
@@ -203,6 +209,10 @@ def _penalise_off_subject(cands: list[_Candidate], hits: Sequence[Hit], names: l
         if reader.about(unit, names) < most or (topic and not topic & {sn.stem(w) for w in sn.words(unit)}):
             c.off_subject = True
             c.score -= OFF_SUBJECT_PENALTY
+
+
+def _stems(text: str) -> set[str]:
+    return {sn.stem(w) for w in sn.words(text)}
 
 
 def _overlap(qstems: set[str], text: str) -> float:
@@ -276,8 +286,14 @@ def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | 
     def elsewhere(c: _Candidate) -> bool:  # a date or a figure about something else
         return c.off_subject and reader.holds_type(c.sentence.text, atype, query)
 
-    if events and any(typed_answer(c) and asked.next_to(c.sentence.text, events, atype)
-                      for c in ranked if c.score >= floor):
+    if atype == "name" and events and any(typed_answer(c) and events & _stems(c.sentence.text)
+                                          for c in ranked if c.score >= floor):
+        def typed_answer(c: _Candidate) -> bool:  # noqa: F811 - "It was coordinated by the Lisbon Council"
+            return not c.off_subject and reader.holds_type(c.sentence.text, atype, query) and bool(
+                events & _stems(c.sentence.text))
+
+    elif events and any(typed_answer(c) and asked.next_to(c.sentence.text, events, atype)
+                        for c in ranked if c.score >= floor):
         def typed_answer(c: _Candidate) -> bool:  # noqa: F811 - the stricter test when it can be met
             return not c.off_subject and asked.next_to(c.sentence.text, events, atype)
 
