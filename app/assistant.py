@@ -45,6 +45,7 @@ from app.network.examples import discussion_prompts, related_subindicators, sess
 from app.network.examples import examples as find_examples
 from app.answering.generator import generator_from_settings
 from app.answering.crossroute import CrossRouter, Named, asks_more
+from app.answering.gate import is_vague
 from app.answering.languages import asks_for_examples, asks_which_city, language_notes, routing_language
 from app.network.learning import learn_from
 from app.operations.questionlog import QuestionLog
@@ -56,6 +57,9 @@ from app.answering.router import Route, route
 
 
 _log = logging.getLogger("ucc.assistant")
+
+
+_CASES = re.compile(r"\bcase(?:s| stud(?:y|ies))\b", re.IGNORECASE)
 
 
 class Assistant:
@@ -285,7 +289,13 @@ class Assistant:
             query = topic  # the filter keeps the country: the search need not match its name
             if filters and "country" in filters:
                 query = self.answerer.places().strip(topic) or topic
-            items = self.examples(query, n=5, filters=filters, language=language)
+            vague = is_vague(topic, self.answerer.places())
+            if vague and filters and ("city" in filters or "kind" in filters):
+                # "examples of services in Gothenburg", "case studies": the city's own, or the cases, every one
+                items = [e.to_dict() for e in find_examples(self.searcher, self.catalog, query, 10, filters,
+                                                            one_per_city=False, min_score=-1.0, language=language)]
+            else:
+                items = self.examples(query, n=5, filters=filters, language=language)
             data = {"topic": topic, "examples": items}
             text, parts = examples_reply(topic, items)
             if not items:  # an honest refusal, not an answer that says "none"
@@ -298,11 +308,13 @@ class Assistant:
 
     def _examples_filters(self, r: Route, question: str) -> dict[str, str] | None:
         """Examples of the city routed to, or else of the country the question names ("Examples of
-        participatory budgeting in Spain" are Spanish members' only)."""
+        participatory budgeting in Spain" are Spanish members' only); case studies only when asked
+        for ("Show me Madrid's case studies")."""
+        kind = {"kind": "case"} if _CASES.search(question) else {}
         if r.city:
-            return {"city": r.city}
+            return {"city": r.city, **kind}
         countries = [p.value for p in self.answerer.places().find(question) if p.facet == "country"]
-        return {"country": countries[0]} if countries else None
+        return ({"country": countries[0]} if countries else {}) | kind or None
 
     def _topic_subindicator(self, topic: str) -> str | None:
         """The dashboard sub-indicator a learn-from topic is about ("accessibility" -> 2.3 Usability)."""

@@ -171,3 +171,16 @@ def test_one_members_membership_is_answered_from_the_member_list(client, questio
 
 def test_a_question_about_a_members_service_is_not_taken_for_one_about_its_membership(client):
     assert ask(client, "When did Paris launch DansMaRue?")["intent"] == "answer"
+
+
+@pytest.mark.parametrize("question, kinds, holds", [
+    ("examples of services in Gothenburg", {"service"}, ["Smarta Kartan", "Anmäl hinder"]),  # the city's own, every one
+    ("case studies", {"case"}, ["Ghent", "Brussels"]),  # the cases, when only the kind is asked for
+    ("Show me Madrid's case studies", {"case"}, ["Decide Madrid"]),
+])
+def test_examples_of_a_kind_or_a_city_without_a_topic_list_them(client, question, kinds, holds):
+    r = ask(client, question)
+    assert (r["intent"], r["status"]) == ("examples", "answered"), r["answer"]
+    assert {e["kind"] for e in r["data"]["examples"]} <= kinds
+    for text in holds:
+        assert text in r["answer"], r["answer"]

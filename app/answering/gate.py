@@ -92,7 +92,8 @@ VAGUE_WORDS = frozenset(
     ideas example examples best practice practices innovation innovative smart government egovernment e-government
     public sector project projects anything something stuff things thing tips advice good great interesting useful
     nice cool latest news update updates new tell me about what
-    show list overview everything solution solutions technology tech tool tools platform platforms""".split()
+    show list overview everything solution solutions technology tech tool tools platform platforms case cases study
+    studies initiative initiatives""".split()
 )
 # Words every document of the domain could use; left out when checking that a question naming a
 # place is about something the knowledge base covers there.
