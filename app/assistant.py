@@ -292,8 +292,8 @@ class Assistant:
             vague = is_vague(topic, self.answerer.places())
             if vague and filters and ("city" in filters or "kind" in filters):
                 # "examples of services in Gothenburg", "case studies": the city's own, or the cases, every one
-                items = [e.to_dict() for e in find_examples(self.searcher, self.catalog, query, 10, filters,
-                                                            one_per_city=False, min_score=-1.0, language=language)]
+                items = self.examples(query, n=10, filters=filters, one_per_city=False, min_score=-1.0,
+                                      language=language)
             else:
                 items = self.examples(query, n=5, filters=filters, language=language)
             data = {"topic": topic, "examples": items}
@@ -335,9 +335,9 @@ class Assistant:
         return self.benchmark.city_scores(self.directory.resolve(city).slug, revision)
 
     def examples(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True,
-                 language: str | None = None) -> list[dict]:
+                 language: str | None = None, min_score: float | None = None) -> list[dict]:
         return [e.to_dict() for e in find_examples(self.searcher, self.catalog, topic, n, filters, one_per_city,
-                                                   language=language)]
+                                                   min_score=min_score, language=language)]
 
     def session_pack(self, topic: str, n: int = 5, filters: dict | None = None, one_per_city: bool = True,
                      picked: Iterable[str] | None = None):

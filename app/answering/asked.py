@@ -56,6 +56,8 @@ def holds_money(text: str) -> bool:
     """Whether ``text`` states a sum of money ("€5.2 million", "1,500 euros", "£1 million") or that
     something is free."""
     return bool(_MONEY.search(text))
+
+
 # Words between a date or a figure and what a "when" or "how many" question asks about (:func:`next_to`).
 WINDOWS = {"date": 4, "number": 3}
 _VALUE_WORD = {
@@ -154,6 +156,9 @@ def asks_time(question: str) -> bool:
 def holds_time(text: str) -> bool:
     return bool(_TIME.search(text))
 
+# A list one can count: "Espoo, Helsinki, Vantaa and Kauniainen", "in Estonian, Russian or English".
+_LIST = re.compile(r"\w[^,;:.]{0,40},\s[^,;:.]{1,40},?\s(?:and|or)\s\w")
+
 
 class Unit(Protocol):
     """A quoted unit as :mod:`app.answering.compose` picks it."""
@@ -171,10 +176,11 @@ def missing(units: Sequence[Unit], query: str, language: str | None) -> str | No
     it names for a question asking one ("What's the yearly running cost of MeldR?" is not answered
     by its launch date), for an English "how many" a figure next to what it counts or a list naming
     it ("58 neighbourhoods" does not count visitors; "the web library shared by Espoo, Helsinki,
-    Vantaa and Kauniainen" lists the municipalities another unit names); the role a "who is the ... of" asks about;
-    a time for a question asking the hours."""
+    Vantaa and Kauniainen" lists the municipalities another unit names); the role a "who is the
+    ... of" asks about; a time for a question asking the hours."""
     english = not language
-    if english and role(query) and not any(role(query) & {sn.stem(w) for w in sn.words(u.text)} for u in units):
+    asked_role = role(query) if english else set()
+    if asked_role and not any(asked_role & sn.stems(u.text) for u in units):
         return NO_ROLE
     if english and asks_time(query) and not any(holds_time(u.text) for u in units):
         return NO_TIME
@@ -186,11 +192,6 @@ def missing(units: Sequence[Unit], query: str, language: str | None) -> str | No
         return NO_FIGURE
     counts = counted(query) if english else set()
     if counts and not any(next_to(u.text, counts, "number") for u in units) and not (
-            any(_LIST.search(u.text) for u in units) and any(counts & {sn.stem(w) for w in sn.words(u.text)}
-                                                             for u in units)):
+            any(_LIST.search(u.text) for u in units) and any(counts & sn.stems(u.text) for u in units)):
         return NO_FIGURE
     return None
-
-
-# A list one can count: "Espoo, Helsinki, Vantaa and Kauniainen", "in Estonian, Russian or English".
-_LIST = re.compile(r"\w[^,;:.]{0,40},\s[^,;:.]{1,40},?\s(?:and|or)\s\w")

@@ -190,7 +190,7 @@ def _topic(words: list[str], hits: Sequence[Hit], names: list[str]) -> set[str]:
     document's title holds ("free public transport" in "In which year did Tallinn hold the public
     vote on free public transport?", answered by "Free public transport for registered residents")."""
     named = {sn.stem(w) for n in names for w in sn.words(n)}
-    title = {sn.stem(w) for w in sn.words(hits[0].title)} if hits else set()
+    title = sn.stems(hits[0].title) if hits else set()
     return {sn.stem(w) for w in words} & title - named
 
 
@@ -206,18 +206,14 @@ def _penalise_off_subject(cands: list[_Candidate], hits: Sequence[Hit], names: l
         return
     for c in cands:
         unit = f"{c.sentence.text} {heads[c.hit_index]}"
-        if reader.about(unit, names) < most or (topic and not topic & {sn.stem(w) for w in sn.words(unit)}):
+        if reader.about(unit, names) < most or (topic and not topic & sn.stems(unit)):
             c.off_subject = True
             c.score -= OFF_SUBJECT_PENALTY
 
 
-def _stems(text: str) -> set[str]:
-    return {sn.stem(w) for w in sn.words(text)}
-
-
 def _overlap(qstems: set[str], text: str) -> float:
     """Share of the question's stems found in ``text``."""
-    return len(qstems & {sn.stem(w) for w in sn.words(text)}) / len(qstems) if qstems else 0.0
+    return len(qstems & sn.stems(text)) / len(qstems) if qstems else 0.0
 
 
 def _shortlist(cands: list[_Candidate], qstems: set[str]) -> list[_Candidate]:
@@ -286,11 +282,11 @@ def _add_typed(picked: list[_Candidate], ranked: list[_Candidate], atype: str | 
     def elsewhere(c: _Candidate) -> bool:  # a date or a figure about something else
         return c.off_subject and reader.holds_type(c.sentence.text, atype, query)
 
-    if atype == "name" and events and any(typed_answer(c) and events & _stems(c.sentence.text)
+    if atype == "name" and events and any(typed_answer(c) and events & sn.stems(c.sentence.text)
                                           for c in ranked if c.score >= floor):
         def typed_answer(c: _Candidate) -> bool:  # noqa: F811 - "It was coordinated by the Lisbon Council"
             return not c.off_subject and reader.holds_type(c.sentence.text, atype, query) and bool(
-                events & _stems(c.sentence.text))
+                events & sn.stems(c.sentence.text))
 
     elif events and any(typed_answer(c) and asked.next_to(c.sentence.text, events, atype)
                         for c in ranked if c.score >= floor):

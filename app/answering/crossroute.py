@@ -25,6 +25,7 @@ from typing import Any
 
 import numpy as np
 
+from indexer.crosslingual import common
 from indexer.text import fold
 
 from app.answering.languages import ROUTES_NEEDING_WORDS, route_words
@@ -150,8 +151,6 @@ def asks_more(question: str, language: str, named: Callable[[str], bool] = lambd
     capitalised, a word of the network's routes, or one ``named`` knows, as a country's adjective
     "belgischen"): "participativos" in "¿Qué ciudades de Italia tienen presupuestos participativos?";
     "Welche Mitglieder gibt es in Spanien?" uses none."""
-    from indexer.crosslingual import common
-
     words = re.findall(r"[^\W\d_]{4,}", question)
     return any(not w[0].isupper() and not route_words(fold(w)) and not common(w.lower(), language) and not named(w)
                for w in words)

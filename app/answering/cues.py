@@ -78,8 +78,9 @@ METHOD = [
 
 # "the most proactive" is about members, "the most proactive services" about things.
 _NOT_A_THING = r"(?!\s+(?:services?|apps?|portals?|projects?|practices?|examples?|tools?|platforms?|initiatives?|cases?))"
-_BEST = r"(?:best|highest|lowest|worst|strongest|weakest|top|leading)"
-_RANK_SUPERLATIVE = r"(?:best|highest|lowest|worst|strongest|weakest|top|first|last|leading)"
+_BEST_WORDS = r"best|highest|lowest|worst|strongest|weakest|top|leading"
+_BEST = rf"(?:{_BEST_WORDS})"
+_RANK_SUPERLATIVE = rf"(?:{_BEST_WORDS}|first|last)"
 RANKING = [
     (re.compile(r"\b(?:ranking|rankings|league\s+table|leaderboard|leader\s+board|standings|ranked\s+list)\b"), "ranking"),
     (re.compile(r"\btop\s+(?:\d+\s+|ten\s+|five\s+|three\s+|performing\s+|scoring\s+|rated\s+)*"

@@ -143,6 +143,11 @@ def words(text: str, lower: bool = True) -> list[str]:
     return _WORD.findall(text.lower() if lower else text)
 
 
+def stems(text: str) -> set[str]:
+    """The :func:`stem` of every word of ``text``."""
+    return {stem(w) for w in words(text)}
+
+
 def content_words(text: str) -> list[str]:
     """The words of ``text`` that carry meaning: stop words and single letters left out (digits kept)."""
     return [w for w in words(text) if w not in STOP_WORDS and (len(w) > 1 or w.isdigit())]
